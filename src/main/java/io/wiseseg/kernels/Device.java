@@ -1,0 +1,131 @@
+package io.wiseseg.kernels;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Where the kernels run: the CPU library, or the CUDA library on one GPU. The CUDA library is
+ * used only when it loads and a GPU answers; {@link #best()} falls back to the CPU with one log
+ * line that says why.
+ */
+public final class Device {
+    public enum Kind { CPU, CUDA }
+
+    private static final System.Logger LOG = System.getLogger("io.wiseseg.kernels");
+    private static volatile Device cpu;
+    private static volatile Device best;
+
+    private final Kind kind;
+    private final int index;
+    private final String description;
+    final NativeLibrary lib;
+
+    private Device(Kind kind, int index, String description, NativeLibrary lib) {
+        this.kind = kind;
+        this.index = index;
+        this.description = description;
+        this.lib = lib;
+    }
+
+    /** The CPU kernels (always available once the project is built). */
+    public static Device cpu() {
+        Device d = cpu;
+        if (d == null) {
+            synchronized (Device.class) {
+                if (cpu == null) {
+                    NativeLibrary lib = NativeLibrary.load("wiseseg_cpu");
+                    int threads = (int) NativeLibrary.invoke(lib.getNumThreads);
+                    cpu = new Device(Kind.CPU, 0, "CPU (" + threads + " threads)", lib);
+                }
+                d = cpu;
+            }
+        }
+        return d;
+    }
+
+    /** GPU {@code index} through the CUDA library; throws with the reason when unavailable. */
+    public static Device cuda(int index) {
+        NativeLibrary lib;
+        try {
+            lib = NativeLibrary.load("wiseseg_cuda");
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("CUDA kernels unavailable: " + e.getMessage(), e);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment count = arena.allocate(ValueLayout.JAVA_INT);
+            int status = (int) NativeLibrary.invoke(lib.deviceCount, count);
+            if (status != 0) {
+                throw new IllegalStateException("CUDA kernels unavailable: " + lib.lastErrorMessage());
+            }
+            int n = count.get(ValueLayout.JAVA_INT, 0);
+            if (index < 0 || index >= n) {
+                throw new IllegalStateException("CUDA device " + index + " requested, " + n + " visible");
+            }
+            MemorySegment name = arena.allocate(256);
+            lib.check((int) NativeLibrary.invoke(lib.deviceName, index, name, 256), "ws_device_name");
+            return new Device(Kind.CUDA, index, "CUDA " + index + " (" + name.getString(0) + ")", lib);
+        }
+    }
+
+    /** CUDA device 0 when a GPU answers, else the CPU; logs its choice once. */
+    public static Device best() {
+        Device d = best;
+        if (d == null) {
+            synchronized (Device.class) {
+                if (best == null) {
+                    String why = "";
+                    try {
+                        best = cuda(0);
+                    } catch (IllegalStateException e) {
+                        best = cpu();
+                        why = " (" + e.getMessage() + ")";
+                    }
+                    LOG.log(System.Logger.Level.INFO, "kernels on " + best.description + why);
+                }
+                d = best;
+            }
+        }
+        return d;
+    }
+
+    /** Why the CUDA kernels are not usable here, or null when they are. */
+    public static String cudaUnavailableReason() {
+        try {
+            cuda(0);
+            return null;
+        } catch (IllegalStateException e) {
+            return e.getMessage();
+        }
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    public int index() {
+        return index;
+    }
+
+    /** e.g. "CPU (2 threads)" or "CUDA 0 (NVIDIA H200)". */
+    public String description() {
+        return description;
+    }
+
+    /** CPU only: the number of kernel worker threads (<= 0: all hardware threads). */
+    public void setNumThreads(int n) {
+        lib.check((int) NativeLibrary.invoke(lib.setNumThreads, n), "ws_set_num_threads");
+    }
+
+    /** Runs a kernel call on this device: selects the GPU first on CUDA. */
+    void activate() {
+        if (kind == Kind.CUDA) {
+            lib.check((int) NativeLibrary.invoke(lib.setDevice, index), "ws_set_device");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return description;
+    }
+}

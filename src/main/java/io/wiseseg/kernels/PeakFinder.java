@@ -1,0 +1,95 @@
+package io.wiseseg.kernels;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+
+/**
+ * PRM's peak stimulation, forward: the local maxima of class response maps (see
+ * {@code ws_peak_find} in wiseseg_kernels.h for the exact rule, including ties: on a plateau
+ * only the first pixel in row-major order is a peak, as PyTorch's max-pool indices decide).
+ */
+public final class PeakFinder {
+    /** PRM's window. */
+    public static final int DEFAULT_WINDOW = 3;
+
+    private final Device device;
+
+    public PeakFinder(Device device) {
+        this.device = device;
+    }
+
+    /** Peaks of {@code maps} (N×C×H×W float32) at or above each map's median (PRM's default). */
+    public Peaks find(Tensor maps, int window) {
+        return find(maps, window, null);
+    }
+
+    /**
+     * Peaks of {@code maps} at or above {@code thresholds} (one per map, N*C values), or each
+     * map's median when {@code thresholds} is null.
+     */
+    public Peaks find(Tensor maps, int window, float[] thresholds) {
+        MemorySegment mapsAddr = TensorAccess.address(maps, "maps", ScalarType.Float, 4, device);
+        if (window < 1 || window % 2 == 0) {
+            throw new IllegalArgumentException("window must be odd and >= 1, got " + window);
+        }
+        TensorAccess.requireNoNan(maps, "maps");
+        long n = maps.size(0), c = maps.size(1), h = maps.size(2), w = maps.size(3);
+        int mapCount = Math.toIntExact(n * c);
+        if (thresholds != null && thresholds.length != mapCount) {
+            throw new IllegalArgumentException("thresholds must have N*C = " + mapCount
+                    + " values, got " + thresholds.length);
+        }
+        if (mapCount == 0 || h * w == 0) {
+            float[] thr0 = thresholds != null ? thresholds.clone() : new float[mapCount];
+            if (thresholds == null) {
+                java.util.Arrays.fill(thr0, Float.NaN); // the median of no values
+            }
+            return new Peaks((int) n, (int) c, new int[0], new int[0], new int[0], new int[0],
+                    new float[0], new float[mapCount], new int[mapCount], thr0);
+        }
+        Tensor thr = thresholds == null ? null : TensorAccess.fromFloats(thresholds, maps);
+        Tensor aggregation = TensorAccess.empty(maps, ScalarType.Float, mapCount);
+        Tensor counts = TensorAccess.empty(maps, ScalarType.Int, mapCount);
+        Tensor medians = TensorAccess.empty(maps, ScalarType.Float, mapCount);
+        // No two peaks touch (each is its window's strict first maximum), so a map holds at most
+        // ceil(h/2)*ceil(w/2); start smaller and retry once with the exact count.
+        long bound = n * c * ((h + 1) / 2) * ((w + 1) / 2);
+        long capacity = Math.min(bound, Math.max(1024, n * c * 64));
+        device.activate();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment count = arena.allocate(ValueLayout.JAVA_LONG);
+            while (true) {
+                Tensor peaks = TensorAccess.empty(maps, ScalarType.Int, capacity, 4);
+                Tensor values = TensorAccess.empty(maps, ScalarType.Float, capacity);
+                int status = (int) NativeLibrary.invoke(device.lib.peakFind, mapsAddr, n, c, h, w,
+                        window, TensorAccess.addressOrNull(thr), capacity,
+                        TensorAccess.addressOrNull(peaks), TensorAccess.addressOrNull(values), count,
+                        TensorAccess.addressOrNull(aggregation), TensorAccess.addressOrNull(counts),
+                        TensorAccess.addressOrNull(medians), MemorySegment.NULL);
+                device.lib.check(status, "ws_peak_find");
+                long found = count.get(ValueLayout.JAVA_LONG, 0);
+                if (found > capacity) {
+                    capacity = found;
+                    continue;
+                }
+                int k = Math.toIntExact(found);
+                int[] flat = TensorAccess.toInts(peaks);
+                float[] vals = TensorAccess.toFloats(values);
+                int[] b = new int[k], cl = new int[k], ys = new int[k], xs = new int[k];
+                float[] v = new float[k];
+                for (int i = 0; i < k; i++) {
+                    b[i] = flat[4 * i];
+                    cl[i] = flat[4 * i + 1];
+                    ys[i] = flat[4 * i + 2];
+                    xs[i] = flat[4 * i + 3];
+                    v[i] = vals[i];
+                }
+                return new Peaks((int) n, (int) c, b, cl, ys, xs, v, TensorAccess.toFloats(aggregation),
+                        TensorAccess.toInts(counts), TensorAccess.toFloats(medians));
+            }
+        }
+    }
+}
