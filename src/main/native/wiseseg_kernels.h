@@ -28,33 +28,40 @@ extern "C" {
 
 #define WS_ABI_VERSION 1
 
+/* Exported from the shared libraries, which build with hidden visibility by default. */
+#if defined(__GNUC__)
+#define WS_API __attribute__((visibility("default")))
+#else
+#define WS_API
+#endif
+
 /* ---- library ------------------------------------------------------------------------------ */
 
 /* ABI version of this library; Java refuses a library whose version differs. */
-int32_t ws_abi_version(void);
+WS_API int32_t ws_abi_version(void);
 
 /* Message of the last failed call on this thread ("" if none). Valid until the next call. */
-const char *ws_last_error(void);
+WS_API const char *ws_last_error(void);
 
 /* "cpu" or "cuda". */
-const char *ws_backend_name(void);
+WS_API const char *ws_backend_name(void);
 
 /* CPU: number of worker threads the kernels use (<= 0: all hardware threads). CUDA: no-op. */
-int32_t ws_set_num_threads(int32_t n);
-int32_t ws_get_num_threads(void);
+WS_API int32_t ws_set_num_threads(int32_t n);
+WS_API int32_t ws_get_num_threads(void);
 
 /* CUDA: number of visible devices (host out). CPU: always 0. A CUDA library on a machine
  * without driver/GPU returns WS_ERR_CUDA with the runtime's message. */
-int32_t ws_device_count(int32_t *count);
+WS_API int32_t ws_device_count(int32_t *count);
 
 /* CUDA: name of device `device` into `buf` (host, `len` bytes, NUL-terminated). */
-int32_t ws_device_name(int32_t device, char *buf, int32_t len);
+WS_API int32_t ws_device_name(int32_t device, char *buf, int32_t len);
 
 /* CUDA: select the current device for this thread. CPU: accepts 0 only. */
-int32_t ws_set_device(int32_t device);
+WS_API int32_t ws_set_device(int32_t device);
 
 /* CUDA: wait for `stream`. CPU: no-op. */
-int32_t ws_synchronize(void *stream);
+WS_API int32_t ws_synchronize(void *stream);
 
 /* ---- 1. peak finding (PRM peak stimulation, forward) ------------------------------------------
  * maps: N x C x H x W float32.
@@ -75,7 +82,7 @@ int32_t ws_synchronize(void *stream);
  *   medians: N*C float32, the threshold used per map (the median, or the given threshold). May be
  *     NULL.
  * Maps that contain NaN are outside the contract (Java rejects them). */
-int32_t ws_peak_find(const float *maps, int64_t n, int64_t c, int64_t h, int64_t w, int32_t win,
+WS_API int32_t ws_peak_find(const float *maps, int64_t n, int64_t c, int64_t h, int64_t w, int32_t win,
                      const float *thresholds, int64_t capacity, int32_t *peaks, float *values,
                      int64_t *count, float *aggregation, int32_t *peak_counts, float *medians,
                      void *stream);
@@ -99,7 +106,7 @@ int32_t ws_peak_find(const float *maps, int64_t n, int64_t c, int64_t h, int64_t
  *   contains[k,p]     = 1 when P_p contains point k, else 0 (uint8)
  *   area[p]           = |P_p|                               (int64, P entries)
  * K = 0 or P = 0 is valid and writes nothing (but area when P > 0). */
-int32_t ws_proposal_score(const uint64_t *masks, int64_t p, int64_t h, int64_t w,
+WS_API int32_t ws_proposal_score(const uint64_t *masks, int64_t p, int64_t h, int64_t w,
                           const float *maps, int64_t k, const float *thresholds,
                           const int32_t *points, int32_t boundary_radius, float *sum_inside,
                           int64_t *inter, int64_t *uni, float *sum_boundary, uint8_t *contains,
@@ -112,14 +119,14 @@ int32_t ws_proposal_score(const uint64_t *masks, int64_t p, int64_t h, int64_t w
  * (pixel-centre model); aligned == 0: legacy, RoI sizes forced >= 1.
  * output: R x C x pooled_h x pooled_w float32 (fully written).
  * A batch_index outside [0, N) is a WS_ERR_ARGUMENT. */
-int32_t ws_roi_align_forward(const float *input, int64_t n, int64_t c, int64_t h, int64_t w,
+WS_API int32_t ws_roi_align_forward(const float *input, int64_t n, int64_t c, int64_t h, int64_t w,
                              const float *rois, int64_t r, int32_t pooled_h, int32_t pooled_w,
                              float spatial_scale, int32_t sampling_ratio, int32_t aligned,
                              float *output, void *stream);
 
 /* grad_output: R x C x pooled_h x pooled_w. grad_input: N x C x H x W, ACCUMULATED into (the
  * caller zeroes it first if it wants the plain gradient). Same RoI semantics as the forward. */
-int32_t ws_roi_align_backward(const float *grad_output, const float *rois, int64_t r,
+WS_API int32_t ws_roi_align_backward(const float *grad_output, const float *rois, int64_t r,
                               int64_t n, int64_t c, int64_t h, int64_t w, int32_t pooled_h,
                               int32_t pooled_w, float spatial_scale, int32_t sampling_ratio,
                               int32_t aligned, float *grad_input, void *stream);
@@ -130,7 +137,7 @@ int32_t ws_roi_align_backward(const float *grad_output, const float *rois, int64
  * torchvision: canonical_scale 224, canonical_level 4, eps 1e-6.
  * rois: R x 5 as above; levels: R int32. (CPU and CUDA alike: pointers follow the library's
  * convention.) */
-int32_t ws_fpn_level_assign(const float *rois, int64_t r, int32_t k_min, int32_t k_max,
+WS_API int32_t ws_fpn_level_assign(const float *rois, int64_t r, int32_t k_min, int32_t k_max,
                             float canonical_scale, int32_t canonical_level, float eps,
                             int32_t *levels, void *stream);
 

@@ -1,0 +1,127 @@
+// PRM peak stimulation (forward): local maxima by max-pool-with-indices semantics, filtered by a
+// per-map threshold (default: torch.median's lower median).
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "parallel.h"
+#include "status.h"
+
+namespace ws {
+namespace {
+
+// The lower median of the map, as torch.median: element (n - 1) / 2 of the sorted values.
+float lower_median(const float *map, int64_t size, std::vector<float> &scratch) {
+  scratch.assign(map, map + size);
+  auto middle = scratch.begin() + (size - 1) / 2;
+  std::nth_element(scratch.begin(), middle, scratch.end());
+  return *middle;
+}
+
+// True when (y, x) is the first maximum, in row-major order, of its window clipped to the map:
+// every earlier pixel is strictly smaller and no later pixel is greater.
+bool is_first_max(const float *map, int64_t h, int64_t w, int64_t y, int64_t x, int64_t half) {
+  const float v = map[y * w + x];
+  const int64_t y0 = std::max<int64_t>(0, y - half), y1 = std::min(h - 1, y + half);
+  const int64_t x0 = std::max<int64_t>(0, x - half), x1 = std::min(w - 1, x + half);
+  for (int64_t yy = y0; yy < y; ++yy) {
+    const float *row = map + yy * w;
+    for (int64_t xx = x0; xx <= x1; ++xx)
+      if (row[xx] >= v) return false;
+  }
+  const float *row = map + y * w;
+  for (int64_t xx = x0; xx < x; ++xx)
+    if (row[xx] >= v) return false;
+  for (int64_t xx = x + 1; xx <= x1; ++xx)
+    if (row[xx] > v) return false;
+  for (int64_t yy = y + 1; yy <= y1; ++yy) {
+    const float *below = map + yy * w;
+    for (int64_t xx = x0; xx <= x1; ++xx)
+      if (below[xx] > v) return false;
+  }
+  return true;
+}
+
+struct MapPeaks {
+  std::vector<int32_t> yx;  // y, x pairs in row-major order
+  std::vector<float> values;
+  float threshold = 0.f;
+};
+
+void find_map_peaks(const float *map, int64_t h, int64_t w, int64_t half, const float *threshold,
+                    std::vector<float> &scratch, MapPeaks &out) {
+  out.yx.clear();
+  out.values.clear();
+  if (h * w == 0) {
+    out.threshold = threshold ? *threshold : 0.f;
+    return;
+  }
+  out.threshold = threshold ? *threshold : lower_median(map, h * w, scratch);
+  const float limit = out.threshold;
+  for (int64_t y = 0; y < h; ++y) {
+    const float *row = map + y * w;
+    for (int64_t x = 0; x < w; ++x) {
+      // The threshold test first: with the median it rejects half the pixels cheaply.
+      if (row[x] >= limit && is_first_max(map, h, w, y, x, half)) {
+        out.yx.push_back(static_cast<int32_t>(y));
+        out.yx.push_back(static_cast<int32_t>(x));
+        out.values.push_back(row[x]);
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace ws
+
+extern "C" int32_t ws_peak_find(const float *maps, int64_t n, int64_t c, int64_t h, int64_t w,
+                                int32_t win, const float *thresholds, int64_t capacity,
+                                int32_t *peaks, float *values, int64_t *count,
+                                float *aggregation, int32_t *peak_counts, float *medians,
+                                void *) {
+  return ws::guarded("ws_peak_find", [&] {
+    using ws::require;
+    require(n >= 0 && c >= 0 && h >= 0 && w >= 0, "negative map size");
+    require(win >= 1 && win % 2 == 1, "win must be odd and >= 1");
+    require(capacity >= 0, "negative capacity");
+    require(count != nullptr, "count is null");
+    const int64_t map_count = n * c, map_size = h * w;
+    require(map_count * map_size == 0 || maps != nullptr, "maps is null");
+    require(capacity == 0 || (peaks != nullptr && values != nullptr), "peaks/values are null");
+
+    std::vector<ws::MapPeaks> found(static_cast<size_t>(map_count));
+    // Tiny maps are not worth a thread each: group them so a chunk is >= ~64k pixels.
+    const int64_t grain = std::max<int64_t>(1, 65536 / std::max<int64_t>(map_size, 1));
+    std::vector<std::vector<float>> scratch_by_worker(ws::worker_count(map_count, grain));
+    ws::parallel_for(map_count, grain, [&](int64_t begin, int64_t end, int worker) {
+      for (int64_t m = begin; m < end; ++m)
+        ws::find_map_peaks(maps + m * map_size, h, w, win / 2,
+                           thresholds ? thresholds + m : nullptr, scratch_by_worker[worker],
+                           found[m]);
+    });
+
+    int64_t total = 0;
+    for (int64_t m = 0; m < map_count; ++m) {
+      const ws::MapPeaks &mp = found[m];
+      const int64_t found_here = static_cast<int64_t>(mp.values.size());
+      double sum = 0.0;
+      for (int64_t i = 0; i < found_here; ++i) {
+        sum += mp.values[i];
+        const int64_t slot = total + i;
+        if (slot < capacity) {
+          int32_t *out = peaks + slot * 4;
+          out[0] = static_cast<int32_t>(m / c);
+          out[1] = static_cast<int32_t>(m % c);
+          out[2] = mp.yx[2 * i];
+          out[3] = mp.yx[2 * i + 1];
+          values[slot] = mp.values[i];
+        }
+      }
+      total += found_here;
+      if (aggregation) aggregation[m] = found_here ? static_cast<float>(sum / found_here) : 0.f;
+      if (peak_counts) peak_counts[m] = static_cast<int32_t>(found_here);
+      if (medians) medians[m] = mp.threshold;
+    }
+    *count = total;
+  });
+}
