@@ -19,9 +19,12 @@ final class TensorAccess {
     static MemorySegment address(Tensor t, String name, ScalarType dtype, int rank, Device device) {
         requireTensor(t, name, dtype, rank, device);
         long bytes = t.nbytes();
+        if (bytes == 0) {
+            return MemorySegment.NULL; // LibTorch gives empty tensors no data pointer
+        }
         long address = t.data_ptr().address();
         if (device.kind() == Device.Kind.CPU) {
-            return bytes == 0 ? MemorySegment.NULL : MemorySegment.ofAddress(address).reinterpret(bytes);
+            return MemorySegment.ofAddress(address).reinterpret(bytes);
         }
         return MemorySegment.ofAddress(address); // device memory: never dereferenced in Java
     }
@@ -34,8 +37,8 @@ final class TensorAccess {
             throw new IllegalArgumentException(name + " must have " + rank + " dimensions, got "
                     + t.dim() + " " + shape(t));
         }
-        if (t.scalar_type() != dtype) {
-            throw new IllegalArgumentException(name + " must be " + dtype + ", got " + t.scalar_type());
+        if (t.scalar_type().value != dtype.value) {
+            throw new IllegalArgumentException(name + " must be " + dtype + ", got " + t.scalar_type().intern());
         }
         if (!t.is_contiguous()) {
             throw new IllegalArgumentException(name + " must be contiguous (call .contiguous())");
