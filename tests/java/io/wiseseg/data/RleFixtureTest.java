@@ -103,4 +103,14 @@ class RleFixtureTest {
                     Rle.fromCompressedString(s.get("string").asText(), h, w).counts());
         }
     }
+
+    @Test
+    void polygonsMatchPycocotools() throws IOException {
+        JsonNode root = load("/fixtures/rle/rle_fixtures.json");
+        int n = 0;
+        for (JsonNode p : root.get("polygons")) {
+            Rle r = Rle.fromPolygon(doubles(p.get("xy")), p.get("h").asInt(), p.get("w").asInt());
+            assertArrayEquals(ints(p.get("counts")), r.counts(), "polygon #" + n++);
+        }
+    }
 }

@@ -279,6 +279,107 @@ public final class Rle {
     }
 
     /**
+     * Rasterises one polygon {@code [x0, y0, x1, y1, ...]} as {@code rleFrPoly} does (COCO's
+     * "segmentation" polygons): the outline is traced at 5× resolution and a pixel is inside
+     * when its centre lies below a crossing of the outline, column by column.
+     */
+    public static Rle fromPolygon(double[] xy, int height, int width) {
+        if (xy.length < 6 || xy.length % 2 != 0) {
+            throw new IllegalArgumentException("a polygon needs an even number >= 6 of coordinates, got "
+                    + xy.length);
+        }
+        int k = xy.length / 2;
+        double scale = 5;
+        int[] x = new int[k + 1], y = new int[k + 1];
+        for (int j = 0; j < k; j++) {
+            x[j] = (int) (scale * xy[2 * j] + .5);
+            y[j] = (int) (scale * xy[2 * j + 1] + .5);
+        }
+        x[k] = x[0];
+        y[k] = y[0];
+        int m = 0;
+        for (int j = 0; j < k; j++) {
+            m += Math.max(Math.abs(x[j] - x[j + 1]), Math.abs(y[j] - y[j + 1])) + 1;
+        }
+        int[] u = new int[m], v = new int[m];
+        m = 0;
+        for (int j = 0; j < k; j++) {
+            int xs = x[j], xe = x[j + 1], ys = y[j], ye = y[j + 1];
+            int dx = Math.abs(xe - xs), dy = Math.abs(ys - ye);
+            boolean flip = (dx >= dy && xs > xe) || (dx < dy && ys > ye);
+            if (flip) {
+                int t = xs;
+                xs = xe;
+                xe = t;
+                t = ys;
+                ys = ye;
+                ye = t;
+            }
+            double s = dx >= dy ? (double) (ye - ys) / dx : (double) (xe - xs) / dy;
+            if (dx >= dy) {
+                for (int d = 0; d <= dx; d++) {
+                    int t = flip ? dx - d : d;
+                    u[m] = t + xs;
+                    v[m] = (int) (ys + s * t + .5);
+                    m++;
+                }
+            } else {
+                for (int d = 0; d <= dy; d++) {
+                    int t = flip ? dy - d : d;
+                    v[m] = t + ys;
+                    u[m] = (int) (xs + s * t + .5);
+                    m++;
+                }
+            }
+        }
+        // points where the traced outline crosses a pixel column centre, downsampled
+        int n = m;
+        long[] a = new long[n + 1];
+        int na = 0;
+        for (int j = 1; j < n; j++) {
+            if (u[j] == u[j - 1]) {
+                continue;
+            }
+            double xd = u[j] < u[j - 1] ? u[j] : u[j] - 1;
+            xd = (xd + .5) / scale - .5;
+            if (Math.floor(xd) != xd || xd < 0 || xd > width - 1) {
+                continue;
+            }
+            double yd = (Math.min(v[j], v[j - 1]) + .5) / scale - .5;
+            if (yd < 0) {
+                yd = 0;
+            } else if (yd > height) {
+                yd = height;
+            }
+            yd = Math.ceil(yd);
+            a[na++] = ((long) ((int) xd * height + (int) yd)) & 0xFFFFFFFFL;
+        }
+        a[na++] = (long) height * width;
+        Arrays.sort(a, 0, na);
+        long p = 0;
+        for (int j = 0; j < na; j++) {
+            long t = a[j];
+            a[j] -= p;
+            p = t;
+        }
+        int[] b = new int[na];
+        int j = 0;
+        m = 0;
+        b[m++] = (int) a[j++];
+        while (j < na) {
+            if (a[j] > 0) {
+                b[m++] = (int) a[j++];
+            } else {
+                j++;
+                if (j < na) {
+                    b[m - 1] += (int) a[j++];
+                }
+            }
+        }
+        return new Rle(height, width, Arrays.copyOf(b, m));
+    }
+
+    /**
      * COCO's compressed string, as {@code rleToString}: each count (minus the count two before
      * it, from the fourth on) in 5-bit groups, low first, as chars 48 + group, bit 0x20 meaning
      * "more groups follow"; the sign lives in bit 0x10 of the last group.
