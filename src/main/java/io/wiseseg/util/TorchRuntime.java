@@ -34,7 +34,11 @@ public final class TorchRuntime {
 
     /** The LibTorch version of the presets on the class path, e.g. "2.10.0-1.5.13". */
     public static String version() {
-        String v = Loader.getVersion("org.bytedeco", "pytorch");
-        return v == null ? "unknown" : v;
+        try {
+            String v = Loader.getVersion("org.bytedeco", "pytorch");
+            return v == null ? "unknown" : v;
+        } catch (java.io.IOException e) {
+            return "unknown (" + e.getMessage() + ")";
+        }
     }
 }
