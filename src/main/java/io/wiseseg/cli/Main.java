@@ -18,6 +18,8 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        // one short line per log record (e.g. which kernel library is active), on stderr
+        System.setProperty("java.util.logging.SimpleFormatter.format", "wiseseg: %5$s%6$s%n");
         System.exit(commandLine().execute(args));
     }
 
