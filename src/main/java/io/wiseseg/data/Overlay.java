@@ -111,20 +111,38 @@ public final class Overlay {
         }
     }
 
-    /** Marks the enlarged cells of mask pixels that touch a pixel outside the mask. */
+    /**
+     * Draws the mask's border on the enlarged image: for each mask pixel, a strip about a third
+     * of a cell thick on each side that faces a pixel outside the mask (or the image edge).
+     */
     private static void outline(BufferedImage out, Mask m, int s, int colour) {
         int w = m.width(), h = m.height();
+        int t = Math.max(1, s / 3);
         for (int y = 0; y < h; y++) {
             for (int x = 0; x < w; x++) {
-                boolean edge = m.get(y, x) && (x == 0 || y == 0 || x == w - 1 || y == h - 1
-                        || !m.get(y, x - 1) || !m.get(y, x + 1) || !m.get(y - 1, x) || !m.get(y + 1, x));
-                if (edge) {
-                    for (int dy = 0; dy < s; dy++) {
-                        for (int dx = 0; dx < s; dx++) {
-                            out.setRGB(x * s + dx, y * s + dy, colour);
-                        }
-                    }
+                if (!m.get(y, x)) {
+                    continue;
                 }
+                if (x == 0 || !m.get(y, x - 1)) {
+                    paint(out, x * s, y * s, t, s, colour);
+                }
+                if (x == w - 1 || !m.get(y, x + 1)) {
+                    paint(out, x * s + s - t, y * s, t, s, colour);
+                }
+                if (y == 0 || !m.get(y - 1, x)) {
+                    paint(out, x * s, y * s, s, t, colour);
+                }
+                if (y == h - 1 || !m.get(y + 1, x)) {
+                    paint(out, x * s, y * s + s - t, s, t, colour);
+                }
+            }
+        }
+    }
+
+    private static void paint(BufferedImage out, int x0, int y0, int w, int h, int colour) {
+        for (int y = y0; y < y0 + h; y++) {
+            for (int x = x0; x < x0 + w; x++) {
+                out.setRGB(x, y, colour);
             }
         }
     }
