@@ -118,16 +118,10 @@ class EvaluatorFixtureTest {
             EvaluationReport r = new Abo(mode.equals("sameClass")).evaluate(gt, preds, classes);
             JsonNode ref = root.get("abo").get(mode);
             for (int k = 0; k < classes.size(); k++) {
-                assertRow(JsonNodeRow.of(ref.get("perClass").get(k)), r.perClass()[k], mode + " class " + k);
+                JsonNode cell = new ObjectMapper().createArrayNode().add(ref.get("perClass").get(k));
+                assertRow(cell, r.perClass()[k], mode + " class " + k);
             }
             assertEquals(ref.get("abo").asDouble(), r.scalars().get("ABO"), TOL, mode);
-        }
-    }
-
-    /** Wraps one value as a one-element row. */
-    static final class JsonNodeRow {
-        static JsonNode of(JsonNode v) {
-            return new ObjectMapper().createArrayNode().add(v);
         }
     }
 }
