@@ -100,6 +100,21 @@ class EvaluatorFixtureTest {
     }
 
     @Test
+    void cocoApMatchesCocoEval() {
+        EvaluationReport r = new CocoAp().evaluate(gt, preds, classes);
+        JsonNode ref = root.get("coco");
+        for (int k = 0; k < classes.size(); k++) {
+            assertRow(ref.get("all").get("perClass").get(k), r.perClass()[k], "class " + classes.name(k));
+        }
+        assertRow(ref.get("all").get("mean"), r.mean(), "mean");
+        List<double[]> bd = new ArrayList<>(r.breakdowns().values());
+        String[] keys = {"small", "medium", "large"};
+        for (int i = 0; i < keys.length; i++) {
+            assertRow(ref.get(keys[i]).get("mean"), bd.get(i), keys[i]);
+        }
+    }
+
+    @Test
     void vocRMatchesTheDevkitRule() {
         for (String mode : new String[] {"devkit", "bestUnmatched"}) {
             VocR.Matching m = mode.equals("devkit") ? VocR.Matching.VOC_DEVKIT : VocR.Matching.BEST_UNMATCHED;
