@@ -27,8 +27,8 @@ class EvaluatorFixtureTest {
     static final double TOL = 1e-12;
     static JsonNode root;
     static ClassSet classes;
-    static List<GroundTruth> gt = new ArrayList<>();
-    static List<ImagePrediction> preds = new ArrayList<>();
+    static List<GroundTruth> gt;
+    static List<ImagePrediction> preds;
 
     static Mask unpack(int h, int w, String b64) {
         byte[] packed = Base64.getDecoder().decode(b64);
@@ -44,6 +44,8 @@ class EvaluatorFixtureTest {
         try (InputStream in = EvaluatorFixtureTest.class.getResourceAsStream("/fixtures/eval/eval_fixture.json")) {
             root = new ObjectMapper().readTree(in);
         }
+        gt = new ArrayList<>();
+        preds = new ArrayList<>();
         List<String> names = new ArrayList<>();
         root.get("classes").forEach(n -> names.add(n.asText()));
         classes = new ClassSet(names);
