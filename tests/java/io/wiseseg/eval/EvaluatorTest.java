@@ -1,5 +1,6 @@
 package io.wiseseg.eval;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -111,6 +112,20 @@ class EvaluatorTest {
         assertEquals(1, new ReferenceAp().evaluate(List.of(gt), List.of(p), TWO).mean("AP50"), TOL);
         // at 0.75 d2 matches nothing: recall .5 reached at precision 1: COCO 51/101, VOC .5
         assertEquals(51.0 / 101, new ReferenceAp().evaluate(List.of(gt), List.of(p), TWO).mean("AP75"), TOL);
+    }
+
+    @Test
+    void aCountedMatchIsNotStolenByAnIgnoredGroundTruth() {
+        // area range "small" (<= 32² = 1024): S = [0,600) counts, L = [0,1100) is ignored.
+        // d = [0,1000) (box area 1000, small): IoU .6 with S, 1000/1100 with L. COCOeval looks at
+        // counted ground truth first and stops at the first ignored one once it has a match, so
+        // at 0.5 d matches S (AP 1); at 0.75 only L qualifies, d becomes ignored and S is missed (AP 0).
+        int w = 1200;
+        GroundTruth gt = image("s", w, null, Instance.of(0, strip(w, 0, 1100), 1f), Instance.of(0, strip(w, 0, 600), 1f));
+        ImagePrediction p = preds("s", w, Instance.of(0, strip(w, 0, 1000), 0.9f));
+        double[] small = new ReferenceAp().evaluate(List.of(gt), List.of(p), TWO)
+                .breakdowns().get("area small (COCO, < 32²)");
+        assertArrayEquals(new double[] {1, 1, 0}, small, TOL);
     }
 
     @Test
