@@ -27,8 +27,8 @@ class EvaluatorFixtureTest {
     static final double TOL = 1e-12;
     static JsonNode root;
     static ClassSet classes;
-    static List<GroundTruth> gt = new ArrayList<>();
-    static List<ImagePrediction> preds = new ArrayList<>();
+    static List<GroundTruth> gt;
+    static List<ImagePrediction> preds;
 
     static Mask unpack(int h, int w, String b64) {
         byte[] packed = Base64.getDecoder().decode(b64);
@@ -44,6 +44,8 @@ class EvaluatorFixtureTest {
         try (InputStream in = EvaluatorFixtureTest.class.getResourceAsStream("/fixtures/eval/eval_fixture.json")) {
             root = new ObjectMapper().readTree(in);
         }
+        gt = new ArrayList<>();
+        preds = new ArrayList<>();
         List<String> names = new ArrayList<>();
         root.get("classes").forEach(n -> names.add(n.asText()));
         classes = new ClassSet(names);
@@ -100,6 +102,21 @@ class EvaluatorFixtureTest {
     }
 
     @Test
+    void cocoApMatchesCocoEval() {
+        EvaluationReport r = new CocoAp().evaluate(gt, preds, classes);
+        JsonNode ref = root.get("coco");
+        for (int k = 0; k < classes.size(); k++) {
+            assertRow(ref.get("all").get("perClass").get(k), r.perClass()[k], "class " + classes.name(k));
+        }
+        assertRow(ref.get("all").get("mean"), r.mean(), "mean");
+        List<double[]> bd = new ArrayList<>(r.breakdowns().values());
+        String[] keys = {"small", "medium", "large"};
+        for (int i = 0; i < keys.length; i++) {
+            assertRow(ref.get(keys[i]).get("mean"), bd.get(i), keys[i]);
+        }
+    }
+
+    @Test
     void vocRMatchesTheDevkitRule() {
         for (String mode : new String[] {"devkit", "bestUnmatched"}) {
             VocR.Matching m = mode.equals("devkit") ? VocR.Matching.VOC_DEVKIT : VocR.Matching.BEST_UNMATCHED;
@@ -118,16 +135,10 @@ class EvaluatorFixtureTest {
             EvaluationReport r = new Abo(mode.equals("sameClass")).evaluate(gt, preds, classes);
             JsonNode ref = root.get("abo").get(mode);
             for (int k = 0; k < classes.size(); k++) {
-                assertRow(JsonNodeRow.of(ref.get("perClass").get(k)), r.perClass()[k], mode + " class " + k);
+                JsonNode cell = new ObjectMapper().createArrayNode().add(ref.get("perClass").get(k));
+                assertRow(cell, r.perClass()[k], mode + " class " + k);
             }
             assertEquals(ref.get("abo").asDouble(), r.scalars().get("ABO"), TOL, mode);
-        }
-    }
-
-    /** Wraps one value as a one-element row. */
-    static final class JsonNodeRow {
-        static JsonNode of(JsonNode v) {
-            return new ObjectMapper().createArrayNode().add(v);
         }
     }
 }

@@ -160,6 +160,12 @@ public final class CocoJson {
         writeAtomically(file, root);
     }
 
+    /** Writes a COCO results file with {@link CocoDataset#defaultCategoryIds} (class c as c + 1). */
+    public static void writeResults(Path file, List<ImagePrediction> predictions, ClassSet classes)
+            throws IOException {
+        writeResults(file, predictions, CocoDataset.defaultCategoryIds(classes));
+    }
+
     /** Writes a COCO results file; class c is written as category {@code categoryIds.get(c)}. */
     public static void writeResults(Path file, List<ImagePrediction> predictions,
             List<Integer> categoryIds) throws IOException {

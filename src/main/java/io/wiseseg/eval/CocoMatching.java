@@ -1,8 +1,13 @@
 package io.wiseseg.eval;
 
+import io.wiseseg.data.Box;
+import io.wiseseg.data.Instance;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.IntPredicate;
 
 /**
  * COCOeval's per-image matching ({@code evaluateImg}) and its precision accumulation
@@ -196,5 +201,106 @@ final class CocoMatching {
             out.add(match(c, lo, hi, thr, ignoreCrowd));
         }
         return out;
+    }
+
+    /** The cells of the given images (indexed in list order) and classes. */
+    static List<Cell> cells(List<GroundTruth> images, Set<Integer> classes, Map<String, List<Instance>> preds,
+            int maxDets) {
+        List<Cell> cells = new ArrayList<>();
+        for (int i = 0; i < images.size(); i++) {
+            GroundTruth g = images.get(i);
+            List<Instance> dts = preds.getOrDefault(g.id(), List.of());
+            for (int c : classes) {
+                Cell cell = cell(i, c, g, dts, maxDets);
+                if (cell != null) {
+                    cells.add(cell);
+                }
+            }
+        }
+        return cells;
+    }
+
+    /** The (image, class) cell, or null when it has neither ground truth nor detections. */
+    private static Cell cell(int image, int classId, GroundTruth g, List<Instance> dts, int maxDets) {
+        List<Instance> gts = new ArrayList<>();
+        List<Boolean> crowd = new ArrayList<>();
+        for (Instance in : g.instances()) {
+            if (in.classId() == classId) {
+                gts.add(in);
+                crowd.add(false);
+            }
+        }
+        for (Instance in : g.crowd()) {
+            if (in.classId() == classId) {
+                gts.add(in);
+                crowd.add(true);
+            }
+        }
+        List<Instance> mine = Overlap.byScore(dts.stream().filter(d -> d.classId() == classId).toList());
+        if (mine.size() > maxDets) {
+            mine = mine.subList(0, maxDets);
+        }
+        if (gts.isEmpty() && mine.isEmpty()) {
+            return null;
+        }
+        double[] score = new double[mine.size()], area = new double[mine.size()];
+        double[][] iou = new double[mine.size()][gts.size()];
+        boolean[] isCrowd = new boolean[gts.size()];
+        long[] gtArea = new long[gts.size()];
+        for (int j = 0; j < gts.size(); j++) {
+            isCrowd[j] = crowd.get(j);
+            gtArea[j] = gts.get(j).mask().area();
+        }
+        for (int d = 0; d < mine.size(); d++) {
+            Instance in = mine.get(d);
+            score[d] = in.score();
+            Box b = in.box() != null ? in.box() : in.mask().bbox();
+            area[d] = b == null ? 0 : (double) b.width() * b.height();
+            for (int j = 0; j < gts.size(); j++) {
+                iou[d][j] = Overlap.coco(in.mask(), gts.get(j).mask(), isCrowd[j]);
+            }
+        }
+        return new Cell(image, classId, score, area, gtArea, isCrowd, iou);
+    }
+
+    /** One class's AP per threshold over the cells of the chosen images. */
+    static double[] classAp(List<Cell> cells, List<Matched> matched,
+            int classId, IntPredicate images, int thresholds) {
+        List<Matched> mine = new ArrayList<>();
+        for (int i = 0; i < cells.size(); i++) {
+            Cell c = cells.get(i);
+            if (c.classId() == classId && images.test(c.image())) {
+                mine.add(matched.get(i));
+            }
+        }
+        return averagePrecision(mine, thresholds);
+    }
+
+    /** mAP per threshold over the classes with ground truth in the chosen images. */
+    static double[] meanOverClasses(List<Cell> cells, List<Matched> matched,
+            Set<Integer> classes, IntPredicate images, int thresholds) {
+        List<double[]> rows = new ArrayList<>();
+        for (int k : classes) {
+            rows.add(classAp(cells, matched, k, images, thresholds));
+        }
+        return columnMeans(rows.toArray(new double[0][]), thresholds);
+    }
+
+    static double[] columnMeans(double[][] rows, int columns) {
+        double[] mean = new double[columns];
+        for (int t = 0; t < columns; t++) {
+            double[] col = new double[rows.length];
+            for (int k = 0; k < rows.length; k++) {
+                col[k] = rows[k][t];
+            }
+            mean[t] = nanMean(col);
+        }
+        return mean;
+    }
+
+    static double[] nanRow(int n) {
+        double[] r = new double[n];
+        java.util.Arrays.fill(r, Double.NaN);
+        return r;
     }
 }

@@ -1,6 +1,5 @@
 package io.wiseseg.eval;
 
-import io.wiseseg.data.Box;
 import io.wiseseg.data.ClassSet;
 import io.wiseseg.data.ImagePrediction;
 import io.wiseseg.data.Instance;
@@ -71,17 +70,7 @@ public final class ReferenceAp implements Evaluator {
                         + classes.size() + ")");
             }
         }
-        List<CocoMatching.Cell> cells = new ArrayList<>();
-        for (int i = 0; i < images.size(); i++) {
-            GroundTruth g = images.get(i);
-            List<Instance> dts = preds.getOrDefault(g.id(), List.of());
-            for (int c : gtClasses) {
-                CocoMatching.Cell cell = cell(i, c, g, dts);
-                if (cell != null) {
-                    cells.add(cell);
-                }
-            }
-        }
+        List<CocoMatching.Cell> cells = CocoMatching.cells(images, gtClasses, preds, MAX_DETECTIONS);
 
         String[] columns = new String[THRESHOLDS.length];
         for (int t = 0; t < columns.length; t++) {
@@ -90,10 +79,10 @@ public final class ReferenceAp implements Evaluator {
         List<CocoMatching.Matched> all = CocoMatching.matchAll(cells, 0, HUGE, THRESHOLDS, false);
         double[][] perClass = new double[classes.size()][];
         for (int k = 0; k < classes.size(); k++) {
-            perClass[k] = gtClasses.contains(k) ? classAp(cells, all, k, i -> true, THRESHOLDS.length)
-                    : nanRow(THRESHOLDS.length);
+            perClass[k] = gtClasses.contains(k) ? CocoMatching.classAp(cells, all, k, i -> true, THRESHOLDS.length)
+                    : CocoMatching.nanRow(THRESHOLDS.length);
         }
-        double[] mean = columnMeans(perClass, THRESHOLDS.length);
+        double[] mean = CocoMatching.columnMeans(perClass, THRESHOLDS.length);
 
         Map<String, double[]> breakdowns = new LinkedHashMap<>();
         double[][] ranges = {{0, 32 * 32}, {32 * 32, 96 * 96}, {96 * 96, HUGE}, {0, splitArea},
@@ -102,18 +91,18 @@ public final class ReferenceAp implements Evaluator {
                 "small (area <= " + (long) splitArea + ")", "large (area >= " + (long) splitArea + ")"};
         for (int r = 0; r < ranges.length; r++) {
             List<CocoMatching.Matched> m = CocoMatching.matchAll(cells, ranges[r][0], ranges[r][1], THRESHOLDS, false);
-            breakdowns.put(names[r], meanOverClasses(cells, m, gtClasses, i -> true, THRESHOLDS.length));
+            breakdowns.put(names[r], CocoMatching.meanOverClasses(cells, m, gtClasses, i -> true, THRESHOLDS.length));
         }
         int[] objects = images.stream().mapToInt(g -> g.instances().size()).toArray();
         breakdowns.put("images with <= 4 objects",
-                meanOverClasses(cells, all, gtClasses, i -> objects[i] <= 4, THRESHOLDS.length));
+                CocoMatching.meanOverClasses(cells, all, gtClasses, i -> objects[i] <= 4, THRESHOLDS.length));
         breakdowns.put("images with > 4 objects",
-                meanOverClasses(cells, all, gtClasses, i -> objects[i] > 4, THRESHOLDS.length));
+                CocoMatching.meanOverClasses(cells, all, gtClasses, i -> objects[i] > 4, THRESHOLDS.length));
 
         List<CocoMatching.Matched> coco = CocoMatching.matchAll(cells, 0, HUGE, COCO_THRESHOLDS, true);
         List<Double> cocoAps = new ArrayList<>();
         for (int k : gtClasses) {
-            for (double v : classAp(cells, coco, k, i -> true, COCO_THRESHOLDS.length)) {
+            for (double v : CocoMatching.classAp(cells, coco, k, i -> true, COCO_THRESHOLDS.length)) {
                 cocoAps.add(v);
             }
         }
@@ -122,88 +111,5 @@ public final class ReferenceAp implements Evaluator {
                 CocoMatching.nanMean(cocoAps.stream().mapToDouble(Double::doubleValue).toArray()));
         return new EvaluationReport("WISE reference AP (COCOeval segm, wise_ils metrics/ap.py)",
                 List.of(columns), classes.names(), perClass, mean, breakdowns, scalars);
-    }
-
-    /** The (image, class) cell, or null when it has neither ground truth nor detections. */
-    private static CocoMatching.Cell cell(int image, int classId, GroundTruth g, List<Instance> dts) {
-        List<Instance> gts = new ArrayList<>();
-        List<Boolean> crowd = new ArrayList<>();
-        for (Instance in : g.instances()) {
-            if (in.classId() == classId) {
-                gts.add(in);
-                crowd.add(false);
-            }
-        }
-        for (Instance in : g.crowd()) {
-            if (in.classId() == classId) {
-                gts.add(in);
-                crowd.add(true);
-            }
-        }
-        List<Instance> mine = Overlap.byScore(dts.stream().filter(d -> d.classId() == classId).toList());
-        if (mine.size() > MAX_DETECTIONS) {
-            mine = mine.subList(0, MAX_DETECTIONS);
-        }
-        if (gts.isEmpty() && mine.isEmpty()) {
-            return null;
-        }
-        double[] score = new double[mine.size()], area = new double[mine.size()];
-        double[][] iou = new double[mine.size()][gts.size()];
-        boolean[] isCrowd = new boolean[gts.size()];
-        long[] gtArea = new long[gts.size()];
-        for (int j = 0; j < gts.size(); j++) {
-            isCrowd[j] = crowd.get(j);
-            gtArea[j] = gts.get(j).mask().area();
-        }
-        for (int d = 0; d < mine.size(); d++) {
-            Instance in = mine.get(d);
-            score[d] = in.score();
-            Box b = in.box() != null ? in.box() : in.mask().bbox();
-            area[d] = b == null ? 0 : (double) b.width() * b.height();
-            for (int j = 0; j < gts.size(); j++) {
-                iou[d][j] = Overlap.coco(in.mask(), gts.get(j).mask(), isCrowd[j]);
-            }
-        }
-        return new CocoMatching.Cell(image, classId, score, area, gtArea, isCrowd, iou);
-    }
-
-    private static double[] classAp(List<CocoMatching.Cell> cells, List<CocoMatching.Matched> matched,
-            int classId, IntPredicate images, int thresholds) {
-        List<CocoMatching.Matched> mine = new ArrayList<>();
-        for (int i = 0; i < cells.size(); i++) {
-            CocoMatching.Cell c = cells.get(i);
-            if (c.classId() == classId && images.test(c.image())) {
-                mine.add(matched.get(i));
-            }
-        }
-        return CocoMatching.averagePrecision(mine, thresholds);
-    }
-
-    /** mAP per threshold over the classes with ground truth in the chosen images. */
-    private static double[] meanOverClasses(List<CocoMatching.Cell> cells, List<CocoMatching.Matched> matched,
-            TreeSet<Integer> classes, IntPredicate images, int thresholds) {
-        List<double[]> rows = new ArrayList<>();
-        for (int k : classes) {
-            rows.add(classAp(cells, matched, k, images, thresholds));
-        }
-        return columnMeans(rows.toArray(new double[0][]), thresholds);
-    }
-
-    private static double[] columnMeans(double[][] rows, int columns) {
-        double[] mean = new double[columns];
-        for (int t = 0; t < columns; t++) {
-            double[] col = new double[rows.length];
-            for (int k = 0; k < rows.length; k++) {
-                col[k] = rows[k][t];
-            }
-            mean[t] = CocoMatching.nanMean(col);
-        }
-        return mean;
-    }
-
-    private static double[] nanRow(int n) {
-        double[] r = new double[n];
-        java.util.Arrays.fill(r, Double.NaN);
-        return r;
     }
 }
