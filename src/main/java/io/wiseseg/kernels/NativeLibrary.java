@@ -96,8 +96,10 @@ final class NativeLibrary {
         String resource = "native/" + PLATFORM + "/" + fileName;
         URL url = NativeLibrary.class.getResource(resource);
         if (url == null) {
-            throw new IllegalStateException("the kernel library " + fileName + " is not on the class path"
-                    + " (io/wiseseg/kernels/" + resource + "); build it with ./mvnw package");
+            throw new IllegalStateException(name.endsWith("cuda")
+                    ? fileName + " was not built (the build found no nvcc, or ran with -Dwiseseg.cuda=OFF)"
+                    : "the kernel library " + fileName + " is not on the class path (io/wiseseg/kernels/"
+                            + resource + "); build it with ./mvnw package");
         }
         try {
             if ("file".equals(url.getProtocol())) {
