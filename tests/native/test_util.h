@@ -67,12 +67,13 @@ inline std::vector<uint64_t> pack_masks(const std::vector<uint8_t> &masks, int64
 }
 
 // Random proposal masks: filled ellipses and rectangles (some touching the border), speckle noise,
-// an empty and a full mask.
-inline std::vector<uint8_t> random_masks(Random &rng, int64_t p, int64_t h, int64_t w) {
+// an empty and a full mask; with blobs_only, ellipses and rectangles only (like real proposals).
+inline std::vector<uint8_t> random_masks(Random &rng, int64_t p, int64_t h, int64_t w,
+                                         bool blobs_only = false) {
   std::vector<uint8_t> m(static_cast<size_t>(p * h * w), 0);
   for (int64_t q = 0; q < p; ++q) {
     uint8_t *mask = m.data() + q * h * w;
-    const int64_t kind = q % 5;
+    const int64_t kind = blobs_only ? q % 2 : q % 5;
     if (kind == 3 && q > 0) continue;  // empty
     if (kind == 4) {                   // full
       std::fill(mask, mask + h * w, 1);
