@@ -31,9 +31,30 @@ void expect_ok(int32_t rc) {
   }
 }
 
-void bench_peaks(test::Random &rng, int64_t n) {
+// PRM-like maps: 14 x 14 noise upsampled x8 (bilinear, align_corners), or plain noise.
+std::vector<float> peak_maps(test::Random &rng, int64_t count, bool smooth) {
+  const int64_t h = 112, w = 112, s = 14;
+  if (!smooth) return rng.floats(count * h * w, -1, 1);
+  std::vector<float> maps(static_cast<size_t>(count * h * w));
+  for (int64_t m = 0; m < count; ++m) {
+    const auto coarse = rng.floats(s * s, -1, 1);
+    for (int64_t y = 0; y < h; ++y)
+      for (int64_t x = 0; x < w; ++x) {
+        const double fy = y * (s - 1.0) / (h - 1), fx = x * (s - 1.0) / (w - 1);
+        const int64_t y0 = std::min<int64_t>(static_cast<int64_t>(fy), s - 2);
+        const int64_t x0 = std::min<int64_t>(static_cast<int64_t>(fx), s - 2);
+        const double ly = fy - y0, lx = fx - x0;
+        const float *c = coarse.data() + y0 * s + x0;
+        maps[(m * h + y) * w + x] = static_cast<float>(
+            (1 - ly) * ((1 - lx) * c[0] + lx * c[1]) + ly * ((1 - lx) * c[s] + lx * c[s + 1]));
+      }
+  }
+  return maps;
+}
+
+void bench_peaks(test::Random &rng, int64_t n, bool smooth) {
   const int64_t c = 20, h = 112, w = 112;
-  const auto maps = rng.floats(n * c * h * w, -1, 1);
+  const auto maps = peak_maps(rng, n * c, smooth);
   std::vector<int32_t> peaks(n * c * h * w * 4);
   std::vector<float> values(n * c * h * w), agg(n * c);
   int64_t count = 0;
@@ -41,13 +62,13 @@ void bench_peaks(test::Random &rng, int64_t n) {
     expect_ok(ws_peak_find(maps.data(), n, c, h, w, 3, nullptr, n * c * h * w, peaks.data(),
                            values.data(), &count, agg.data(), nullptr, nullptr, nullptr));
   });
-  std::printf("peak_find %lldx20x112x112 (random maps, %lld peaks): %.2f ms\n",
-              static_cast<long long>(n), static_cast<long long>(count), ms);
+  std::printf("peak_find %lldx20x112x112 (%s maps, %lld peaks): %.2f ms\n",
+              static_cast<long long>(n), smooth ? "smooth" : "noise", static_cast<long long>(count), ms);
 }
 
 void bench_proposals(test::Random &rng) {
   const int64_t p = 500, k = 20, h = 375, w = 500;
-  const auto masks = test::pack_masks(test::random_masks(rng, p, h, w), p, h, w);
+  const auto masks = test::pack_masks(test::random_masks(rng, p, h, w, true), p, h, w);
   const auto maps = rng.floats(k * h * w, 0, 1);
   const auto thresholds = rng.floats(k, 0.2, 0.8);
   std::vector<int32_t> points(2 * k, 100);
@@ -64,7 +85,7 @@ void bench_proposals(test::Random &rng) {
                                 inside.data(), nullptr, nullptr, nullptr, nullptr, nullptr,
                                 nullptr));
   });
-  std::printf("proposal_score 500 masks x 20 maps 375x500: all outputs %.2f ms, sum_inside only %.2f ms\n",
+  std::printf("proposal_score 500 blob masks x 20 maps 375x500, r 2: all outputs %.2f ms, sum_inside only %.2f ms\n",
               all, sums);
 }
 
@@ -99,8 +120,10 @@ int main(int argc, char **argv) {
   if (argc > 1) ws_set_num_threads(std::atoi(argv[1]));
   std::printf("threads: %d\n", ws_get_num_threads());
   test::Random rng(7);
-  bench_peaks(rng, 1);
-  bench_peaks(rng, 16);
+  for (bool smooth : {true, false}) {
+    bench_peaks(rng, 1, smooth);
+    bench_peaks(rng, 16, smooth);
+  }
   bench_proposals(rng);
   bench_roi_align(rng);
   return 0;

@@ -64,49 +64,73 @@ struct Scratch {
   std::vector<uint64_t> dilated, dilated_complement, row, word;
 };
 
-// Horizontal dilation by `radius` of rows [y0, y1] of the mask, and of their complement (within
-// the image): out rows are (y - y0) * wpr.
-void dilate_rows(const uint64_t *mask, int64_t y0, int64_t y1, int64_t w, int32_t radius,
-                 Scratch &s) {
-  const int64_t wpr = words_per_row(w), rows = y1 - y0 + 1;
-  s.dilated.assign(static_cast<size_t>(rows * wpr), 0);
-  s.dilated_complement.assign(static_cast<size_t>(rows * wpr), 0);
-  s.row.resize(static_cast<size_t>(wpr));
+// Word i of a row dilated horizontally by radius < 64 (bits past the row's ends are dropped);
+// get(j) reads word j of the source row.
+template <class Get>
+inline uint64_t dilated_word(Get get, int64_t i, int64_t wpr, int radius) {
+  const uint64_t cur = get(i), prev = i > 0 ? get(i - 1) : 0, next = i + 1 < wpr ? get(i + 1) : 0;
+  uint64_t out = cur;
+  for (int s = 1; s <= radius; ++s)
+    out |= (cur << s) | (prev >> (64 - s)) | (cur >> s) | (next << (64 - s));
+  return out;
+}
+
+// Horizontal dilation by `radius` of words [lo, hi] of rows [y0, y1] of the mask, and of their
+// complement within the image, into s.dilated / s.dilated_complement ((y - y0) * span + i - lo).
+void dilate_rows(const uint64_t *mask, int64_t y0, int64_t y1, int64_t lo, int64_t hi,
+                 int64_t w, int32_t radius, Scratch &s) {
+  const int64_t wpr = words_per_row(w), rows = y1 - y0 + 1, span = hi - lo + 1;
+  s.dilated.assign(static_cast<size_t>(rows * span), 0);
+  s.dilated_complement.assign(static_cast<size_t>(rows * span), 0);
   for (int64_t y = y0; y <= y1; ++y) {
     const uint64_t *src = mask + y * wpr;
-    uint64_t *d = s.dilated.data() + (y - y0) * wpr;
-    uint64_t *dc = s.dilated_complement.data() + (y - y0) * wpr;
-    for (int64_t i = 0; i < wpr; ++i) s.row[i] = ~src[i] & valid_bits(i, w);
-    for (int64_t shift = -radius; shift <= radius; ++shift) {
-      or_shifted(src, d, wpr, shift);
-      or_shifted(s.row.data(), dc, wpr, shift);
+    uint64_t *d = s.dilated.data() + (y - y0) * span;
+    uint64_t *dc = s.dilated_complement.data() + (y - y0) * span;
+    auto word = [&](int64_t j) { return src[j]; };
+    auto complement = [&](int64_t j) { return ~src[j] & valid_bits(j, w); };
+    if (radius < 64) {
+      for (int64_t i = lo; i <= hi; ++i) {
+        d[i - lo] = dilated_word(word, i, wpr, radius) & valid_bits(i, w);
+        dc[i - lo] = dilated_word(complement, i, wpr, radius);
+      }
+    } else {  // wide windows: one shifted pass per offset over the whole row (lo = 0, hi = wpr - 1)
+      s.row.resize(static_cast<size_t>(wpr));
+      for (int64_t i = 0; i < wpr; ++i) s.row[i] = complement(i);
+      for (int64_t shift = -radius; shift <= radius; ++shift) {
+        or_shifted(src, d, wpr, shift);
+        or_shifted(s.row.data(), dc, wpr, shift);
+      }
+      for (int64_t i = 0; i < wpr; ++i) d[i] &= valid_bits(i, w);
     }
-    for (int64_t i = 0; i < wpr; ++i) d[i] &= valid_bits(i, w);
   }
 }
 
-// Sum of every map over the boundary of the mask whose non-empty rows are [y0, y1].
-void boundary_sums(const uint64_t *mask, int64_t y0, int64_t y1, int32_t radius, const Tables &t,
-                   Scratch &s) {
+// Sum of every map over the boundary of the mask whose non-empty rows are [y0, y1] and non-empty
+// words [x0, x1]: only words within radius of those can hold boundary pixels.
+void boundary_sums(const uint64_t *mask, int64_t y0, int64_t y1, int64_t x0, int64_t x1,
+                   int32_t radius, const Tables &t, Scratch &s) {
   const int64_t wpr = words_per_row(t.w);
-  dilate_rows(mask, y0, y1, t.w, radius, s);
-  s.word.resize(static_cast<size_t>(wpr));
+  const int64_t reach = radius < 64 ? 1 : wpr;
+  const int64_t lo = std::max<int64_t>(0, x0 - reach), hi = std::min(wpr - 1, x1 + reach);
+  const int64_t span = hi - lo + 1;
+  dilate_rows(mask, y0, y1, lo, hi, t.w, radius, s);
+  s.word.resize(static_cast<size_t>(span));
   const int64_t first = std::max<int64_t>(0, y0 - radius), last = std::min(t.h - 1, y1 + radius);
   for (int64_t y = first; y <= last; ++y) {
     const int64_t top = std::max<int64_t>(0, y - radius), bottom = std::min(t.h - 1, y + radius);
     // Rows of the window outside [y0, y1] are empty in P, so their complement is the full row.
     const bool full_complement = top < y0 || bottom > y1;
     const int64_t a = std::max(top, y0), b = std::min(bottom, y1);
-    for (int64_t i = 0; i < wpr; ++i) {
-      uint64_t d = 0, dc = full_complement ? valid_bits(i, t.w) : 0;
+    for (int64_t i = 0; i < span; ++i) {
+      uint64_t d = 0, dc = full_complement ? valid_bits(lo + i, t.w) : 0;
       for (int64_t yy = a; yy <= b; ++yy) {
-        d |= s.dilated[(yy - y0) * wpr + i];
-        if (!full_complement) dc |= s.dilated_complement[(yy - y0) * wpr + i];
+        d |= s.dilated[(yy - y0) * span + i];
+        if (!full_complement) dc |= s.dilated_complement[(yy - y0) * span + i];
       }
       s.word[i] = d & dc;
     }
-    for_each_run(s.word.data(), wpr, [&](int64_t begin, int64_t end) {
-      add_run(t.sums, t, y, begin, end, s.boundary.data());
+    for_each_run(s.word.data(), span, [&](int64_t begin, int64_t end) {
+      add_run(t.sums, t, y, lo * 64 + begin, lo * 64 + end, s.boundary.data());
     });
   }
 }
@@ -145,19 +169,21 @@ extern "C" int32_t ws_proposal_score(const uint64_t *masks, int64_t p, int64_t h
         s.inside.assign(static_cast<size_t>(k), 0.0);
         s.boundary.assign(static_cast<size_t>(k), 0.0);
         s.inter.assign(static_cast<size_t>(k), 0);
-        int64_t pixels = 0, y0 = h, y1 = -1;
+        int64_t pixels = 0, y0 = h, y1 = -1, x0 = wpr, x1 = -1;
         for (int64_t y = 0; y < h; ++y) {
           const uint64_t *row = mask + y * wpr;
           ws::for_each_run(row, wpr, [&](int64_t b, int64_t e) {
             pixels += e - b;
             y0 = std::min(y0, y);
             y1 = y;
+            x0 = std::min(x0, b / 64);
+            x1 = std::max(x1, (e - 1) / 64);
             if (want_sums) ws::add_run(t.sums, t, y, b, e, s.inside.data());
             if (want_counts) ws::add_run(t.counts, t, y, b, e, s.inter.data());
           });
         }
         if (sum_boundary && k > 0 && pixels > 0)
-          ws::boundary_sums(mask, y0, y1, boundary_radius, t, s);
+          ws::boundary_sums(mask, y0, y1, x0, x1, boundary_radius, t, s);
         if (area) area[q] = pixels;
         for (int64_t j = 0; j < k; ++j) {
           const int64_t out = j * p + q;
