@@ -159,28 +159,6 @@ void test_proposals(test::Random &rng) {
   run_proposals(rng, 23, 31, 97, 5, 2);
 }
 
-std::vector<float> random_rois(test::Random &rng, int64_t r, int64_t n, double img_h,
-                               double img_w) {
-  std::vector<float> rois(static_cast<size_t>(r * 5));
-  for (int64_t i = 0; i < r; ++i) {
-    float *roi = rois.data() + i * 5;
-    roi[0] = static_cast<float>(rng.integer(0, n - 1));
-    const double x1 = rng.uniform(-0.3 * img_w, 1.1 * img_w), y1 = rng.uniform(-0.3 * img_h, 1.1 * img_h);
-    double bw = rng.uniform(0, 0.8 * img_w), bh = rng.uniform(0, 0.8 * img_h);
-    if (i % 6 == 3) bw = bh = 0;               // zero size
-    if (i % 6 == 4) bw = -rng.uniform(0, 5);   // malformed: x2 < x1
-    roi[1] = static_cast<float>(x1);
-    roi[2] = static_cast<float>(y1);
-    roi[3] = static_cast<float>(x1 + bw);
-    roi[4] = static_cast<float>(y1 + bh);
-    if (i % 6 == 5) {  // wholly outside
-      roi[1] = static_cast<float>(img_w + 8);
-      roi[3] = static_cast<float>(img_w + 30);
-    }
-  }
-  return rois;
-}
-
 void run_roi_align(test::Random &rng, const ref::RoiAlignParams &a, int64_t r, bool backward) {
   const std::string what = "roi_align " + shape(a.n, a.c, a.h, a.w) + " r" + std::to_string(r) +
                            " pooled " + std::to_string(a.pooled_h) + "x" +
@@ -188,7 +166,7 @@ void run_roi_align(test::Random &rng, const ref::RoiAlignParams &a, int64_t r, b
                            (a.aligned ? " aligned" : " legacy");
   const auto input = rng.floats(a.n * a.c * a.h * a.w, -1, 1);
   const std::vector<double> input_d(input.begin(), input.end());
-  const auto rois = random_rois(rng, r, a.n, a.h / a.scale, a.w / a.scale);
+  const auto rois = test::random_rois(rng, r, a.n, a.h / a.scale, a.w / a.scale);
   const auto expected = ref::roi_align(input_d, rois, r, a);
   std::vector<float> out(expected.size(), 1e30f);
   int32_t rc = ws_roi_align_forward(input.data(), a.n, a.c, a.h, a.w, rois.data(), r, a.pooled_h,

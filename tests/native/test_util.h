@@ -92,4 +92,28 @@ inline std::vector<uint8_t> random_masks(Random &rng, int64_t p, int64_t h, int6
   return m;
 }
 
+// Random RoIs (batch, x1, y1, x2, y2) over an img_h x img_w image: partly outside, zero-size,
+// malformed (x2 < x1) and wholly outside ones included.
+inline std::vector<float> random_rois(test::Random &rng, int64_t r, int64_t n, double img_h,
+                               double img_w) {
+  std::vector<float> rois(static_cast<size_t>(r * 5));
+  for (int64_t i = 0; i < r; ++i) {
+    float *roi = rois.data() + i * 5;
+    roi[0] = static_cast<float>(rng.integer(0, n - 1));
+    const double x1 = rng.uniform(-0.3 * img_w, 1.1 * img_w), y1 = rng.uniform(-0.3 * img_h, 1.1 * img_h);
+    double bw = rng.uniform(0, 0.8 * img_w), bh = rng.uniform(0, 0.8 * img_h);
+    if (i % 6 == 3) bw = bh = 0;               // zero size
+    if (i % 6 == 4) bw = -rng.uniform(0, 5);   // malformed: x2 < x1
+    roi[1] = static_cast<float>(x1);
+    roi[2] = static_cast<float>(y1);
+    roi[3] = static_cast<float>(x1 + bw);
+    roi[4] = static_cast<float>(y1 + bh);
+    if (i % 6 == 5) {  // wholly outside
+      roi[1] = static_cast<float>(img_w + 8);
+      roi[3] = static_cast<float>(img_w + 30);
+    }
+  }
+  return rois;
+}
+
 }  // namespace test
