@@ -3,7 +3,7 @@
 // maps are contiguous in (n, c, y, x) order, so the scan yields torch.nonzero's order directly.
 #include <cub/cub.cuh>
 
-#include <cfloat>
+#include <algorithm>
 
 #include "cuda_util.h"
 
@@ -128,7 +128,7 @@ extern "C" int32_t ws_peak_find(const float *maps, int64_t n, int64_t c, int64_t
                          nullptr, temp_bytes, maps, sorted.get(), static_cast<int>(total),
                          static_cast<int>(map_count), offsets.get(), offsets.get() + 1, 0, 32,
                          stream), "SortKeys (size)");
-      ws::DeviceBuffer<char> temp(static_cast<int64_t>(temp_bytes), stream);
+      ws::DeviceBuffer<char> temp(static_cast<int64_t>(std::max<size_t>(temp_bytes, 1)), stream);
       ws::cuda_check(cub::DeviceSegmentedRadixSort::SortKeys(
                          temp.get(), temp_bytes, maps, sorted.get(), static_cast<int>(total),
                          static_cast<int>(map_count), offsets.get(), offsets.get() + 1, 0, 32,
@@ -146,7 +146,7 @@ extern "C" int32_t ws_peak_find(const float *maps, int64_t n, int64_t c, int64_t
       size_t temp_bytes = 0;
       ws::cuda_check(cub::DeviceScan::ExclusiveSum(nullptr, temp_bytes, flags.get(), slots.get(),
                                                    static_cast<int>(total), stream), "scan (size)");
-      ws::DeviceBuffer<char> temp(static_cast<int64_t>(temp_bytes), stream);
+      ws::DeviceBuffer<char> temp(static_cast<int64_t>(std::max<size_t>(temp_bytes, 1)), stream);
       ws::cuda_check(cub::DeviceScan::ExclusiveSum(temp.get(), temp_bytes, flags.get(),
                                                    slots.get(), static_cast<int>(total), stream),
                      "scan");

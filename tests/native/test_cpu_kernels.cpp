@@ -1,6 +1,7 @@
 // The CPU kernels against the plain references in references.h, on random inputs of several
 // shapes and on edge cases, with 1, 2 and 3 worker threads.
 #include <cstring>
+#include <limits>
 #include <string>
 
 #include "references.h"
@@ -94,6 +95,13 @@ void test_peaks(test::Random &rng) {
   }
   run_peaks(rng, 3, 4, 64, 48, 3, rng.levels(3 * 4 * 64 * 48, 1), false);
   run_peaks(rng, 0, 3, 4, 4, 3, {}, false);
+  // -inf pixels: a window of -inf has its first in-map pixel as index.
+  auto with_inf = rng.levels(2 * 3 * 8 * 9, 2);
+  for (size_t i = 0; i < with_inf.size(); ++i)
+    if (with_inf[i] == 0.f || i % 7 == 0) with_inf[i] = -std::numeric_limits<float>::infinity();
+  run_peaks(rng, 2, 3, 8, 9, 3, with_inf, false);
+  run_peaks(rng, 2, 3, 8, 9, 5, with_inf, true);
+  run_peaks(rng, 2, 3, 8, 9, 3, std::vector<float>(2 * 3 * 8 * 9, -std::numeric_limits<float>::infinity()), false);
   run_peaks(rng, 2, 2, 0, 4, 3, {}, false);
   // A constant map has exactly one peak, at (0, 0).
   std::vector<float> flat(6 * 5, 2.5f);

@@ -5,6 +5,7 @@
 #include <dlfcn.h>
 
 #include <cstring>
+#include <limits>
 #include <string>
 
 #include "test_util.h"
@@ -123,6 +124,13 @@ void test_peaks(test::Random &rng) {
   compare_peaks(rng, 16, 20, 112, 112, 3, rng.floats(16 * 20 * 112 * 112, -1, 1), false);
   compare_peaks(rng, 1, 1, 6, 5, 3, std::vector<float>(30, 2.5f), false);
   compare_peaks(rng, 0, 3, 4, 4, 3, {}, false);
+  // -inf pixels: a window of -inf has its first in-map pixel as index.
+  auto with_inf = rng.levels(2 * 3 * 8 * 9, 2);
+  for (size_t i = 0; i < with_inf.size(); ++i)
+    if (with_inf[i] == 0.f || i % 7 == 0) with_inf[i] = -std::numeric_limits<float>::infinity();
+  compare_peaks(rng, 2, 3, 8, 9, 3, with_inf, false);
+  compare_peaks(rng, 2, 3, 8, 9, 5, with_inf, true);
+  compare_peaks(rng, 2, 3, 8, 9, 3, std::vector<float>(2 * 3 * 8 * 9, -std::numeric_limits<float>::infinity()), false);
   compare_peaks(rng, 2, 2, 0, 4, 3, {}, true);
 }
 
