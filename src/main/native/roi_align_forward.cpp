@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "channel_blocks.h"
 #include "parallel.h"
 #include "roi_align_plan.h"
 #include "status.h"
@@ -51,20 +52,9 @@ void forward_direct(const float *input, const Geometry &g, const std::vector<Roi
   });
 }
 
-// Transposes channels [c0, c0 + CB) of image `b` into block[pixel * CB + j]; missing channels
-// (past C) are zero.
-template <int CB>
-void transpose_block(const float *input, const Geometry &g, int64_t b, int64_t c0,
-                     float *block) {
-  const int64_t pixels = g.h * g.w;
-  for (int j = 0; j < CB; ++j) {
-    if (c0 + j < g.c) {
-      const float *plane = input + (b * g.c + c0 + j) * pixels;
-      for (int64_t i = 0; i < pixels; ++i) block[i * CB + j] = plane[i];
-    } else {
-      for (int64_t i = 0; i < pixels; ++i) block[i * CB + j] = 0.f;
-    }
-  }
+std::vector<float> &thread_pooled() {
+  thread_local std::vector<float> pooled;
+  return pooled;
 }
 
 // Pools one RoI from a transposed channel block; the j loop is the vectorised one.
@@ -75,6 +65,8 @@ void pool_block(const float *block, const Geometry &g, const RoiPlan &plan, int6
   const int64_t bins = int64_t{g.pooled_h} * g.pooled_w;
   const int channels = static_cast<int>(std::min<int64_t>(CB, g.c - c0));
   float acc[CB];
+  std::vector<float> &pooled = thread_pooled();  // bin-major results, stored channel by channel
+  pooled.resize(static_cast<size_t>(bins * CB));
   for (int32_t ph = 0; ph < g.pooled_h; ++ph)
     for (int32_t pw = 0; pw < g.pooled_w; ++pw) {
       for (int j = 0; j < CB; ++j) acc[j] = 0.f;
@@ -94,9 +86,13 @@ void pool_block(const float *block, const Geometry &g, const RoiPlan &plan, int6
             acc[j] += w1 * p1[j] + w2 * p2[j] + w3 * p3[j] + w4 * p4[j];
         }
       }
-      float *out = output + (roi * g.c + c0) * bins + ph * g.pooled_w + pw;
-      for (int j = 0; j < channels; ++j) out[j * bins] = acc[j] / plan.count;
+      float *out = pooled.data() + (int64_t{ph} * g.pooled_w + pw) * CB;
+      for (int j = 0; j < CB; ++j) out[j] = acc[j] / plan.count;
     }
+  for (int j = 0; j < channels; ++j) {
+    float *out = output + (roi * g.c + c0 + j) * bins;
+    for (int64_t bin = 0; bin < bins; ++bin) out[bin] = pooled[bin * CB + j];
+  }
 }
 
 template <int CB>
@@ -115,7 +111,7 @@ void forward_blocked(const float *input, const Geometry &g, const std::vector<Ro
     block.resize(static_cast<size_t>(g.h * g.w * CB));
     for (int64_t t = begin; t < end; ++t) {
       const int64_t b = images[t / blocks], c0 = (t % blocks) * CB;
-      transpose_block<CB>(input, g, b, c0, block.data());
+      load_block<CB>(input, g.c, g.h * g.w, b, c0, block.data());
       for (int64_t r : rois_of_image[b]) pool_block<CB>(block.data(), g, plans[r], r, c0, output);
     }
   });
