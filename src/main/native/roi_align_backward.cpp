@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "channel_blocks.h"
+#include "multiversion.h"
 #include "parallel.h"
 #include "roi_align_plan.h"
 #include "status.h"
@@ -60,7 +61,7 @@ std::vector<float> &thread_grads() {
 
 // Scatters one RoI's gradient into a pixel-major channel block; the j loops vectorise.
 template <int CB>
-__attribute__((target_clones("arch=x86-64-v3", "default")))
+WS_MULTIVERSION
 void scatter_block(const Problem &pb, int64_t roi, int64_t c0, float *block) {
   const RoiPlan &plan = pb.plans[roi];
   const int64_t bins = int64_t{pb.pooled_h} * pb.pooled_w;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "channel_blocks.h"
+#include "multiversion.h"
 #include "parallel.h"
 #include "roi_align_plan.h"
 #include "status.h"
@@ -59,7 +60,7 @@ std::vector<float> &thread_pooled() {
 
 // Pools one RoI from a transposed channel block; the j loop is the vectorised one.
 template <int CB>
-__attribute__((target_clones("arch=x86-64-v3", "default")))
+WS_MULTIVERSION
 void pool_block(const float *block, const Geometry &g, const RoiPlan &plan, int64_t roi,
                 int64_t c0, float *output) {
   const int64_t bins = int64_t{g.pooled_h} * g.pooled_w;
