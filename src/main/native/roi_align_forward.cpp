@@ -105,15 +105,24 @@ void forward_blocked(const float *input, const Geometry &g, const std::vector<Ro
   for (int64_t b = 0; b < g.n; ++b)
     if (!rois_of_image[b].empty()) images.push_back(b);
   const int64_t blocks = (g.c + CB - 1) / CB;
-  const int64_t tasks = static_cast<int64_t>(images.size()) * blocks;
+  // With few (image, block) pairs, split each image's RoIs into groups too, so every thread has
+  // work; a group re-transposes its block, which is cheap next to the pooling.
+  const int64_t pairs = static_cast<int64_t>(images.size()) * blocks;
+  const int64_t groups = std::max<int64_t>(1, (2 * num_threads() + pairs - 1) / pairs);
+  const int64_t tasks = pairs * groups;
   std::vector<std::vector<float>> scratch(worker_count(tasks, 1));
   parallel_for(tasks, 1, [&](int64_t begin, int64_t end, int worker) {
     std::vector<float> &block = scratch[worker];
     block.resize(static_cast<size_t>(g.h * g.w * CB));
     for (int64_t t = begin; t < end; ++t) {
-      const int64_t b = images[t / blocks], c0 = (t % blocks) * CB;
+      const int64_t pair = t / groups, group = t % groups;
+      const int64_t b = images[pair / blocks], c0 = (pair % blocks) * CB;
+      const std::vector<int64_t> &rois = rois_of_image[b];
+      const size_t first = rois.size() * group / groups, last = rois.size() * (group + 1) / groups;
+      if (first == last) continue;
       load_block<CB>(input, g.c, g.h * g.w, b, c0, block.data());
-      for (int64_t r : rois_of_image[b]) pool_block<CB>(block.data(), g, plans[r], r, c0, output);
+      for (size_t i = first; i < last; ++i)
+        pool_block<CB>(block.data(), g, plans[rois[i]], rois[i], c0, output);
     }
   });
 }
