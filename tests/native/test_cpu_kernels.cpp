@@ -1,6 +1,7 @@
 // The CPU kernels against the plain references in references.h, on random inputs of several
 // shapes and on edge cases, with 1, 2 and 3 worker threads.
 #include <cstring>
+#include <limits>
 #include <string>
 
 #include "references.h"
@@ -94,6 +95,13 @@ void test_peaks(test::Random &rng) {
   }
   run_peaks(rng, 3, 4, 64, 48, 3, rng.levels(3 * 4 * 64 * 48, 1), false);
   run_peaks(rng, 0, 3, 4, 4, 3, {}, false);
+  // -inf pixels: a window of -inf has its first in-map pixel as index.
+  auto with_inf = rng.levels(2 * 3 * 8 * 9, 2);
+  for (size_t i = 0; i < with_inf.size(); ++i)
+    if (with_inf[i] == 0.f || i % 7 == 0) with_inf[i] = -std::numeric_limits<float>::infinity();
+  run_peaks(rng, 2, 3, 8, 9, 3, with_inf, false);
+  run_peaks(rng, 2, 3, 8, 9, 5, with_inf, true);
+  run_peaks(rng, 2, 3, 8, 9, 3, std::vector<float>(2 * 3 * 8 * 9, -std::numeric_limits<float>::infinity()), false);
   run_peaks(rng, 2, 2, 0, 4, 3, {}, false);
   // A constant map has exactly one peak, at (0, 0).
   std::vector<float> flat(6 * 5, 2.5f);
@@ -159,28 +167,6 @@ void test_proposals(test::Random &rng) {
   run_proposals(rng, 23, 31, 97, 5, 2);
 }
 
-std::vector<float> random_rois(test::Random &rng, int64_t r, int64_t n, double img_h,
-                               double img_w) {
-  std::vector<float> rois(static_cast<size_t>(r * 5));
-  for (int64_t i = 0; i < r; ++i) {
-    float *roi = rois.data() + i * 5;
-    roi[0] = static_cast<float>(rng.integer(0, n - 1));
-    const double x1 = rng.uniform(-0.3 * img_w, 1.1 * img_w), y1 = rng.uniform(-0.3 * img_h, 1.1 * img_h);
-    double bw = rng.uniform(0, 0.8 * img_w), bh = rng.uniform(0, 0.8 * img_h);
-    if (i % 6 == 3) bw = bh = 0;               // zero size
-    if (i % 6 == 4) bw = -rng.uniform(0, 5);   // malformed: x2 < x1
-    roi[1] = static_cast<float>(x1);
-    roi[2] = static_cast<float>(y1);
-    roi[3] = static_cast<float>(x1 + bw);
-    roi[4] = static_cast<float>(y1 + bh);
-    if (i % 6 == 5) {  // wholly outside
-      roi[1] = static_cast<float>(img_w + 8);
-      roi[3] = static_cast<float>(img_w + 30);
-    }
-  }
-  return rois;
-}
-
 void run_roi_align(test::Random &rng, const ref::RoiAlignParams &a, int64_t r, bool backward) {
   const std::string what = "roi_align " + shape(a.n, a.c, a.h, a.w) + " r" + std::to_string(r) +
                            " pooled " + std::to_string(a.pooled_h) + "x" +
@@ -188,7 +174,7 @@ void run_roi_align(test::Random &rng, const ref::RoiAlignParams &a, int64_t r, b
                            (a.aligned ? " aligned" : " legacy");
   const auto input = rng.floats(a.n * a.c * a.h * a.w, -1, 1);
   const std::vector<double> input_d(input.begin(), input.end());
-  const auto rois = random_rois(rng, r, a.n, a.h / a.scale, a.w / a.scale);
+  const auto rois = test::random_rois(rng, r, a.n, a.h / a.scale, a.w / a.scale);
   const auto expected = ref::roi_align(input_d, rois, r, a);
   std::vector<float> out(expected.size(), 1e30f);
   int32_t rc = ws_roi_align_forward(input.data(), a.n, a.c, a.h, a.w, rois.data(), r, a.pooled_h,

@@ -26,6 +26,7 @@ inline bool check(bool ok, const std::string &what) {
 }
 
 inline bool close(double actual, double expected, double rel, double abs_tol) {
+  if (actual == expected) return true;  // also equal infinities
   return std::fabs(actual - expected) <= abs_tol + rel * std::fabs(expected);
 }
 
@@ -67,12 +68,13 @@ inline std::vector<uint64_t> pack_masks(const std::vector<uint8_t> &masks, int64
 }
 
 // Random proposal masks: filled ellipses and rectangles (some touching the border), speckle noise,
-// an empty and a full mask.
-inline std::vector<uint8_t> random_masks(Random &rng, int64_t p, int64_t h, int64_t w) {
+// an empty and a full mask; with blobs_only, ellipses and rectangles only (like real proposals).
+inline std::vector<uint8_t> random_masks(Random &rng, int64_t p, int64_t h, int64_t w,
+                                         bool blobs_only = false) {
   std::vector<uint8_t> m(static_cast<size_t>(p * h * w), 0);
   for (int64_t q = 0; q < p; ++q) {
     uint8_t *mask = m.data() + q * h * w;
-    const int64_t kind = q % 5;
+    const int64_t kind = blobs_only ? q % 2 : q % 5;
     if (kind == 3 && q > 0) continue;  // empty
     if (kind == 4) {                   // full
       std::fill(mask, mask + h * w, 1);
@@ -89,6 +91,30 @@ inline std::vector<uint8_t> random_masks(Random &rng, int64_t p, int64_t h, int6
       }
   }
   return m;
+}
+
+// Random RoIs (batch, x1, y1, x2, y2) over an img_h x img_w image: partly outside, zero-size,
+// malformed (x2 < x1) and wholly outside ones included.
+inline std::vector<float> random_rois(test::Random &rng, int64_t r, int64_t n, double img_h,
+                               double img_w) {
+  std::vector<float> rois(static_cast<size_t>(r * 5));
+  for (int64_t i = 0; i < r; ++i) {
+    float *roi = rois.data() + i * 5;
+    roi[0] = static_cast<float>(rng.integer(0, n - 1));
+    const double x1 = rng.uniform(-0.3 * img_w, 1.1 * img_w), y1 = rng.uniform(-0.3 * img_h, 1.1 * img_h);
+    double bw = rng.uniform(0, 0.8 * img_w), bh = rng.uniform(0, 0.8 * img_h);
+    if (i % 6 == 3) bw = bh = 0;               // zero size
+    if (i % 6 == 4) bw = -rng.uniform(0, 5);   // malformed: x2 < x1
+    roi[1] = static_cast<float>(x1);
+    roi[2] = static_cast<float>(y1);
+    roi[3] = static_cast<float>(x1 + bw);
+    roi[4] = static_cast<float>(y1 + bh);
+    if (i % 6 == 5) {  // wholly outside
+      roi[1] = static_cast<float>(img_w + 8);
+      roi[3] = static_cast<float>(img_w + 30);
+    }
+  }
+  return rois;
 }
 
 }  // namespace test

@@ -2,21 +2,15 @@
 // per-map threshold (default: torch.median's lower median).
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <vector>
 
+#include "median.h"
 #include "parallel.h"
 #include "status.h"
 
 namespace ws {
 namespace {
-
-// The lower median of the map, as torch.median: element (n - 1) / 2 of the sorted values.
-float lower_median(const float *map, int64_t size, std::vector<float> &scratch) {
-  scratch.assign(map, map + size);
-  auto middle = scratch.begin() + (size - 1) / 2;
-  std::nth_element(scratch.begin(), middle, scratch.end());
-  return *middle;
-}
 
 // True when (y, x) is the first maximum, in row-major order, of its window clipped to the map:
 // every earlier pixel is strictly smaller and no later pixel is greater.
@@ -48,25 +42,74 @@ struct MapPeaks {
   float threshold = 0.f;
 };
 
+struct Scratch {
+  std::vector<float> sorted, padded, row_max, above, below;
+  std::vector<uint8_t> keep;
+};
+
+inline float max2(float a, float b) { return a > b ? a : b; }
+
+// Vectorisable form of is_first_max for a whole map: with the window's row maxima (row_max) the
+// test of pixel (y, x) is: max(rows above, left part of its row) < v and
+// max(right part of its row, rows below) <= v. -inf pixels take the exact scalar test (a window
+// of -inf only has its first in-map position as index, which the strict test would miss).
 void find_map_peaks(const float *map, int64_t h, int64_t w, int64_t half, const float *threshold,
-                    std::vector<float> &scratch, MapPeaks &out) {
+                    Scratch &s, MapPeaks &out) {
   out.yx.clear();
   out.values.clear();
   if (h * w == 0) {
     out.threshold = threshold ? *threshold : 0.f;
     return;
   }
-  out.threshold = threshold ? *threshold : lower_median(map, h * w, scratch);
-  const float limit = out.threshold;
+  out.threshold = threshold ? *threshold : lower_median(map, h * w, s.sorted);
+  const float limit = out.threshold, ninf = -std::numeric_limits<float>::infinity();
+  const int64_t pw = w + 2 * half;  // a row padded with -inf on both sides
+  s.padded.assign(static_cast<size_t>(h * pw), ninf);
+  s.row_max.assign(static_cast<size_t>(h * w), ninf);
   for (int64_t y = 0; y < h; ++y) {
-    const float *row = map + y * w;
-    for (int64_t x = 0; x < w; ++x) {
-      // The threshold test first: with the median it rejects half the pixels cheaply.
-      if (row[x] >= limit && is_first_max(map, h, w, y, x, half)) {
-        out.yx.push_back(static_cast<int32_t>(y));
-        out.yx.push_back(static_cast<int32_t>(x));
-        out.values.push_back(row[x]);
+    float *pad = s.padded.data() + y * pw;
+    std::copy(map + y * w, map + (y + 1) * w, pad + half);
+    float *rm = s.row_max.data() + y * w;
+    for (int64_t d = 0; d <= 2 * half; ++d)
+      for (int64_t x = 0; x < w; ++x) rm[x] = max2(rm[x], pad[x + d]);
+  }
+  s.above.resize(static_cast<size_t>(w));
+  s.below.resize(static_cast<size_t>(w));
+  s.keep.resize(static_cast<size_t>(w));
+  for (int64_t y = 0; y < h; ++y) {
+    const float *pad = s.padded.data() + y * pw, *row = map + y * w;
+    uint8_t *keep = s.keep.data();
+    if (half == 1 && y > 0 && y + 1 < h) {  // the common 3 x 3 case, one fused pass
+      const float *up = s.row_max.data() + (y - 1) * w, *down = up + 2 * w;
+      for (int64_t x = 0; x < w; ++x) {
+        const float v = row[x];
+        keep[x] = (v >= limit) &
+                  (((max2(up[x], pad[x]) < v) & (max2(pad[x + 2], down[x]) <= v)) | (v == ninf));
       }
+    } else {
+      float *above = s.above.data(), *below = s.below.data();
+      std::fill(above, above + w, ninf);
+      std::fill(below, below + w, ninf);
+      for (int64_t yy = std::max<int64_t>(0, y - half); yy < y; ++yy)
+        for (int64_t x = 0; x < w; ++x) above[x] = max2(above[x], s.row_max[yy * w + x]);
+      for (int64_t yy = y + 1; yy <= std::min(h - 1, y + half); ++yy)
+        for (int64_t x = 0; x < w; ++x) below[x] = max2(below[x], s.row_max[yy * w + x]);
+      for (int64_t d = 0; d < half; ++d)
+        for (int64_t x = 0; x < w; ++x) {
+          above[x] = max2(above[x], pad[x + d]);             // left of x
+          below[x] = max2(below[x], pad[x + half + 1 + d]);  // right of x
+        }
+      for (int64_t x = 0; x < w; ++x) {
+        const float v = row[x];
+        keep[x] = (v >= limit) & (((above[x] < v) & (below[x] <= v)) | (v == ninf));
+      }
+    }
+    for (int64_t x = 0; x < w; ++x) {
+      if (!keep[x]) continue;
+      if (row[x] == ninf && !is_first_max(map, h, w, y, x, half)) continue;
+      out.yx.push_back(static_cast<int32_t>(y));
+      out.yx.push_back(static_cast<int32_t>(x));
+      out.values.push_back(row[x]);
     }
   }
 }
@@ -92,7 +135,7 @@ extern "C" int32_t ws_peak_find(const float *maps, int64_t n, int64_t c, int64_t
     std::vector<ws::MapPeaks> found(static_cast<size_t>(map_count));
     // Tiny maps are not worth a thread each: group them so a chunk is >= ~64k pixels.
     const int64_t grain = std::max<int64_t>(1, 65536 / std::max<int64_t>(map_size, 1));
-    std::vector<std::vector<float>> scratch_by_worker(ws::worker_count(map_count, grain));
+    std::vector<ws::Scratch> scratch_by_worker(ws::worker_count(map_count, grain));
     ws::parallel_for(map_count, grain, [&](int64_t begin, int64_t end, int worker) {
       for (int64_t m = begin; m < end; ++m)
         ws::find_map_peaks(maps + m * map_size, h, w, win / 2,

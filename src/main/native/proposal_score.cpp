@@ -59,55 +59,159 @@ inline void add_run(const std::vector<T> &table, const Tables &t, int64_t y, int
 }
 
 struct Scratch {
-  std::vector<double> inside, boundary;
-  std::vector<int64_t> inter;
-  std::vector<uint64_t> dilated, dilated_complement, row, word;
+  std::vector<uint64_t> dilated, dilated_complement, row;
 };
 
-// Horizontal dilation by `radius` of rows [y0, y1] of the mask, and of their complement (within
-// the image): out rows are (y - y0) * wpr.
-void dilate_rows(const uint64_t *mask, int64_t y0, int64_t y1, int64_t w, int32_t radius,
-                 Scratch &s) {
-  const int64_t wpr = words_per_row(w), rows = y1 - y0 + 1;
-  s.dilated.assign(static_cast<size_t>(rows * wpr), 0);
-  s.dilated_complement.assign(static_cast<size_t>(rows * wpr), 0);
-  s.row.resize(static_cast<size_t>(wpr));
+// Word i of a row dilated horizontally by radius < 64 (bits past the row's ends are dropped);
+// get(j) reads word j of the source row.
+template <class Get>
+inline uint64_t dilated_word(Get get, int64_t i, int64_t wpr, int radius) {
+  const uint64_t cur = get(i), prev = i > 0 ? get(i - 1) : 0, next = i + 1 < wpr ? get(i + 1) : 0;
+  uint64_t out = cur;
+  for (int s = 1; s <= radius; ++s)
+    out |= (cur << s) | (prev >> (64 - s)) | (cur >> s) | (next << (64 - s));
+  return out;
+}
+
+// Horizontal dilation by `radius` of words [lo, hi] of rows [y0, y1] of the mask, and of their
+// complement within the image, into s.dilated / s.dilated_complement ((y - y0) * span + i - lo).
+void dilate_rows(const uint64_t *mask, int64_t y0, int64_t y1, int64_t lo, int64_t hi,
+                 int64_t w, int32_t radius, Scratch &s) {
+  const int64_t wpr = words_per_row(w), rows = y1 - y0 + 1, span = hi - lo + 1;
+  s.dilated.assign(static_cast<size_t>(rows * span), 0);
+  s.dilated_complement.assign(static_cast<size_t>(rows * span), 0);
   for (int64_t y = y0; y <= y1; ++y) {
     const uint64_t *src = mask + y * wpr;
-    uint64_t *d = s.dilated.data() + (y - y0) * wpr;
-    uint64_t *dc = s.dilated_complement.data() + (y - y0) * wpr;
-    for (int64_t i = 0; i < wpr; ++i) s.row[i] = ~src[i] & valid_bits(i, w);
-    for (int64_t shift = -radius; shift <= radius; ++shift) {
-      or_shifted(src, d, wpr, shift);
-      or_shifted(s.row.data(), dc, wpr, shift);
+    uint64_t *d = s.dilated.data() + (y - y0) * span;
+    uint64_t *dc = s.dilated_complement.data() + (y - y0) * span;
+    auto word = [&](int64_t j) { return src[j]; };
+    auto complement = [&](int64_t j) { return ~src[j] & valid_bits(j, w); };
+    if (radius < 64) {
+      for (int64_t i = lo; i <= hi; ++i) {
+        d[i - lo] = dilated_word(word, i, wpr, radius) & valid_bits(i, w);
+        dc[i - lo] = dilated_word(complement, i, wpr, radius);
+      }
+    } else {  // wide windows: one shifted pass per offset over the whole row (lo = 0, hi = wpr - 1)
+      s.row.resize(static_cast<size_t>(wpr));
+      for (int64_t i = 0; i < wpr; ++i) s.row[i] = complement(i);
+      for (int64_t shift = -radius; shift <= radius; ++shift) {
+        or_shifted(src, d, wpr, shift);
+        or_shifted(s.row.data(), dc, wpr, shift);
+      }
+      for (int64_t i = 0; i < wpr; ++i) d[i] &= valid_bits(i, w);
     }
-    for (int64_t i = 0; i < wpr; ++i) d[i] &= valid_bits(i, w);
   }
 }
 
-// Sum of every map over the boundary of the mask whose non-empty rows are [y0, y1].
-void boundary_sums(const uint64_t *mask, int64_t y0, int64_t y1, int32_t radius, const Tables &t,
-                   Scratch &s) {
-  const int64_t wpr = words_per_row(t.w);
-  dilate_rows(mask, y0, y1, t.w, radius, s);
-  s.word.resize(static_cast<size_t>(wpr));
-  const int64_t first = std::max<int64_t>(0, y0 - radius), last = std::min(t.h - 1, y1 + radius);
-  for (int64_t y = first; y <= last; ++y) {
-    const int64_t top = std::max<int64_t>(0, y - radius), bottom = std::min(t.h - 1, y + radius);
-    // Rows of the window outside [y0, y1] are empty in P, so their complement is the full row.
-    const bool full_complement = top < y0 || bottom > y1;
-    const int64_t a = std::max(top, y0), b = std::min(bottom, y1);
-    for (int64_t i = 0; i < wpr; ++i) {
-      uint64_t d = 0, dc = full_complement ? valid_bits(i, t.w) : 0;
-      for (int64_t yy = a; yy <= b; ++yy) {
-        d |= s.dilated[(yy - y0) * wpr + i];
-        if (!full_complement) dc |= s.dilated_complement[(yy - y0) * wpr + i];
+// Where a proposal's pixels lie, and its boundary: packed words [lo, hi] of rows [first, last].
+struct Extent {
+  int64_t y0 = 0, y1 = -1, x0 = 0, x1 = -1;  // rows and words holding pixels; y1 < y0: empty
+  int64_t first = 0, last = -1, lo = 0, hi = -1;
+  std::vector<uint64_t> edge;
+};
+
+void find_extent(const uint64_t *mask, int64_t h, int64_t wpr, Extent &e) {
+  e.y0 = h;
+  e.x0 = wpr;
+  for (int64_t y = 0; y < h; ++y)
+    for (int64_t i = 0; i < wpr; ++i)
+      if (mask[y * wpr + i]) {
+        e.y0 = std::min(e.y0, y);
+        e.y1 = y;
+        e.x0 = std::min(e.x0, i);
+        e.x1 = std::max(e.x1, i);
       }
-      s.word[i] = d & dc;
+}
+
+// The boundary of a non-empty mask; only words within radius of its pixels can hold any.
+void boundary_rows(const uint64_t *mask, int64_t h, int64_t w, int32_t radius, Extent &e,
+                   Scratch &s) {
+  const int64_t wpr = words_per_row(w);
+  const int64_t reach = radius < 64 ? 1 : wpr;
+  e.lo = std::max<int64_t>(0, e.x0 - reach);
+  e.hi = std::min(wpr - 1, e.x1 + reach);
+  e.first = std::max<int64_t>(0, e.y0 - radius);
+  e.last = std::min(h - 1, e.y1 + radius);
+  const int64_t span = e.hi - e.lo + 1;
+  dilate_rows(mask, e.y0, e.y1, e.lo, e.hi, w, radius, s);
+  e.edge.resize(static_cast<size_t>((e.last - e.first + 1) * span));
+  for (int64_t y = e.first; y <= e.last; ++y) {
+    const int64_t top = std::max<int64_t>(0, y - radius), bottom = std::min(h - 1, y + radius);
+    // Rows of the window outside [y0, y1] are empty in P, so their complement is the full row.
+    const bool full_complement = top < e.y0 || bottom > e.y1;
+    const int64_t a = std::max(top, e.y0), b = std::min(bottom, e.y1);
+    uint64_t *out = e.edge.data() + (y - e.first) * span;
+    for (int64_t i = 0; i < span; ++i) {
+      uint64_t d = 0, dc = full_complement ? valid_bits(e.lo + i, w) : 0;
+      for (int64_t yy = a; yy <= b; ++yy) {
+        d |= s.dilated[(yy - e.y0) * span + i];
+        if (!full_complement) dc |= s.dilated_complement[(yy - e.y0) * span + i];
+      }
+      out[i] = d & dc;
     }
-    for_each_run(s.word.data(), wpr, [&](int64_t begin, int64_t end) {
-      add_run(t.sums, t, y, begin, end, s.boundary.data());
-    });
+  }
+}
+
+struct Outputs {
+  float *sum_inside;
+  int64_t *inter, *uni;
+  float *sum_boundary;
+  uint8_t *contains;
+  int64_t *area;
+};
+
+// Scores proposals [begin, end). Rows are the outer loop, so each row of the tables is fetched
+// once for the whole chunk rather than once per proposal.
+void score_chunk(const uint64_t *masks, int64_t p, int64_t begin, int64_t end, const Tables &t,
+                 const int32_t *points, int32_t radius, bool want_sums, bool want_counts,
+                 const Outputs &out, Scratch &s) {
+  const int64_t h = t.h, w = t.w, k = t.k, wpr = words_per_row(w), n = end - begin;
+  const bool want_boundary = out.sum_boundary && k > 0;
+  std::vector<Extent> extents(static_cast<size_t>(n));
+  for (int64_t q = begin; q < end; ++q) {
+    Extent &e = extents[q - begin];
+    find_extent(masks + q * h * wpr, h, wpr, e);
+    if (want_boundary && e.y1 >= e.y0) boundary_rows(masks + q * h * wpr, h, w, radius, e, s);
+  }
+  std::vector<double> inside(static_cast<size_t>(n * k), 0.0), boundary(inside.size(), 0.0);
+  std::vector<int64_t> inter(inside.size(), 0), pixels(static_cast<size_t>(n), 0);
+  for (int64_t y = 0; y < h; ++y)
+    for (int64_t q = begin; q < end; ++q) {
+      const Extent &e = extents[q - begin];
+      const int64_t j = q - begin;
+      if (y >= e.y0 && y <= e.y1) {
+        const uint64_t *row = masks + (q * h + y) * wpr + e.x0;
+        for_each_run(row, e.x1 - e.x0 + 1, [&](int64_t b, int64_t x) {
+          b += e.x0 * 64;
+          x += e.x0 * 64;
+          pixels[j] += x - b;
+          if (want_sums) add_run(t.sums, t, y, b, x, inside.data() + j * k);
+          if (want_counts) add_run(t.counts, t, y, b, x, inter.data() + j * k);
+        });
+      }
+      if (want_boundary && y >= e.first && y <= e.last) {
+        const int64_t span = e.hi - e.lo + 1;
+        for_each_run(e.edge.data() + (y - e.first) * span, span, [&](int64_t b, int64_t x) {
+          add_run(t.sums, t, y, e.lo * 64 + b, e.lo * 64 + x, boundary.data() + j * k);
+        });
+      }
+    }
+  for (int64_t q = begin; q < end; ++q) {
+    const int64_t j = q - begin;
+    const uint64_t *mask = masks + q * h * wpr;
+    if (out.area) out.area[q] = pixels[j];
+    for (int64_t m = 0; m < k; ++m) {
+      const int64_t at = m * p + q;
+      if (out.sum_inside) out.sum_inside[at] = static_cast<float>(inside[j * k + m]);
+      if (out.sum_boundary) out.sum_boundary[at] = static_cast<float>(boundary[j * k + m]);
+      if (out.inter) out.inter[at] = inter[j * k + m];
+      if (out.uni) out.uni[at] = pixels[j] + t.thresholded[m] - inter[j * k + m];
+      if (out.contains) {
+        const int64_t py = points[2 * m], px = points[2 * m + 1];
+        const bool in = py >= 0 && py < h && px >= 0 && px < w;
+        out.contains[at] = in && ((mask[py * wpr + px / 64] >> (px % 64)) & 1);
+      }
+    }
   }
 }
 
@@ -137,41 +241,13 @@ extern "C" int32_t ws_proposal_score(const uint64_t *masks, int64_t p, int64_t h
     const bool want_counts = k > 0 && (inter || uni);
     if (want_sums || want_counts) ws::build_tables(maps, thresholds, want_sums, want_counts, t);
 
-    std::vector<ws::Scratch> scratch(ws::worker_count(p, 4));
-    ws::parallel_for(p, 4, [&](int64_t begin, int64_t end, int worker) {
-      ws::Scratch &s = scratch[worker];
-      for (int64_t q = begin; q < end; ++q) {
-        const uint64_t *mask = masks + q * mask_words;
-        s.inside.assign(static_cast<size_t>(k), 0.0);
-        s.boundary.assign(static_cast<size_t>(k), 0.0);
-        s.inter.assign(static_cast<size_t>(k), 0);
-        int64_t pixels = 0, y0 = h, y1 = -1;
-        for (int64_t y = 0; y < h; ++y) {
-          const uint64_t *row = mask + y * wpr;
-          ws::for_each_run(row, wpr, [&](int64_t b, int64_t e) {
-            pixels += e - b;
-            y0 = std::min(y0, y);
-            y1 = y;
-            if (want_sums) ws::add_run(t.sums, t, y, b, e, s.inside.data());
-            if (want_counts) ws::add_run(t.counts, t, y, b, e, s.inter.data());
-          });
-        }
-        if (sum_boundary && k > 0 && pixels > 0)
-          ws::boundary_sums(mask, y0, y1, boundary_radius, t, s);
-        if (area) area[q] = pixels;
-        for (int64_t j = 0; j < k; ++j) {
-          const int64_t out = j * p + q;
-          if (sum_inside) sum_inside[out] = static_cast<float>(s.inside[j]);
-          if (sum_boundary) sum_boundary[out] = static_cast<float>(s.boundary[j]);
-          if (inter) inter[out] = s.inter[j];
-          if (uni) uni[out] = pixels + t.thresholded[j] - s.inter[j];
-          if (contains) {
-            const int64_t py = points[2 * j], px = points[2 * j + 1];
-            const bool inside = py >= 0 && py < h && px >= 0 && px < w;
-            contains[out] = inside && ((mask[py * wpr + px / 64] >> (px % 64)) & 1);
-          }
-        }
-      }
+    // Few, large chunks: each walks the tables' rows once (see score_chunk).
+    const int64_t grain = std::max<int64_t>(8, (p + 2 * ws::num_threads() - 1) / (2 * ws::num_threads()));
+    std::vector<ws::Scratch> scratch(ws::worker_count(p, grain));
+    const ws::Outputs out{sum_inside, inter, uni, sum_boundary, contains, area};
+    ws::parallel_for(p, grain, [&](int64_t begin, int64_t end, int worker) {
+      ws::score_chunk(masks, p, begin, end, t, points, boundary_radius, want_sums, want_counts,
+                      out, scratch[worker]);
     });
   });
 }

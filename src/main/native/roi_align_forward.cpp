@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "channel_blocks.h"
+#include "multiversion.h"
 #include "parallel.h"
 #include "roi_align_plan.h"
 #include "status.h"
@@ -51,30 +53,21 @@ void forward_direct(const float *input, const Geometry &g, const std::vector<Roi
   });
 }
 
-// Transposes channels [c0, c0 + CB) of image `b` into block[pixel * CB + j]; missing channels
-// (past C) are zero.
-template <int CB>
-void transpose_block(const float *input, const Geometry &g, int64_t b, int64_t c0,
-                     float *block) {
-  const int64_t pixels = g.h * g.w;
-  for (int j = 0; j < CB; ++j) {
-    if (c0 + j < g.c) {
-      const float *plane = input + (b * g.c + c0 + j) * pixels;
-      for (int64_t i = 0; i < pixels; ++i) block[i * CB + j] = plane[i];
-    } else {
-      for (int64_t i = 0; i < pixels; ++i) block[i * CB + j] = 0.f;
-    }
-  }
+std::vector<float> &thread_pooled() {
+  thread_local std::vector<float> pooled;
+  return pooled;
 }
 
 // Pools one RoI from a transposed channel block; the j loop is the vectorised one.
 template <int CB>
-__attribute__((target_clones("arch=x86-64-v3", "default")))
+WS_MULTIVERSION
 void pool_block(const float *block, const Geometry &g, const RoiPlan &plan, int64_t roi,
                 int64_t c0, float *output) {
   const int64_t bins = int64_t{g.pooled_h} * g.pooled_w;
   const int channels = static_cast<int>(std::min<int64_t>(CB, g.c - c0));
   float acc[CB];
+  std::vector<float> &pooled = thread_pooled();  // bin-major results, stored channel by channel
+  pooled.resize(static_cast<size_t>(bins * CB));
   for (int32_t ph = 0; ph < g.pooled_h; ++ph)
     for (int32_t pw = 0; pw < g.pooled_w; ++pw) {
       for (int j = 0; j < CB; ++j) acc[j] = 0.f;
@@ -94,9 +87,13 @@ void pool_block(const float *block, const Geometry &g, const RoiPlan &plan, int6
             acc[j] += w1 * p1[j] + w2 * p2[j] + w3 * p3[j] + w4 * p4[j];
         }
       }
-      float *out = output + (roi * g.c + c0) * bins + ph * g.pooled_w + pw;
-      for (int j = 0; j < channels; ++j) out[j * bins] = acc[j] / plan.count;
+      float *out = pooled.data() + (int64_t{ph} * g.pooled_w + pw) * CB;
+      for (int j = 0; j < CB; ++j) out[j] = acc[j] / plan.count;
     }
+  for (int j = 0; j < channels; ++j) {
+    float *out = output + (roi * g.c + c0 + j) * bins;
+    for (int64_t bin = 0; bin < bins; ++bin) out[bin] = pooled[bin * CB + j];
+  }
 }
 
 template <int CB>
@@ -108,15 +105,24 @@ void forward_blocked(const float *input, const Geometry &g, const std::vector<Ro
   for (int64_t b = 0; b < g.n; ++b)
     if (!rois_of_image[b].empty()) images.push_back(b);
   const int64_t blocks = (g.c + CB - 1) / CB;
-  const int64_t tasks = static_cast<int64_t>(images.size()) * blocks;
+  // With few (image, block) pairs, split each image's RoIs into groups too, so every thread has
+  // work; a group re-transposes its block, which is cheap next to the pooling.
+  const int64_t pairs = static_cast<int64_t>(images.size()) * blocks;
+  const int64_t groups = std::max<int64_t>(1, (2 * num_threads() + pairs - 1) / pairs);
+  const int64_t tasks = pairs * groups;
   std::vector<std::vector<float>> scratch(worker_count(tasks, 1));
   parallel_for(tasks, 1, [&](int64_t begin, int64_t end, int worker) {
     std::vector<float> &block = scratch[worker];
     block.resize(static_cast<size_t>(g.h * g.w * CB));
     for (int64_t t = begin; t < end; ++t) {
-      const int64_t b = images[t / blocks], c0 = (t % blocks) * CB;
-      transpose_block<CB>(input, g, b, c0, block.data());
-      for (int64_t r : rois_of_image[b]) pool_block<CB>(block.data(), g, plans[r], r, c0, output);
+      const int64_t pair = t / groups, group = t % groups;
+      const int64_t b = images[pair / blocks], c0 = (pair % blocks) * CB;
+      const std::vector<int64_t> &rois = rois_of_image[b];
+      const size_t first = rois.size() * group / groups, last = rois.size() * (group + 1) / groups;
+      if (first == last) continue;
+      load_block<CB>(input, g.c, g.h * g.w, b, c0, block.data());
+      for (size_t i = first; i < last; ++i)
+        pool_block<CB>(block.data(), g, plans[rois[i]], rois[i], c0, output);
     }
   });
 }

@@ -17,6 +17,11 @@ struct ArgumentError : std::invalid_argument {
   using std::invalid_argument::invalid_argument;
 };
 
+// A CUDA runtime error (CUDA library only); the message carries cudaGetErrorString.
+struct CudaError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 void set_last_error(const std::string &message);
 
 inline void require(bool ok, const char *message) {
@@ -32,6 +37,9 @@ int32_t guarded(const char *function, F &&body) {
   } catch (const ArgumentError &e) {
     set_last_error(std::string(function) + ": " + e.what());
     return WS_ERR_ARGUMENT;
+  } catch (const CudaError &e) {
+    set_last_error(std::string(function) + ": " + e.what());
+    return WS_ERR_CUDA;
   } catch (const std::bad_alloc &) {
     set_last_error(std::string(function) + ": out of memory");
     return WS_ERR_INTERNAL;

@@ -46,7 +46,8 @@ WS_API const char *ws_last_error(void);
 /* "cpu" or "cuda". */
 WS_API const char *ws_backend_name(void);
 
-/* CPU: number of worker threads the kernels use (<= 0: all hardware threads). CUDA: no-op. */
+/* CPU: number of worker threads the kernels use (<= 0: all hardware threads). CUDA: set is a
+ * no-op and get returns 1. */
 WS_API int32_t ws_set_num_threads(int32_t n);
 WS_API int32_t ws_get_num_threads(void);
 
@@ -81,6 +82,7 @@ WS_API int32_t ws_synchronize(void *stream);
  *   peak_counts: N*C int32, peaks per map. May be NULL.
  *   medians: N*C float32, the threshold used per map (the median, or the given threshold). May be
  *     NULL.
+ * Maps without pixels (h or w = 0) have no peaks; their threshold is the given one, else 0.
  * Maps that contain NaN are outside the contract (Java rejects them). */
 WS_API int32_t ws_peak_find(const float *maps, int64_t n, int64_t c, int64_t h, int64_t w, int32_t win,
                      const float *thresholds, int64_t capacity, int32_t *peaks, float *values,
@@ -118,7 +120,8 @@ WS_API int32_t ws_proposal_score(const uint64_t *masks, int64_t p, int64_t h, in
  * samples per bin side; <= 0: adaptive, ceil(roi_size / pooled_size). aligned != 0: subtract 0.5
  * (pixel-centre model); aligned == 0: legacy, RoI sizes forced >= 1.
  * output: R x C x pooled_h x pooled_w float32 (fully written).
- * A batch_index outside [0, N) is a WS_ERR_ARGUMENT. */
+ * A batch_index outside [0, N) is a WS_ERR_ARGUMENT (the CUDA library checks it on the device
+ * and reads the verdict back, which synchronises `stream`; forward and backward alike). */
 WS_API int32_t ws_roi_align_forward(const float *input, int64_t n, int64_t c, int64_t h, int64_t w,
                              const float *rois, int64_t r, int32_t pooled_h, int32_t pooled_w,
                              float spatial_scale, int32_t sampling_ratio, int32_t aligned,
