@@ -95,7 +95,7 @@ void test_peaks(test::Random &rng) {
   }
   run_peaks(rng, 3, 4, 64, 48, 3, rng.levels(3 * 4 * 64 * 48, 1), false);
   run_peaks(rng, 0, 3, 4, 4, 3, {}, false);
-  // -inf pixels: a window of -inf has its first in-map pixel as index.
+  // -inf pixels: never peaks for win > 1 (the first element of the padded window ties with them).
   auto with_inf = rng.levels(2 * 3 * 8 * 9, 2);
   for (size_t i = 0; i < with_inf.size(); ++i)
     if (with_inf[i] == 0.f || i % 7 == 0) with_inf[i] = -std::numeric_limits<float>::infinity();
