@@ -165,6 +165,7 @@ void test_proposals(test::Random &rng) {
   run_proposals(rng, 5, 10, 10, 0, 2);
   run_proposals(rng, 5, 0, 10, 2, 2);
   run_proposals(rng, 23, 31, 97, 5, 2);
+  run_proposals(rng, 9, 12, 70, 40, 2);  // more maps than one table block
 }
 
 void run_roi_align(test::Random &rng, const ref::RoiAlignParams &a, int64_t r, bool backward) {

@@ -181,6 +181,7 @@ void test_proposals(test::Random &rng) {
   compare_proposals(rng, 5, 10, 10, 0, 2);
   compare_proposals(rng, 5, 0, 10, 2, 2);
   compare_proposals(rng, 100, 375, 500, 20, 2);
+  compare_proposals(rng, 9, 12, 70, 40, 2);
 }
 
 void compare_roi_align(test::Random &rng, int64_t n, int64_t c, int64_t h, int64_t w, int64_t r,
