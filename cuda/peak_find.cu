@@ -3,6 +3,8 @@
 // maps are contiguous in (n, c, y, x) order, so the scan yields torch.nonzero's order directly.
 #include <cub/cub.cuh>
 
+#include <math_constants.h>
+
 #include <algorithm>
 
 #include "cuda_util.h"
@@ -20,8 +22,8 @@ __global__ void pick_medians(const float *sorted, int64_t maps, int64_t size, fl
   if (m < maps) out[m] = sorted[m * size + (size - 1) / 2];
 }
 
-// max_pool2d(return_indices) rule: every earlier pixel of the clipped window strictly smaller,
-// no later one greater.
+// PRM's rule (max_pool2d(return_indices) over the map padded with -inf): every earlier element
+// of the window, padding included, strictly smaller, no later one greater.
 __global__ void mark_peaks(const float *maps, int64_t maps_count, int64_t h, int64_t w, int half,
                            const float *thresholds, int *flags) {
   const int64_t i = blockIdx.x * int64_t{blockDim.x} + threadIdx.x;
@@ -30,11 +32,10 @@ __global__ void mark_peaks(const float *maps, int64_t maps_count, int64_t h, int
   const float *map = maps + m * h * w;
   const float v = map[y * w + x];
   int peak = v >= thresholds[m];
-  const int64_t y0 = max(int64_t{0}, y - half), y1 = min(h - 1, y + half);
-  const int64_t x0 = max(int64_t{0}, x - half), x1 = min(w - 1, x + half);
-  for (int64_t yy = y0; yy <= y1 && peak; ++yy)
-    for (int64_t xx = x0; xx <= x1; ++xx) {
-      const float q = map[yy * w + xx];
+  for (int64_t yy = y - half; yy <= y + half && peak; ++yy)
+    for (int64_t xx = x - half; xx <= x + half; ++xx) {
+      const bool inside = yy >= 0 && yy < h && xx >= 0 && xx < w;
+      const float q = inside ? map[yy * w + xx] : -CUDART_INF_F;
       const bool before = yy < y || (yy == y && xx < x), after = yy > y || (yy == y && xx > x);
       if ((before && q >= v) || (after && q > v)) {
         peak = 0;

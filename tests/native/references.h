@@ -14,15 +14,17 @@ struct Peak {
   float value;
 };
 
-// max_pool2d(return_indices=True) with -inf padding, as PyTorch's CPU kernel: the running max
-// starts at -inf with the first in-map position of the window and is replaced only by a strictly
-// greater value. Peaks: pixels that are their own window's index and >= the threshold.
+// PRM's peak stimulation: the map is padded with -inf (F.pad), then max_pool2d(return_indices=True)
+// runs over the padded map: the running max starts at -inf with the window's first position
+// (padding included) and is replaced only by a strictly greater value. Peaks: pixels that are
+// their own window's index and >= the threshold.
 inline std::vector<Peak> peaks(const std::vector<float> &maps, int64_t n, int64_t c, int64_t h,
                                int64_t w, int win, const float *thresholds,
                                std::vector<float> &used_thresholds) {
   std::vector<Peak> out;
   used_thresholds.assign(static_cast<size_t>(n * c), 0.f);
-  const int half = win / 2;
+  const int64_t half = win / 2, ph = h + 2 * half, pw = w + 2 * half;
+  const float ninf = -std::numeric_limits<float>::infinity();
   for (int64_t m = 0; m < n * c; ++m) {
     const float *map = maps.data() + m * h * w;
     if (h * w == 0) continue;
@@ -35,18 +37,21 @@ inline std::vector<Peak> peaks(const std::vector<float> &maps, int64_t n, int64_
       threshold = sorted[(sorted.size() - 1) / 2];
     }
     used_thresholds[m] = threshold;
+    std::vector<float> padded(static_cast<size_t>(ph * pw), ninf);
+    for (int64_t y = 0; y < h; ++y)
+      for (int64_t x = 0; x < w; ++x) padded[(y + half) * pw + x + half] = map[y * w + x];
     for (int64_t y = 0; y < h; ++y)
       for (int64_t x = 0; x < w; ++x) {
-        const int64_t y0 = std::max<int64_t>(0, y - half), x0 = std::max<int64_t>(0, x - half);
-        float best = -std::numeric_limits<float>::infinity();
-        int64_t best_index = y0 * w + x0;
-        for (int64_t yy = y0; yy <= std::min(h - 1, y + half); ++yy)
-          for (int64_t xx = x0; xx <= std::min(w - 1, x + half); ++xx)
-            if (map[yy * w + xx] > best) {
-              best = map[yy * w + xx];
-              best_index = yy * w + xx;
+        // the window of padded pixel (y + half, x + half) starts at padded (y, x)
+        float best = ninf;
+        int64_t best_index = y * pw + x;
+        for (int64_t yy = y; yy < y + win; ++yy)
+          for (int64_t xx = x; xx < x + win; ++xx)
+            if (padded[yy * pw + xx] > best) {
+              best = padded[yy * pw + xx];
+              best_index = yy * pw + xx;
             }
-        if (best_index == y * w + x && map[y * w + x] >= threshold)
+        if (best_index == (y + half) * pw + x + half && map[y * w + x] >= threshold)
           out.push_back({static_cast<int32_t>(m / c), static_cast<int32_t>(m % c),
                          static_cast<int32_t>(y), static_cast<int32_t>(x), map[y * w + x]});
       }

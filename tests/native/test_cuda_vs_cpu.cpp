@@ -124,7 +124,7 @@ void test_peaks(test::Random &rng) {
   compare_peaks(rng, 16, 20, 112, 112, 3, rng.floats(16 * 20 * 112 * 112, -1, 1), false);
   compare_peaks(rng, 1, 1, 6, 5, 3, std::vector<float>(30, 2.5f), false);
   compare_peaks(rng, 0, 3, 4, 4, 3, {}, false);
-  // -inf pixels: a window of -inf has its first in-map pixel as index.
+  // -inf pixels: never peaks for win > 1 (the first element of the padded window ties with them).
   auto with_inf = rng.levels(2 * 3 * 8 * 9, 2);
   for (size_t i = 0; i < with_inf.size(); ++i)
     if (with_inf[i] == 0.f || i % 7 == 0) with_inf[i] = -std::numeric_limits<float>::infinity();
@@ -181,6 +181,7 @@ void test_proposals(test::Random &rng) {
   compare_proposals(rng, 5, 10, 10, 0, 2);
   compare_proposals(rng, 5, 0, 10, 2, 2);
   compare_proposals(rng, 100, 375, 500, 20, 2);
+  compare_proposals(rng, 9, 12, 70, 40, 2);
 }
 
 void compare_roi_align(test::Random &rng, int64_t n, int64_t c, int64_t h, int64_t w, int64_t r,

@@ -12,30 +12,6 @@
 namespace ws {
 namespace {
 
-// True when (y, x) is the first maximum, in row-major order, of its window clipped to the map:
-// every earlier pixel is strictly smaller and no later pixel is greater.
-bool is_first_max(const float *map, int64_t h, int64_t w, int64_t y, int64_t x, int64_t half) {
-  const float v = map[y * w + x];
-  const int64_t y0 = std::max<int64_t>(0, y - half), y1 = std::min(h - 1, y + half);
-  const int64_t x0 = std::max<int64_t>(0, x - half), x1 = std::min(w - 1, x + half);
-  for (int64_t yy = y0; yy < y; ++yy) {
-    const float *row = map + yy * w;
-    for (int64_t xx = x0; xx <= x1; ++xx)
-      if (row[xx] >= v) return false;
-  }
-  const float *row = map + y * w;
-  for (int64_t xx = x0; xx < x; ++xx)
-    if (row[xx] >= v) return false;
-  for (int64_t xx = x + 1; xx <= x1; ++xx)
-    if (row[xx] > v) return false;
-  for (int64_t yy = y + 1; yy <= y1; ++yy) {
-    const float *below = map + yy * w;
-    for (int64_t xx = x0; xx <= x1; ++xx)
-      if (below[xx] > v) return false;
-  }
-  return true;
-}
-
 struct MapPeaks {
   std::vector<int32_t> yx;  // y, x pairs in row-major order
   std::vector<float> values;
@@ -49,10 +25,12 @@ struct Scratch {
 
 inline float max2(float a, float b) { return a > b ? a : b; }
 
-// Vectorisable form of is_first_max for a whole map: with the window's row maxima (row_max) the
-// test of pixel (y, x) is: max(rows above, left part of its row) < v and
-// max(right part of its row, rows below) <= v. -inf pixels take the exact scalar test (a window
-// of -inf only has its first in-map position as index, which the strict test would miss).
+// PRM pads the map with -inf (F.pad) before max_pool2d(return_indices=True), whose running max
+// starts at -inf on the window's first position and moves only to strictly greater values. So
+// (y, x) is its window's index iff every earlier window element (padding included) is < v and
+// no later one is > v. With the window's row maxima (row_max) that is, per pixel:
+// max(rows above, left part of its row) < v and max(right part of its row, rows below) <= v.
+// A -inf pixel therefore is never a peak when win > 1 (the window's first element ties with it).
 void find_map_peaks(const float *map, int64_t h, int64_t w, int64_t half, const float *threshold,
                     Scratch &s, MapPeaks &out) {
   out.yx.clear();
@@ -83,8 +61,7 @@ void find_map_peaks(const float *map, int64_t h, int64_t w, int64_t half, const 
       const float *up = s.row_max.data() + (y - 1) * w, *down = up + 2 * w;
       for (int64_t x = 0; x < w; ++x) {
         const float v = row[x];
-        keep[x] = (v >= limit) &
-                  (((max2(up[x], pad[x]) < v) & (max2(pad[x + 2], down[x]) <= v)) | (v == ninf));
+        keep[x] = (v >= limit) & (max2(up[x], pad[x]) < v) & (max2(pad[x + 2], down[x]) <= v);
       }
     } else {
       float *above = s.above.data(), *below = s.below.data();
@@ -101,12 +78,12 @@ void find_map_peaks(const float *map, int64_t h, int64_t w, int64_t half, const 
         }
       for (int64_t x = 0; x < w; ++x) {
         const float v = row[x];
-        keep[x] = (v >= limit) & (((above[x] < v) & (below[x] <= v)) | (v == ninf));
+        // win = 1: the window is the pixel itself
+        keep[x] = (v >= limit) & (((above[x] < v) & (below[x] <= v)) | (half == 0));
       }
     }
     for (int64_t x = 0; x < w; ++x) {
       if (!keep[x]) continue;
-      if (row[x] == ninf && !is_first_max(map, h, w, y, x, half)) continue;
       out.yx.push_back(static_cast<int32_t>(y));
       out.yx.push_back(static_cast<int32_t>(x));
       out.values.push_back(row[x]);

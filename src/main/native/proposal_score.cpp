@@ -236,18 +236,28 @@ extern "C" int32_t ws_proposal_score(const uint64_t *masks, int64_t p, int64_t h
     require(k == 0 || !contains || points != nullptr, "points is null");
     if (p == 0) return;
 
-    ws::Tables t{h, w, k, {}, {}, {}};
-    const bool want_sums = k > 0 && (sum_inside || sum_boundary);
-    const bool want_counts = k > 0 && (inter || uni);
-    if (want_sums || want_counts) ws::build_tables(maps, thresholds, want_sums, want_counts, t);
-
-    // Few, large chunks: each walks the tables' rows once (see score_chunk).
-    const int64_t grain = std::max<int64_t>(8, (p + 2 * ws::num_threads() - 1) / (2 * ws::num_threads()));
-    std::vector<ws::Scratch> scratch(ws::worker_count(p, grain));
-    const ws::Outputs out{sum_inside, inter, uni, sum_boundary, contains, area};
-    ws::parallel_for(p, grain, [&](int64_t begin, int64_t end, int worker) {
-      ws::score_chunk(masks, p, begin, end, t, points, boundary_radius, want_sums, want_counts,
-                      out, scratch[worker]);
-    });
+    // Maps go in blocks of kMapBlock, which bounds the tables' memory (12 bytes per pixel and map).
+    constexpr int64_t kMapBlock = 32;
+    for (int64_t k0 = 0; k0 == 0 || k0 < k; k0 += kMapBlock) {
+      const int64_t kb = std::min(kMapBlock, k - k0);
+      ws::Tables t{h, w, kb, {}, {}, {}};
+      const bool want_sums = kb > 0 && (sum_inside || sum_boundary);
+      const bool want_counts = kb > 0 && (inter || uni);
+      if (want_sums || want_counts)
+        ws::build_tables(maps + k0 * h * w, thresholds ? thresholds + k0 : nullptr, want_sums,
+                         want_counts, t);
+      auto rows = [&](auto *out) { return out ? out + k0 * p : nullptr; };
+      const ws::Outputs out{rows(sum_inside), rows(inter),    rows(uni),
+                            rows(sum_boundary), rows(contains), k0 == 0 ? area : nullptr};
+      const int32_t *block_points = points ? points + 2 * k0 : nullptr;
+      // Few, large chunks: each walks the tables' rows once (see score_chunk).
+      const int64_t threads = ws::num_threads();
+      const int64_t grain = std::max<int64_t>(8, (p + 2 * threads - 1) / (2 * threads));
+      std::vector<ws::Scratch> scratch(ws::worker_count(p, grain));
+      ws::parallel_for(p, grain, [&](int64_t begin, int64_t end, int worker) {
+        ws::score_chunk(masks, p, begin, end, t, block_points, boundary_radius, want_sums,
+                        want_counts, out, scratch[worker]);
+      });
+    }
   });
 }

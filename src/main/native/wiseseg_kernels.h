@@ -68,9 +68,10 @@ WS_API int32_t ws_synchronize(void *stream);
  * maps: N x C x H x W float32.
  * A pixel is a peak when it is the FIRST maximum, in row-major order, of its win x win window
  * (win odd; the window is centred on the pixel and padded with -inf outside the map), exactly as
- * PyTorch's max_pool2d(return_indices=True) picks its index (the running max starts at -inf with
- * the window's first position and is replaced only by a strictly greater value), AND its value is
- * >= the map's threshold.
+ * PRM's max_pool2d(return_indices=True) over the -inf-padded map picks its index (the running max
+ * starts at -inf with the window's first position, padding included, and is replaced only by a
+ * strictly greater value), AND its value is >= the map's threshold. So a -inf pixel is never a
+ * peak when win > 1.
  * thresholds: N*C floats (one per map), or NULL for PRM's default: the map's median as
  *   torch.median computes it (the lower of the two middle values when H*W is even).
  * Output, in PRM's order (torch.nonzero of the N x C x H x W peak map: n, then c, then y, then x):
