@@ -55,9 +55,10 @@ public final class PeakFinder {
         Tensor counts = TensorAccess.empty(maps, ScalarType.Int, mapCount);
         Tensor medians = TensorAccess.empty(maps, ScalarType.Float, mapCount);
         // No two peaks touch (each is its window's strict first maximum), so a map holds at most
-        // ceil(h/2)*ceil(w/2); start smaller and retry once with the exact count.
+        // ceil(h/2)*ceil(w/2). Allocate that bound when it is moderate (no retry); otherwise start
+        // smaller and retry once with the exact count.
         long bound = n * c * ((h + 1) / 2) * ((w + 1) / 2);
-        long capacity = Math.min(bound, Math.max(1024, n * c * 64));
+        long capacity = bound <= (1L << 22) ? bound : Math.max(1L << 22, n * c * 64);
         device.activate();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment count = arena.allocate(ValueLayout.JAVA_LONG);
