@@ -1,0 +1,51 @@
+package io.wiseseg.pseudo;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * PRM's instance NMS ({@code _instance_nms}): instances sorted by score, best first (a stable
+ * sort, so equal scores keep seed order); each kept instance removes every later one whose mask
+ * IoU with it, intersection / (union + 1e-10), is at least {@code threshold} (PRM: 0.3), whatever
+ * its class. A removed instance's seed is recorded as merged into the instance that removed it.
+ */
+public final class InstanceNms {
+    private final double threshold;
+
+    public InstanceNms(double threshold) {
+        this.threshold = threshold;
+    }
+
+    public static InstanceNms prm() {
+        return new InstanceNms(0.3);
+    }
+
+    public List<PseudoInstance> apply(List<PseudoInstance> instances) {
+        List<PseudoInstance> rest = new ArrayList<>(instances);
+        rest.sort(Comparator.comparingDouble(PseudoInstance::score).reversed());
+        List<PseudoInstance> kept = new ArrayList<>();
+        while (!rest.isEmpty()) {
+            PseudoInstance head = rest.remove(0);
+            List<Integer> merged = new ArrayList<>(head.mergedSeeds());
+            List<PseudoInstance> survivors = new ArrayList<>(rest.size());
+            for (PseudoInstance other : rest) {
+                long inter = head.mask().intersection(other.mask());
+                long union = head.mask().union(other.mask());
+                if (inter / (union + 1e-10) < threshold) {
+                    survivors.add(other);
+                } else {
+                    merged.add(other.seed());
+                    merged.addAll(other.mergedSeeds());
+                }
+            }
+            kept.add(head.withMerged(merged));
+            rest = survivors;
+        }
+        return kept;
+    }
+
+    public String description() {
+        return "instance-nms iou>=" + threshold;
+    }
+}
