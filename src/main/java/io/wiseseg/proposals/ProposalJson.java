@@ -179,7 +179,12 @@ final class ProposalJson {
                 throw new IOException(file + ": proposal #" + i + " is " + e.rle().height() + "x"
                         + e.rle().width() + " but image " + imageId + " is " + height + "x" + width);
             }
-            out.add(e.decode());
+            try {
+                out.add(e.decode());
+            } catch (IllegalArgumentException bad) {
+                throw new IOException(file + ": proposal #" + i + " of image " + imageId + ": bad RLE ("
+                        + bad.getMessage() + ")");
+            }
         }
         return out;
     }
