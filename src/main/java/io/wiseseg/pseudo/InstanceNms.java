@@ -8,7 +8,8 @@ import java.util.List;
  * PRM's instance NMS ({@code _instance_nms}): instances sorted by score, best first (a stable
  * sort, so equal scores keep seed order); each kept instance removes every later one whose mask
  * IoU with it, intersection / (union + 1e-10), is at least {@code threshold} (PRM: 0.3), whatever
- * its class. A removed instance's seed is recorded as merged into the instance that removed it.
+ * its class (so an IoU of exactly the threshold survives, as in PRM). A removed instance's seed is
+ * recorded as merged into the instance that removed it.
  */
 public final class InstanceNms {
     private final double threshold;
