@@ -34,6 +34,13 @@ class BestObjectnessTest {
     }
 
     @Test
+    void boProposalHasNoThreshold() {
+        List<Proposal> props = Inputs.proposals(rect(H, W, 0, 0, 5, 5), 0.9, rect(H, W, 5, 5, 10, 10), 0.2);
+        assertArrayEquals(new int[] {-1}, select(BestObjectness.wise(), props, new Seed(0, 7, 7, 1f)).proposal());
+        assertArrayEquals(new int[] {1}, select(BestObjectness.boProposal(), props, new Seed(0, 7, 7, 1f)).proposal());
+    }
+
+    @Test
     void singlePointSkipsProposalsHoldingTwoSeeds() {
         List<Proposal> props = Inputs.proposals(rect(H, W, 0, 0, 10, 10), 0.99, rect(H, W, 0, 0, 5, 5), 0.6,
                 rect(H, W, 5, 5, 10, 10), 0.7);

@@ -8,9 +8,14 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * WISE's rule ({@code bo_proposal}): among the proposals scoring above {@code threshold} (0.5)
- * that contain the seed's pixel, the one with the highest objectness; the pseudo mask's score is
- * that objectness. A seed inside no such proposal gets none.
+ * WISE's rule: among the proposals scoring above {@code threshold} that contain the seed's pixel,
+ * the one with the highest objectness; the pseudo mask's score is that objectness. A seed inside
+ * no such proposal gets none.
+ *
+ * <p>The reference has two versions: {@code pointList2propDict} keeps proposals scoring > 0.5
+ * ({@link #wise()}), while {@code bo_proposal}, which its VOC loader calls to make the training
+ * targets, applies no threshold ({@link #boProposal()}). They differ only for a seed whose
+ * containing proposals all score ≤ 0.5: none versus the best of those.
  *
  * <p>The "single point" variant skips proposals holding more than one seed pixel (seeds on the
  * same pixel count once, as the reference counts pixels of its point mask).
@@ -28,9 +33,14 @@ public final class BestObjectness implements SelectionRule {
         this.singlePoint = singlePoint;
     }
 
-    /** WISE's default: threshold 0.5, every proposal. */
+    /** {@code pointList2propDict}'s rule: threshold 0.5. */
     public static BestObjectness wise() {
         return new BestObjectness(0.5, false);
+    }
+
+    /** {@code bo_proposal}'s rule, as the reference's training data uses it: no threshold. */
+    public static BestObjectness boProposal() {
+        return new BestObjectness(Double.NEGATIVE_INFINITY, false);
     }
 
     @Override
