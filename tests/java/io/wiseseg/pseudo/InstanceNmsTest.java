@@ -23,6 +23,13 @@ class InstanceNmsTest {
         assertEquals(List.of(1, 3), kept.stream().map(PseudoInstance::seed).toList());
         assertEquals(List.of(0), kept.get(0).mergedSeeds());
         assertEquals(List.of(2), kept.get(1).mergedSeeds());
+        // PRM adds the absorbed instances' peak response maps into the kept one's
+        float[] maps = new float[4 * 100];
+        for (int i = 0; i < maps.length; i++) {
+            maps[i] = i / 100 + 1; // map k is k + 1 everywhere
+        }
+        float[] merged = InstanceNms.mergedResponse(Inputs.maps(maps, 4, 10, 10), kept.get(0));
+        assertEquals(2f + 1f, merged[57]);
     }
 
     @Test

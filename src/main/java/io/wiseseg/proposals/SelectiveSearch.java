@@ -43,6 +43,9 @@ public final class SelectiveSearch implements ProposalSource {
         public Options {
             colourSpaces = List.copyOf(colourSpaces);
             ks = List.copyOf(ks);
+            if (strategies.stream().anyMatch(Set::isEmpty)) {
+                throw new IllegalArgumentException("a selective search strategy needs at least one similarity");
+            }
             strategies = strategies.stream().map(s -> Set.copyOf(EnumSet.copyOf(s))).toList();
             if (colourSpaces.isEmpty() || ks.isEmpty() || strategies.isEmpty()) {
                 throw new IllegalArgumentException("selective search needs a colour space, a k and a strategy");

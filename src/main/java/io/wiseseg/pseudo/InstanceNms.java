@@ -3,6 +3,7 @@ package io.wiseseg.pseudo;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import org.bytedeco.pytorch.Tensor;
 
 /**
  * PRM's instance NMS ({@code _instance_nms}): instances sorted by score, best first (a stable
@@ -44,6 +45,26 @@ public final class InstanceNms {
             rest = survivors;
         }
         return kept;
+    }
+
+    /**
+     * PRM's merged peak response map of a kept instance: the sum of its own seed's map and those
+     * of the seeds it absorbed, as an H×W row-major array.
+     *
+     * @param peakResponseMaps the image's K×H×W maps, row k for seed k
+     */
+    public static float[] mergedResponse(Tensor peakResponseMaps, PseudoInstance instance) {
+        int h = (int) peakResponseMaps.size(1), w = (int) peakResponseMaps.size(2), n = h * w;
+        float[] all = MapTensors.floats(peakResponseMaps);
+        float[] out = new float[n];
+        List<Integer> seeds = new ArrayList<>(instance.mergedSeeds());
+        seeds.add(0, instance.seed());
+        for (int s : seeds) {
+            for (int i = 0; i < n; i++) {
+                out[i] += all[s * n + i];
+            }
+        }
+        return out;
     }
 
     public String description() {

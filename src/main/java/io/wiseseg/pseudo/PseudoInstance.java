@@ -7,7 +7,7 @@ import java.util.List;
  * A selected pseudo mask before it becomes an {@code Instance}: which seed chose which proposal,
  * with the rule's score. {@code mergedSeeds} lists the seeds whose instances instance NMS folded
  * into this one (PRM sums their peak response maps into this instance's; the sum over
- * {@code seed} and {@code mergedSeeds} reproduces that map).
+ * {@code seed} and {@code mergedSeeds}, {@link InstanceNms#mergedResponse}, reproduces that map).
  */
 public record PseudoInstance(int seed, int classId, int proposal, Mask mask, double score, List<Integer> mergedSeeds) {
     public PseudoInstance {
