@@ -60,9 +60,11 @@ public final class PseudoBench {
         int repeats = args.length > 0 ? Integer.parseInt(args[0]) : 3;
         TorchRuntime.ensureLoaded();
         List<RgbImage> images = new ArrayList<>();
+        List<SyntheticDataset.Generated> scenes = new ArrayList<>();
         SyntheticDataset.Options opts = SyntheticDataset.Options.defaults().withSize(W, H);
         for (int i = 0; i < 3; i++) {
-            images.add(SyntheticDataset.render(opts, i).image());
+            scenes.add(SyntheticDataset.render(opts, i));
+            images.add(scenes.get(i).image());
         }
         List<RgbImage> given = new ArrayList<>();
         for (int i = 1; i < args.length; i++) {
@@ -72,15 +74,17 @@ public final class PseudoBench {
         System.out.println("## Selective search, " + W + "×" + H + " (synthetic images), "
                 + Runtime.getRuntime().availableProcessors() + " cores");
         System.out.println();
-        System.out.println("| method | output | per image (ms, median) | proposals |");
-        System.out.println("|---|---|---:|---:|");
+        System.out.println("| method | output | per image (ms, median) | proposals | ABO | recall@0.5 |");
+        System.out.println("|---|---|---:|---:|---:|---:|");
         List<Proposal> fastProposals = null;
         for (SelectiveSearch.Options o : List.of(SelectiveSearch.Options.single(), SelectiveSearch.Options.fast(),
                 SelectiveSearch.Options.quality())) {
             SelectiveSearch ss = new SelectiveSearch(o);
             int[] count = new int[1];
             double ms = perImage(repeats, images, im -> count[0] = ss.compute(im).size());
-            System.out.printf("| wiseseg %s | masks | %.0f | %d |%n", o.mode(), ms, count[0]);
+            double[] quality = coverage(ss, scenes);
+            System.out.printf("| wiseseg %s | masks | %.0f | %d | %.3f | %.3f |%n", o.mode(), ms, count[0],
+                    quality[0], quality[1]);
             if (o.mode().equals("fast")) {
                 List<Proposal> all = ss.compute(images.get(0));
                 fastProposals = all.subList(0, Math.min(500, all.size()));
@@ -89,8 +93,11 @@ public final class PseudoBench {
         for (String mode : List.of("fast", "quality")) {
             int[] count = new int[1];
             double ms = perImage(repeats, images, im -> count[0] = openCvBoxes(im, mode));
-            System.out.printf("| OpenCV ximgproc %s | boxes only | %.0f | %d |%n", mode, ms, count[0]);
+            System.out.printf("| OpenCV ximgproc %s | boxes only | %.0f | %d | — | — |%n", mode, ms, count[0]);
         }
+        System.out.println();
+        System.out.println("ABO: mean over the ground-truth instances of the best proposal IoU; recall@0.5: "
+                + "fraction of instances with a proposal of IoU ≥ 0.5.");
         for (RgbImage im : given) {
             System.out.println();
             System.out.println("Given image " + im.width() + "×" + im.height() + ":");
@@ -189,6 +196,22 @@ public final class PseudoBench {
         }
         Arrays.sort(t);
         return t[repeats / 2];
+    }
+
+    /** {ABO, recall at IoU 0.5} of the proposals over the scenes' instances. */
+    static double[] coverage(SelectiveSearch ss, List<SyntheticDataset.Generated> scenes) {
+        double sum = 0;
+        int n = 0, hit = 0;
+        for (SyntheticDataset.Generated g : scenes) {
+            List<Proposal> props = ss.compute(g.image());
+            for (var in : g.instances()) {
+                double best = props.stream().mapToDouble(p -> p.mask().iou(in.mask())).max().orElse(0);
+                sum += best;
+                hit += best >= 0.5 ? 1 : 0;
+                n++;
+            }
+        }
+        return new double[] {n == 0 ? 0 : sum / n, n == 0 ? 0 : (double) hit / n};
     }
 
     static int openCvBoxes(RgbImage im, String mode) {
