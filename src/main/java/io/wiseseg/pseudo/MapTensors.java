@@ -1,0 +1,81 @@
+package io.wiseseg.pseudo;
+
+import io.wiseseg.data.Mask;
+import io.wiseseg.kernels.PackedMasks;
+import io.wiseseg.proposals.Proposal;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.List;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+
+/** Moves between the rules' plain inputs and the scorer's tensors. */
+final class MapTensors {
+    private MapTensors() {
+    }
+
+    /** The first {@code count} proposals, packed for the scorer (Mask already has its layout). */
+    static PackedMasks pack(List<Proposal> proposals, int count, int height, int width) {
+        PackedMasks packed = new PackedMasks(count, height, width);
+        for (int i = 0; i < count; i++) {
+            packed.setWords(i, proposals.get(i).mask().words());
+        }
+        return packed;
+    }
+
+    /** Mean of each map of a K×H×W tensor, accumulated in double. */
+    static double[] means(Tensor maps) {
+        int k = (int) maps.size(0);
+        long n = maps.size(1) * maps.size(2);
+        float[] v = floats(maps);
+        double[] out = new double[k];
+        for (int i = 0; i < k; i++) {
+            double s = 0;
+            for (long j = i * n; j < (i + 1) * n; j++) {
+                s += v[(int) j];
+            }
+            out[i] = n == 0 ? 0 : s / n;
+        }
+        return out;
+    }
+
+    static float[] floats(Tensor t) {
+        Tensor c = t.cpu().contiguous();
+        float[] out = new float[(int) c.numel()];
+        if (out.length > 0) {
+            MemorySegment.copy(MemorySegment.ofAddress(c.data_ptr().address()).reinterpret(c.nbytes()),
+                    ValueLayout.JAVA_FLOAT, 0, out, 0, out.length);
+        }
+        return out;
+    }
+
+    /** Rows {@code index} of a C×H×W tensor, as a contiguous tensor on the same device. */
+    static Tensor rows(Tensor maps, int[] index) {
+        Tensor idx = torch.empty(new long[] {index.length}, new TensorOptions(ScalarType.Long),
+                new org.bytedeco.pytorch.MemoryFormatOptional());
+        if (index.length > 0) {
+            MemorySegment seg = MemorySegment.ofAddress(idx.data_ptr().address()).reinterpret(idx.nbytes());
+            for (int i = 0; i < index.length; i++) {
+                seg.setAtIndex(ValueLayout.JAVA_LONG, i, index[i]);
+            }
+        }
+        Tensor onDevice = maps.is_cpu() ? idx : idx.to(maps.device(), ScalarType.Long);
+        return maps.index_select(0, onDevice).contiguous();
+    }
+
+    /** Seed points as the scorer's (y, x) pairs. */
+    static int[] points(List<Seed> seeds) {
+        int[] p = new int[2 * seeds.size()];
+        for (int i = 0; i < seeds.size(); i++) {
+            p[2 * i] = seeds.get(i).y();
+            p[2 * i + 1] = seeds.get(i).x();
+        }
+        return p;
+    }
+
+    static boolean contains(Mask m, Seed s) {
+        return s.y() >= 0 && s.x() >= 0 && s.y() < m.height() && s.x() < m.width() && m.get(s.y(), s.x());
+    }
+}

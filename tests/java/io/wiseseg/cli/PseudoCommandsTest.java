@@ -1,0 +1,77 @@
+package io.wiseseg.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.wiseseg.data.LabelledImage;
+import io.wiseseg.proposals.Proposal;
+import io.wiseseg.proposals.ProposalFiles;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class PseudoCommandsTest {
+    static final Path VOC = Path.of(System.getProperty("wiseseg.test.resources", "tests/resources")).resolve("voc-mini");
+
+    @TempDir
+    Path tmp;
+
+    private record Run(int code, String out, String err) {}
+
+    private static Run run(String... args) {
+        CommandLine cl = Main.commandLine();
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int code = cl.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void proposalsThenPseudoMasks() throws Exception {
+        Path props = tmp.resolve("props");
+        Run p = run("proposals", "--dataset", VOC.toString(), "--split", "trainval", "--out", props.toString(),
+                "--mode", "single");
+        assertEquals(0, p.code(), p.err());
+        assertTrue(p.out().contains("computed"), p.out());
+        Run again = run("proposals", "--dataset", VOC.toString(), "--split", "trainval", "--out", props.toString(),
+                "--mode", "single");
+        assertTrue(again.out().contains(": 0 computed"), again.out());
+        Run other = run("proposals", "--dataset", VOC.toString(), "--split", "trainval", "--out", props.toString(),
+                "--mode", "fast");
+        assertEquals(2, other.code());
+        assertTrue(other.err().startsWith("wiseseg: " + props), other.err());
+
+        // one point in the middle of each 40x30 image, class 1 (aeroplane) as the reference writes it
+        Path points = tmp.resolve("points.json");
+        StringBuilder json = new StringBuilder("{");
+        for (String id : Files.readAllLines(VOC.resolve("ImageSets/Segmentation/trainval.txt"))) {
+            if (!id.isBlank()) {
+                json.append(json.length() > 1 ? "," : "").append('"').append(id.strip())
+                        .append("\": [{\"cls\": 1, \"h\": 30, \"w\": 40, \"x\": 0.5, \"y\": 0.5}]");
+            }
+        }
+        Files.writeString(points, json.append('}').toString());
+        Path out = tmp.resolve("pseudo.json");
+        Run pseudo = run("pseudo", "--dataset", VOC.toString(), "--split", "trainval", "--points", points.toString(),
+                "--proposals", props.toString(), "--out", out.toString());
+        assertEquals(0, pseudo.code(), pseudo.err());
+        JsonNode results = new ObjectMapper().readTree(out.toFile());
+        // every image gets one mask (the whole-image proposal holds every point): the best one holding (15, 20)
+        assertEquals(2, results.size(), results.toString());
+        ProposalFiles files = new ProposalFiles(props);
+        for (JsonNode r : results) {
+            assertEquals(1, r.get("category_id").asInt());
+            String id = r.get("image_id").asText();
+            float best = files.proposals(new LabelledImage(id, Path.of(id), 40, 30, new int[0]), () -> null).stream()
+                    .filter(q -> q.mask().get(15, 20)).map(Proposal::score).max(Float::compare).orElseThrow();
+            assertEquals(best, (float) r.get("score").asDouble(), id);
+        }
+    }
+}
