@@ -102,6 +102,20 @@ class EvaluateCommandTest {
     }
 
     @Test
+    void showDrawsPredictionsOfOneImageFromAWholeResultsFile() throws Exception {
+        List<AnnotatedImage> truth = voc.annotated("trainval");
+        Path exact = tmp.resolve("all.json");
+        CocoJson.writeResults(exact, Baselines.groundTruthMasks(truth), voc.classes());
+        AnnotatedImage third = truth.get(2);
+        Path png = tmp.resolve("pred.png");
+        Run r = run("show", "--dataset", data.toString(), "--image", third.image().id(), "--predictions",
+                exact.toString(), "--out", png.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("(" + third.instances().size() + " instances)"), r.out());
+        assertTrue(Files.size(png) > 0);
+    }
+
+    @Test
     void badInputIsOneLineNamingTheFile() throws Exception {
         Path broken = tmp.resolve("broken.json");
         Files.writeString(broken, "[{\"image_id\": ");

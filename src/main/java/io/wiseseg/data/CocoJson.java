@@ -193,6 +193,16 @@ public final class CocoJson {
      * prediction; results for images not in the dataset are an error.
      */
     public static List<ImagePrediction> readResults(Path file, CocoDataset dataset) throws IOException {
+        return readResults(file, dataset, false);
+    }
+
+    /** As {@link #readResults(Path, CocoDataset)}, but results for other images are skipped. */
+    public static List<ImagePrediction> readResultsFor(Path file, CocoDataset dataset) throws IOException {
+        return readResults(file, dataset, true);
+    }
+
+    private static List<ImagePrediction> readResults(Path file, CocoDataset dataset, boolean skipOthers)
+            throws IOException {
         JsonNode root = readTree(file);
         if (!root.isArray()) {
             throw problem(file, "a COCO results file must be a JSON list of detections");
@@ -211,6 +221,9 @@ public final class CocoJson {
             String what = "result #" + index++;
             String imageId = idField(file, r, "image_id", what);
             LabelledImage im = images.get(imageId);
+            if (im == null && skipOthers) {
+                continue;
+            }
             if (im == null) {
                 throw problem(file, what + " refers to image " + imageId + ", which is not in the dataset");
             }
