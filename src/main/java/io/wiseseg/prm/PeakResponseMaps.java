@@ -38,13 +38,23 @@ public final class PeakResponseMaps {
      */
     public record Result(int height, int width, int mapHeight, int mapWidth, float[] scores, List<Peak> peaks,
             List<float[]> maps) {
-        /** A peak's row in input pixels (map cells are spread evenly over the input). */
+        /**
+         * A peak's row in input pixels. The maps are the layer4 grid upsampled with
+         * align_corners=True, so map row u is grid row u·(h-1)/(mapHeight-1), and grid row f is
+         * centred on input row (f + 0.5)·height/h.
+         */
         public int imageY(Peak p) {
-            return Math.min(height - 1, (int) Math.floor((p.y() + 0.5) * height / mapHeight));
+            return toImage(p.y(), mapHeight, height);
         }
 
         public int imageX(Peak p) {
-            return Math.min(width - 1, (int) Math.floor((p.x() + 0.5) * width / mapWidth));
+            return toImage(p.x(), mapWidth, width);
+        }
+
+        private static int toImage(int u, int mapSize, int imageSize) {
+            int grid = mapSize / PrmNetwork.SUB_PIXEL_FACTOR;
+            double f = mapSize > 1 ? (double) u * (grid - 1) / (mapSize - 1) : 0;
+            return Math.min(imageSize - 1, (int) Math.floor((f + 0.5) * imageSize / grid));
         }
     }
 
