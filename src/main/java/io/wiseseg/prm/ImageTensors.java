@@ -28,6 +28,15 @@ public final class ImageTensors {
         return Math.max(32, (int) Math.round(size / 32.0) * 32);
     }
 
+    /**
+     * The network input for an image at test time: scaled so its longer side is about
+     * {@code side}, each side rounded to a multiple of 32; returns {height, width}.
+     */
+    public static int[] inputSize(int height, int width, int side) {
+        double scale = (double) side / Math.max(height, width);
+        return new int[] {toStride(height * scale), toStride(width * scale)};
+    }
+
     static Tensor cat(java.util.List<Tensor> images) {
         TensorVector v = new TensorVector();
         images.forEach(v::push_back);

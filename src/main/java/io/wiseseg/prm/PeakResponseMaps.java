@@ -88,15 +88,24 @@ public final class PeakResponseMaps {
 
     public Result compute(Tensor image, Mode mode) {
         requireOne(image);
-        return mode == Mode.BATCHED ? batched(image) : loop(image);
+        return mode == Mode.BATCHED ? batched(image, null) : loop(image, null);
     }
 
-    private Result batched(Tensor image) {
+    /**
+     * The response maps of given peaks (map coordinates), whatever the thresholds; as WISE's
+     * {@code prm(x_input, peak_list)}. The result's scores are the image's aggregation.
+     */
+    public Result compute(Tensor image, List<Peak> peaks, Mode mode) {
+        requireOne(image);
+        return mode == Mode.BATCHED ? batched(image, List.copyOf(peaks)) : loop(image, List.copyOf(peaks));
+    }
+
+    private Result batched(Tensor image, List<Peak> given) {
         try (NoGradGuard g = new NoGradGuard()) {
             BackwardTrace trace = new BackwardTrace();
             Tensor maps = network.classResponseMaps(image, trace);
             Peaks all = stimulation.peaks(maps);
-            List<Peak> kept = keep(all);
+            List<Peak> kept = given != null ? requireInside(given, maps) : keep(all);
             int k = kept.size(), h = (int) maps.size(2), w = (int) maps.size(3);
             if (k == 0) {
                 return new Result((int) image.size(2), (int) image.size(3), h, w, all.aggregation().clone(), kept, List.of());
@@ -122,11 +131,11 @@ public final class PeakResponseMaps {
         }
     }
 
-    private Result loop(Tensor image) {
+    private Result loop(Tensor image, List<Peak> given) {
         Tensor x = image.detach().clone().set_requires_grad(true);
         Tensor maps = network.classResponseMaps(x);
         Peaks all = stimulation.peaks(maps);
-        List<Peak> kept = keep(all);
+        List<Peak> kept = given != null ? requireInside(given, maps) : keep(all);
         int c = (int) maps.size(1), h = (int) maps.size(2), w = (int) maps.size(3);
         List<float[]> out = new ArrayList<>();
         for (Peak p : kept) {
@@ -172,6 +181,17 @@ public final class PeakResponseMaps {
             }
         }
         return kept;
+    }
+
+    private static List<Peak> requireInside(List<Peak> peaks, Tensor maps) {
+        for (Peak p : peaks) {
+            if (p.classId() < 0 || p.classId() >= maps.size(1) || p.y() < 0 || p.y() >= maps.size(2) || p.x() < 0
+                    || p.x() >= maps.size(3)) {
+                throw new IllegalArgumentException("peak " + p + " lies outside the class response maps "
+                        + Tensors.shapeString(maps));
+            }
+        }
+        return peaks;
     }
 
     private static void requireOne(Tensor image) {

@@ -92,9 +92,9 @@ public final class PrmEvaluation {
                 peaks == 0 ? Double.NaN : (double) inside / peaks);
     }
 
-    /** The image as the network sees it at test time: resized to imageSize (a multiple of 32) a side. */
+    /** The image as the network sees it at test time (see {@link ImageTensors#inputSize}). */
     static org.bytedeco.pytorch.Tensor input(Dataset dataset, LabelledImage image, int imageSize) {
-        int size = ImageTensors.toStride(imageSize);
-        return ImageTensors.normalised(dataset.readImage(image), size, size, false);
+        int[] size = ImageTensors.inputSize(image.height(), image.width(), imageSize);
+        return ImageTensors.normalised(dataset.readImage(image), size[0], size[1], false);
     }
 }
