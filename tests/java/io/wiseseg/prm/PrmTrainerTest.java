@@ -58,7 +58,8 @@ class PrmTrainerTest {
         PeakResponseMaps prm = new PeakResponseMaps(run.network(), new PeakStimulation(new PeakFinder(Device.cpu())),
                 0f, 0f);
         PrmEvaluation.Classification c = PrmEvaluation.classification(prm, dataset, "val", 96, ProgressListener.NONE);
-        PrmEvaluation.Localisation l = PrmEvaluation.localisation(prm, dataset, "val", 96, ProgressListener.NONE);
+        PrmEvaluation.Localisation l = PrmEvaluation.localisation(prm, dataset, "val", 96,
+                PrmEvaluation.PointRule.RESPONSE_MAX, ProgressListener.NONE);
         System.out.printf("PRM tiny: loss %.4f -> %.4f over %d steps; val mAP %.3f (chance %.3f); localisation %s%n",
                 first, last, n, c.meanAp(), c.chanceMeanAp(), l);
         assertTrue(last < 0.8 * first, "loss " + first + " -> " + last);

@@ -42,6 +42,10 @@ final class LocalisationCommand implements Runnable {
     @Option(names = "--peak-threshold", description = "Keep peaks above this response (default: ${DEFAULT-VALUE}).")
     float peakThreshold = PeakResponseMaps.DEFAULT_PEAK_THRESHOLD;
 
+    @Option(names = "--points", description = "Where a peak points: PEAK (its own position) or RESPONSE_MAX (the "
+            + "maximum of its response map, WISE's rule) (default: ${DEFAULT-VALUE}).")
+    PrmEvaluation.PointRule points = PrmEvaluation.PointRule.RESPONSE_MAX;
+
     @Override
     public void run() {
         VocDataset voc = VocDataset.open(dataset);
@@ -58,11 +62,11 @@ final class LocalisationCommand implements Runnable {
         PrmEvaluation.Localisation l;
         try (ProgressBarListener bar = new ProgressBarListener()) {
             c = PrmEvaluation.classification(prm, voc, split, size, bar);
-            l = PrmEvaluation.localisation(prm, voc, split, size, bar);
+            l = PrmEvaluation.localisation(prm, voc, split, size, points, bar);
         }
         PrintWriter w = spec.commandLine().getOut();
-        w.printf("split %s: %d images, %d instances, %d peaks (class threshold %s, peak threshold %s, %d px)%n",
-                split, l.images(), l.instances(), l.peaks(), classThreshold, peakThreshold, size);
+        w.printf("split %s: %d images, %d instances, %d peaks (class threshold %s, peak threshold %s, %d px, points %s)%n",
+                split, l.images(), l.instances(), l.peaks(), classThreshold, peakThreshold, size, points);
         w.printf("classification mAP %.3f (chance %.3f)%n", c.meanAp(), c.chanceMeanAp());
         w.printf("instances with a peak of their class: %.3f%n", l.instanceRecall());
         w.printf("peaks inside an instance of their class: %.3f%n", l.peakPrecision());

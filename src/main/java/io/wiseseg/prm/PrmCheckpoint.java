@@ -21,23 +21,30 @@ public final class PrmCheckpoint {
 
     /** The trained network of a checkpoint directory (or of a model.pt beside its config.json). */
     public static PrmNetwork loadNetwork(Path checkpoint) {
-        Path dir = Files.isDirectory(checkpoint) ? checkpoint : checkpoint.toAbsolutePath().getParent();
-        Path model = Files.isDirectory(checkpoint) ? dir.resolve(MODEL) : checkpoint;
-        Path config = dir.resolve(CONFIG);
-        if (!Files.isRegularFile(model)) {
-            throw new IllegalArgumentException("no checkpoint at " + checkpoint + " (" + model.getFileName() + " missing)");
-        }
-        if (!Files.isRegularFile(config)) {
-            throw new IllegalArgumentException("checkpoint " + checkpoint + " has no " + CONFIG + " beside it");
-        }
-        PrmNetwork net = PrmConfig.read(config).newNetwork();
-        loadModule(net, model);
+        PrmNetwork net = config(checkpoint).newNetwork();
+        loadModule(net, modelFile(checkpoint));
         return net;
     }
 
+    /** The config of a checkpoint directory (or of the one holding a model.pt). */
     public static PrmConfig config(Path checkpoint) {
-        Path dir = Files.isDirectory(checkpoint) ? checkpoint : checkpoint.toAbsolutePath().getParent();
-        return PrmConfig.read(dir.resolve(CONFIG));
+        Path model = modelFile(checkpoint);
+        Path config = model.toAbsolutePath().getParent().resolve(CONFIG);
+        if (!Files.isRegularFile(config)) {
+            throw new IllegalArgumentException("checkpoint " + checkpoint + " has no " + CONFIG + " beside it");
+        }
+        return PrmConfig.read(config);
+    }
+
+    private static Path modelFile(Path checkpoint) {
+        if (!Files.exists(checkpoint)) {
+            throw new IllegalArgumentException("no checkpoint at " + checkpoint + " (no such file or directory)");
+        }
+        Path model = Files.isDirectory(checkpoint) ? checkpoint.resolve(MODEL) : checkpoint;
+        if (!Files.isRegularFile(model)) {
+            throw new IllegalArgumentException("no checkpoint at " + checkpoint + " (" + model.getFileName() + " missing)");
+        }
+        return model;
     }
 
     static void loadModule(org.bytedeco.pytorch.Module module, Path file) {

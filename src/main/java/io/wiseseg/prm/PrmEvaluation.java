@@ -48,8 +48,16 @@ public final class PrmEvaluation {
                 ClassificationMetrics.chanceMeanAveragePrecision(labels));
     }
 
+    /** Where a peak points in the image. */
+    public enum PointRule {
+        /** The peak's own position (its layer4 cell's centre). */
+        PEAK,
+        /** The maximum of the peak's response map, as WISE places its points (one backward per image, batched). */
+        RESPONSE_MAX
+    }
+
     public static Localisation localisation(PeakResponseMaps prm, Dataset dataset, String split, int imageSize,
-            ProgressListener listener) {
+            PointRule rule, ProgressListener listener) {
         List<LabelledImage> images = dataset.labelled(split);
         int instances = 0, found = 0, peaks = 0, inside = 0;
         listener.progress("localise " + split, 0, images.size());
@@ -58,14 +66,21 @@ public final class PrmEvaluation {
             AnnotatedImage truth = dataset.annotate(image);
             PeakResponseMaps.Result r;
             try (PointerScope scope = new PointerScope()) {
-                r = prm.peaks(input(dataset, image, imageSize));
+                org.bytedeco.pytorch.Tensor x = input(dataset, image, imageSize);
+                r = rule == PointRule.PEAK ? prm.peaks(x) : prm.compute(x);
             }
             int[][] points = new int[r.peaks().size()][];
             for (int k = 0; k < points.length; k++) {
                 Peak p = r.peaks().get(k);
-                // Peak → input pixel → original image pixel.
-                int y = (int) Math.min(image.height() - 1, Math.floor((r.imageY(p) + 0.5) * image.height() / r.height()));
-                int x = (int) Math.min(image.width() - 1, Math.floor((r.imageX(p) + 0.5) * image.width() / r.width()));
+                int iy = r.imageY(p), ix = r.imageX(p);
+                if (rule == PointRule.RESPONSE_MAX) {
+                    int best = argmax(r.maps().get(k));
+                    iy = best / r.width();
+                    ix = best % r.width();
+                }
+                // Input pixel → original image pixel.
+                int y = (int) Math.min(image.height() - 1, Math.floor((iy + 0.5) * image.height() / r.height()));
+                int x = (int) Math.min(image.width() - 1, Math.floor((ix + 0.5) * image.width() / r.width()));
                 points[k] = new int[] {p.classId(), y, x};
             }
             for (Instance inst : truth.instances()) {
@@ -90,6 +105,16 @@ public final class PrmEvaluation {
         }
         return new Localisation(images.size(), instances, peaks, instances == 0 ? Double.NaN : (double) found / instances,
                 peaks == 0 ? Double.NaN : (double) inside / peaks);
+    }
+
+    private static int argmax(float[] values) {
+        int best = 0;
+        for (int i = 1; i < values.length; i++) {
+            if (values[i] > values[best]) {
+                best = i;
+            }
+        }
+        return best;
     }
 
     /** The image as the network sees it at test time (see {@link ImageTensors#inputSize}). */
