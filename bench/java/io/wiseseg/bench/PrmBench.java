@@ -21,8 +21,9 @@ import org.bytedeco.pytorch.global.torch;
  * autograd backward per peak, graph retained, weights frozen). Prints a markdown table of
  * medians and the loop / batched ratio.
  *
- * <p>Run: {@code bench/run.sh PrmBench [backbone] [size] [repeats] [threads]}, e.g.
- * {@code bench/run.sh PrmBench resnet18 448 5 2}.
+ * <p>Run: {@code bench/run.sh PrmBench [backbone] [size] [repeats] [threads] [K,K,...]}, e.g.
+ * {@code bench/run.sh PrmBench resnet18 224 3 2 1,8,32}; the reference loop in PyTorch:
+ * {@code /usr/bin/python3 bench/reference/prm_reference.py resnet18 224 3 2 1,8,32}.
  */
 public final class PrmBench {
     public static void main(String[] args) {
@@ -30,6 +31,7 @@ public final class PrmBench {
         int size = args.length > 1 ? Integer.parseInt(args[1]) : 448;
         int repeats = args.length > 2 ? Integer.parseInt(args[2]) : 5;
         int threads = args.length > 3 ? Integer.parseInt(args[3]) : 2;
+        int[] ks = args.length > 4 ? Arrays.stream(args[4].split(",")).mapToInt(Integer::parseInt).toArray() : new int[] {1, 8, 32};
         TorchRuntime.ensureLoaded();
         torch.set_num_threads(threads);
         torch.manual_seed(0);
@@ -43,7 +45,7 @@ public final class PrmBench {
                 + "%d LibTorch threads, median of %d; %d peaks available%n%n", backbone, size, size, threads, repeats, all.size());
         System.out.println("| K peaks | batched (ms) | loop (ms) | loop / batched |");
         System.out.println("|---:|---:|---:|---:|");
-        for (int k : new int[] {1, 8, 32}) {
+        for (int k : ks) {
             List<Peak> peaks = new ArrayList<>();
             for (int i = 0; i < k; i++) {
                 peaks.add(all.get((int) ((long) i * all.size() / k)));

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.wiseseg.util.TorchvisionWeights;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -27,6 +27,9 @@ public final class PeakResponseMaps {
 
     public enum Mode { BATCHED, LOOP }
 
+    /** The most memory one chunk of the batched backward pass may take per traced activation. */
+    static final long DEFAULT_CHUNK_BYTES = 32L << 20;
+
     /**
      * @param height   the input's height (the response maps' resolution)
      * @param width    the input's width
@@ -61,6 +64,7 @@ public final class PeakResponseMaps {
     private final PrmNetwork network;
     private final PeakStimulation stimulation;
     private final float classThreshold, peakThreshold;
+    private long chunkBytes = DEFAULT_CHUNK_BYTES;
 
     /** Freezes the network's weights (inference needs no weight gradients). */
     public PeakResponseMaps(PrmNetwork network, PeakStimulation stimulation, float classThreshold, float peakThreshold) {
@@ -110,25 +114,43 @@ public final class PeakResponseMaps {
             if (k == 0) {
                 return new Result((int) image.size(2), (int) image.size(3), h, w, all.aggregation().clone(), kept, List.of());
             }
-            // Seed k: a one at its peak in its class's upsampled map; back through the upsampling
-            // (batch k, one channel) and the 1×1 classifier (its class's weight row).
-            float[] seeds = new float[k * h * w];
-            long[] classes = new long[k];
-            for (int i = 0; i < k; i++) {
-                Peak p = kept.get(i);
-                seeds[(i * h + p.y()) * w + p.x()] = 1f;
-                classes[i] = p.classId();
+            // Chunks of peaks share the trace: a whole batch of K activations of a large image
+            // falls out of the caches and runs several times slower than K/chunk smaller batches.
+            int chunk = (int) Math.max(1, Math.min(k, chunkBytes / (4 * trace.largestTensor())));
+            List<float[]> out = new ArrayList<>(k);
+            for (int start = 0; start < k; start += chunk) {
+                trace.rewind();
+                out.addAll(normalise(inputGrad(kept.subList(start, Math.min(k, start + chunk)), h, w, trace)));
+                if (!trace.isEmpty()) {
+                    throw new IllegalStateException("backward trace not consumed");
+                }
             }
-            long fh = h / PrmNetwork.SUB_PIXEL_FACTOR, fw = w / PrmNetwork.SUB_PIXEL_FACTOR;
-            Tensor g1 = torch.upsample_bilinear2d_backward(Tensors.floats(seeds, k, 1, h, w), new long[] {h, w},
-                    new long[] {k, 1, fh, fw}, true);
-            Tensor rows = network.classifierWeight().index_select(0, Tensors.longs(classes, k));
-            Tensor grad = network.backbone().inputGrad(g1.mul(rows), trace);
-            if (!trace.isEmpty()) {
-                throw new IllegalStateException("backward trace not consumed");
-            }
-            return new Result((int) image.size(2), (int) image.size(3), h, w, all.aggregation().clone(), kept, normalise(grad));
+            return new Result((int) image.size(2), (int) image.size(3), h, w, all.aggregation().clone(), kept, out);
         }
+    }
+
+    /** For tests: a smaller chunk budget makes the batched pass replay its trace several times. */
+    void setChunkBytes(long bytes) {
+        chunkBytes = bytes;
+    }
+
+    /** Input gradients of the given peaks (K×3×H×W), one backward pass of batch K through the trace. */
+    private Tensor inputGrad(List<Peak> peaks, int h, int w, BackwardTrace trace) {
+        // Seed k: a one at its peak in its class's upsampled map; back through the upsampling
+        // (batch k, one channel) and the 1×1 classifier (its class's weight row).
+        int k = peaks.size();
+        float[] seeds = new float[k * h * w];
+        long[] classes = new long[k];
+        for (int i = 0; i < k; i++) {
+            Peak p = peaks.get(i);
+            seeds[(i * h + p.y()) * w + p.x()] = 1f;
+            classes[i] = p.classId();
+        }
+        long fh = h / PrmNetwork.SUB_PIXEL_FACTOR, fw = w / PrmNetwork.SUB_PIXEL_FACTOR;
+        Tensor g1 = torch.upsample_bilinear2d_backward(Tensors.floats(seeds, k, 1, h, w), new long[] {h, w},
+                new long[] {k, 1, fh, fw}, true);
+        Tensor rows = network.classifierWeight().index_select(0, Tensors.longs(classes, k));
+        return network.backbone().inputGrad(g1.mul(rows), trace);
     }
 
     private Result loop(Tensor image, List<Peak> given) {

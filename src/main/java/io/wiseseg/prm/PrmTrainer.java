@@ -5,6 +5,7 @@ import io.wiseseg.data.Dataset;
 import io.wiseseg.data.LabelledImage;
 import io.wiseseg.data.ProgressListener;
 import io.wiseseg.kernels.PeakFinder;
+import io.wiseseg.util.TorchvisionWeights;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
