@@ -1,0 +1,224 @@
+package io.wiseseg.prm;
+
+import io.wiseseg.kernels.Peaks;
+import java.util.ArrayList;
+import java.util.List;
+import org.bytedeco.pytorch.BoolOptional;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorArrayRefOptional;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * PRM inference on one image: class scores (the peak aggregation), the peaks that pass WISE's
+ * thresholds, and each peak's response map: the gradient of the peak's value w.r.t. the
+ * (normalised) input image, summed over the colour channels, clamped at 0 and divided by its sum.
+ *
+ * <p>{@link Mode#BATCHED} (the default) runs one forward pass that keeps a {@link BackwardTrace}
+ * and one backward pass for all K peaks at once: with frozen weights the backward pass is linear
+ * in the upstream gradient, so K seeds travel as a batch through transposed convolutions, the
+ * single image's ReLU masks and max-pool indices. {@link Mode#LOOP} is the reference's way (one
+ * autograd backward per peak, retaining the graph), kept to check the batched one.
+ */
+public final class PeakResponseMaps {
+    /** WISE's defaults: classes with aggregation ≥ 0, peaks with value > 30. */
+    public static final float DEFAULT_CLASS_THRESHOLD = 0f, DEFAULT_PEAK_THRESHOLD = 30f;
+
+    public enum Mode { BATCHED, LOOP }
+
+    /** The most memory one chunk of the batched backward pass may take per traced activation. */
+    static final long DEFAULT_CHUNK_BYTES = 32L << 20;
+
+    /**
+     * @param height   the input's height (the response maps' resolution)
+     * @param width    the input's width
+     * @param mapHeight the class response maps' height (peak coordinates; 1/4 of the input)
+     * @param mapWidth  the class response maps' width
+     * @param scores   C class scores (the aggregation; sigmoid gives the probability)
+     * @param peaks    the kept peaks, in PRM's order (class, then row, then column)
+     * @param maps     one height×width response map per peak, row-major (empty from {@link #peaks})
+     */
+    public record Result(int height, int width, int mapHeight, int mapWidth, float[] scores, List<Peak> peaks,
+            List<float[]> maps) {
+        /**
+         * A peak's row in input pixels. The maps are the layer4 grid upsampled with
+         * align_corners=True, so map row u is grid row u·(h-1)/(mapHeight-1), and grid row f is
+         * centred on input row (f + 0.5)·height/h.
+         */
+        public int imageY(Peak p) {
+            return toImage(p.y(), mapHeight, height);
+        }
+
+        public int imageX(Peak p) {
+            return toImage(p.x(), mapWidth, width);
+        }
+
+        private static int toImage(int u, int mapSize, int imageSize) {
+            int grid = mapSize / PrmNetwork.SUB_PIXEL_FACTOR;
+            double f = mapSize > 1 ? (double) u * (grid - 1) / (mapSize - 1) : 0;
+            return Math.min(imageSize - 1, (int) Math.floor((f + 0.5) * imageSize / grid));
+        }
+    }
+
+    private final PrmNetwork network;
+    private final PeakStimulation stimulation;
+    private final float classThreshold, peakThreshold;
+    private long chunkBytes = DEFAULT_CHUNK_BYTES;
+
+    /** Freezes the network's weights (inference needs no weight gradients). */
+    public PeakResponseMaps(PrmNetwork network, PeakStimulation stimulation, float classThreshold, float peakThreshold) {
+        this.network = network;
+        this.stimulation = stimulation;
+        this.classThreshold = classThreshold;
+        this.peakThreshold = peakThreshold;
+        network.setTrainable(false);
+    }
+
+    /** Scores and kept peaks only (no back-propagation). */
+    public Result peaks(Tensor image) {
+        requireOne(image);
+        try (NoGradGuard g = new NoGradGuard()) {
+            Tensor maps = network.classResponseMaps(image);
+            Peaks all = stimulation.peaks(maps);
+            return new Result((int) image.size(2), (int) image.size(3), (int) maps.size(2), (int) maps.size(3),
+                    all.aggregation().clone(), keep(all), List.of());
+        }
+    }
+
+    public Result compute(Tensor image) {
+        return compute(image, Mode.BATCHED);
+    }
+
+    public Result compute(Tensor image, Mode mode) {
+        requireOne(image);
+        return mode == Mode.BATCHED ? batched(image, null) : loop(image, null);
+    }
+
+    /**
+     * The response maps of given peaks (map coordinates), whatever the thresholds; as WISE's
+     * {@code prm(x_input, peak_list)}. The result's scores are the image's aggregation.
+     */
+    public Result compute(Tensor image, List<Peak> peaks, Mode mode) {
+        requireOne(image);
+        return mode == Mode.BATCHED ? batched(image, List.copyOf(peaks)) : loop(image, List.copyOf(peaks));
+    }
+
+    private Result batched(Tensor image, List<Peak> given) {
+        try (NoGradGuard g = new NoGradGuard()) {
+            BackwardTrace trace = new BackwardTrace();
+            Tensor maps = network.classResponseMaps(image, trace);
+            Peaks all = stimulation.peaks(maps);
+            List<Peak> kept = given != null ? requireInside(given, maps) : keep(all);
+            int k = kept.size(), h = (int) maps.size(2), w = (int) maps.size(3);
+            if (k == 0) {
+                return new Result((int) image.size(2), (int) image.size(3), h, w, all.aggregation().clone(), kept, List.of());
+            }
+            // Chunks of peaks share the trace: a whole batch of K activations of a large image
+            // falls out of the caches and runs several times slower than K/chunk smaller batches.
+            int chunk = (int) Math.max(1, Math.min(k, chunkBytes / (4 * trace.largestTensor())));
+            List<float[]> out = new ArrayList<>(k);
+            for (int start = 0; start < k; start += chunk) {
+                trace.rewind();
+                out.addAll(normalise(inputGrad(kept.subList(start, Math.min(k, start + chunk)), h, w, trace)));
+                if (!trace.isEmpty()) {
+                    throw new IllegalStateException("backward trace not consumed");
+                }
+            }
+            return new Result((int) image.size(2), (int) image.size(3), h, w, all.aggregation().clone(), kept, out);
+        }
+    }
+
+    /** For tests: a smaller chunk budget makes the batched pass replay its trace several times. */
+    void setChunkBytes(long bytes) {
+        chunkBytes = bytes;
+    }
+
+    /** Input gradients of the given peaks (K×3×H×W), one backward pass of batch K through the trace. */
+    private Tensor inputGrad(List<Peak> peaks, int h, int w, BackwardTrace trace) {
+        // Seed k: a one at its peak in its class's upsampled map; back through the upsampling
+        // (batch k, one channel) and the 1×1 classifier (its class's weight row).
+        int k = peaks.size();
+        float[] seeds = new float[k * h * w];
+        long[] classes = new long[k];
+        for (int i = 0; i < k; i++) {
+            Peak p = peaks.get(i);
+            seeds[(i * h + p.y()) * w + p.x()] = 1f;
+            classes[i] = p.classId();
+        }
+        long fh = h / PrmNetwork.SUB_PIXEL_FACTOR, fw = w / PrmNetwork.SUB_PIXEL_FACTOR;
+        Tensor g1 = torch.upsample_bilinear2d_backward(Tensors.floats(seeds, k, 1, h, w), new long[] {h, w},
+                new long[] {k, 1, fh, fw}, true);
+        Tensor rows = network.classifierWeight().index_select(0, Tensors.longs(classes, k));
+        return network.backbone().inputGrad(g1.mul(rows), trace);
+    }
+
+    private Result loop(Tensor image, List<Peak> given) {
+        Tensor x = image.detach().clone().set_requires_grad(true);
+        Tensor maps = network.classResponseMaps(x);
+        Peaks all = stimulation.peaks(maps);
+        List<Peak> kept = given != null ? requireInside(given, maps) : keep(all);
+        int c = (int) maps.size(1), h = (int) maps.size(2), w = (int) maps.size(3);
+        List<float[]> out = new ArrayList<>();
+        for (Peak p : kept) {
+            float[] seed = new float[c * h * w];
+            seed[(p.classId() * h + p.y()) * w + p.x()] = 1f;
+            if (x.grad().defined()) {
+                x.grad().zero_();
+            }
+            maps.backward(Tensors.floats(seed, 1, c, h, w), new BoolOptional(true), false, new TensorArrayRefOptional());
+            out.addAll(normalise(x.grad().detach().clone()));
+        }
+        return new Result((int) image.size(2), (int) image.size(3), h, w, all.aggregation().clone(), kept, out);
+    }
+
+    /** K×3×H×W input gradients → K maps: channel sum, clamp at 0, divide by the sum (if positive). */
+    private static List<float[]> normalise(Tensor grad) {
+        Tensor prm = grad.sum(new long[] {1}, false, new org.bytedeco.pytorch.ScalarTypeOptional()).clamp_min(new Scalar(0.0));
+        int k = (int) prm.size(0), plane = (int) (prm.size(1) * prm.size(2));
+        float[] all = Tensors.toFloats(prm);
+        List<float[]> out = new ArrayList<>(k);
+        for (int i = 0; i < k; i++) {
+            float[] m = java.util.Arrays.copyOfRange(all, i * plane, (i + 1) * plane);
+            double sum = 0;
+            for (float v : m) {
+                sum += v;
+            }
+            if (sum > 0) {
+                for (int j = 0; j < plane; j++) {
+                    m[j] = (float) (m[j] / sum);
+                }
+            }
+            out.add(m);
+        }
+        return out;
+    }
+
+    private List<Peak> keep(Peaks all) {
+        List<Peak> kept = new ArrayList<>();
+        for (int i = 0; i < all.size(); i++) {
+            int cls = all.classes()[i];
+            if (all.aggregation(0, cls) >= classThreshold && all.values()[i] > peakThreshold) {
+                kept.add(new Peak(cls, all.ys()[i], all.xs()[i], all.values()[i]));
+            }
+        }
+        return kept;
+    }
+
+    private static List<Peak> requireInside(List<Peak> peaks, Tensor maps) {
+        for (Peak p : peaks) {
+            if (p.classId() < 0 || p.classId() >= maps.size(1) || p.y() < 0 || p.y() >= maps.size(2) || p.x() < 0
+                    || p.x() >= maps.size(3)) {
+                throw new IllegalArgumentException("peak " + p + " lies outside the class response maps "
+                        + Tensors.shapeString(maps));
+            }
+        }
+        return peaks;
+    }
+
+    private static void requireOne(Tensor image) {
+        if (image.dim() != 4 || image.size(0) != 1) {
+            throw new IllegalArgumentException("peak response maps take one image, 1×3×H×W, got " + Tensors.shapeString(image));
+        }
+    }
+}
