@@ -28,7 +28,9 @@ final class ProgressBarListener implements ProgressListener, AutoCloseable {
             close();
             this.task = task;
             bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(total).setStyle(ProgressBarStyle.ASCII)
-                    .setSpeedUnit(ChronoUnit.SECONDS).showSpeed().setConsumer(new ConsoleProgressBarConsumer(out, 100))
+                    .setSpeedUnit(ChronoUnit.SECONDS).showSpeed()
+                    // a log file (no terminal) gets a line every few seconds, not a redraw per step
+                    .setUpdateIntervalMillis(System.console() == null ? 5000 : 100).setConsumer(new ConsoleProgressBarConsumer(out, 100))
                     .build();
         }
         bar.stepTo(done);

@@ -107,16 +107,24 @@ public final class PseudoLabeller {
         for (LabelledImage image : images) {
             Path part = partFile(parts, image.id());
             if (!Files.exists(part)) {
-                ImageEvidence e = source.evidence(image);
-                if (!e.imageId().equals(image.id()) || e.height() != image.height() || e.width() != image.width()) {
-                    throw new IllegalArgumentException("evidence for image " + image.id() + " describes image "
-                            + e.imageId() + " of " + e.width() + "x" + e.height());
+                try (org.bytedeco.javacpp.PointerScope scope = new org.bytedeco.javacpp.PointerScope()) {
+                    labelOne(image, source, categoryIds, part);
                 }
-                CocoJson.writeResults(part, List.of(label(e)), categoryIds);
             }
             listener.progress(TASK, ++done, images.size());
         }
         assemble(images, parts, out);
+    }
+
+    /** One image's evidence, selection and part file; its tensors are freed when the scope closes. */
+    private void labelOne(LabelledImage image, EvidenceSource source, List<Integer> categoryIds, Path part)
+            throws IOException {
+        ImageEvidence e = source.evidence(image);
+        if (!e.imageId().equals(image.id()) || e.height() != image.height() || e.width() != image.width()) {
+            throw new IllegalArgumentException("evidence for image " + image.id() + " describes image "
+                    + e.imageId() + " of " + e.width() + "x" + e.height());
+        }
+        CocoJson.writeResults(part, List.of(label(e)), categoryIds);
     }
 
     private void checkSettings(Path parts) throws IOException {

@@ -1,0 +1,127 @@
+package io.wiseseg.pseudo;
+
+import io.wiseseg.data.Dataset;
+import io.wiseseg.data.LabelledImage;
+import io.wiseseg.data.RgbImage;
+import io.wiseseg.prm.ImageTensors;
+import io.wiseseg.prm.Peak;
+import io.wiseseg.prm.PeakResponseMaps;
+import io.wiseseg.prm.PrmNetwork;
+import io.wiseseg.proposals.Proposal;
+import io.wiseseg.proposals.ProposalSource;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * Where the PRM stage plugs into pseudo labelling: for one image, the trained classifier's peaks
+ * (as seeds at image resolution), their peak response maps and the class response maps, both
+ * resized to the image, plus the image's proposals. Training images are labelled from their
+ * pixels alone: no void mask or other annotation is read.
+ */
+public final class PrmEvidence implements PseudoLabeller.EvidenceSource {
+    /** What the selection rule needs beyond peaks and proposals. */
+    public enum Needs { PEAKS, PEAK_RESPONSE_MAPS, CLASS_MAPS }
+
+    /** Where a peak's seed sits: at the peak, or at the maximum of its response map (WISE's points). */
+    public enum Point { PEAK, RESPONSE_MAX }
+
+    private final Dataset dataset;
+    private final PrmNetwork network;
+    private final PeakResponseMaps prm;
+    private final int imageSize;
+    private final ProposalSource proposals;
+    private final Needs needs;
+    private final Point point;
+
+    /**
+     * @param imageSize the network input's longer side (the classifier's training size)
+     */
+    public PrmEvidence(Dataset dataset, PrmNetwork network, PeakResponseMaps prm, int imageSize,
+            ProposalSource proposals, Needs needs, Point point) {
+        this.dataset = dataset;
+        this.network = network;
+        this.prm = prm;
+        this.imageSize = imageSize;
+        this.proposals = proposals;
+        this.needs = needs;
+        this.point = point;
+    }
+
+    /** The needs of a rule: best objectness needs peaks only, unless the seeds sit at response maxima. */
+    public static Needs needsOf(SelectionRule rule, Point point) {
+        if (rule instanceof PrmRetrieval) {
+            return Needs.CLASS_MAPS;
+        }
+        if (rule instanceof BestIou || point == Point.RESPONSE_MAX) {
+            return Needs.PEAK_RESPONSE_MAPS;
+        }
+        return Needs.PEAKS;
+    }
+
+    @Override
+    public ImageEvidence evidence(LabelledImage image) throws IOException {
+        RgbImage rgb = dataset.readImage(image);
+        int h = rgb.height(), w = rgb.width();
+        int[] in = ImageTensors.inputSize(h, w, imageSize);
+        Tensor x = ImageTensors.normalised(rgb, in[0], in[1], false);
+        boolean maps = needs != Needs.PEAKS;
+        PeakResponseMaps.Result r = maps ? prm.compute(x) : prm.peaks(x);
+        List<Seed> seeds = new ArrayList<>(r.peaks().size());
+        for (int k = 0; k < r.peaks().size(); k++) {
+            Peak p = r.peaks().get(k);
+            int iy = r.imageY(p), ix = r.imageX(p);
+            if (point == Point.RESPONSE_MAX) {
+                int best = argmax(r.maps().get(k));
+                iy = best / r.width();
+                ix = best % r.width();
+            }
+            // input pixel centre → image pixel
+            int y = (int) Math.min(h - 1, Math.floor((iy + 0.5) * h / r.height()));
+            int xx = (int) Math.min(w - 1, Math.floor((ix + 0.5) * w / r.width()));
+            seeds.add(new Seed(p.classId(), y, xx, p.value()));
+        }
+        Tensor responseMaps = maps ? resized(r.maps(), r.height(), r.width(), h, w, false) : null;
+        Tensor classMaps = null;
+        if (needs == Needs.CLASS_MAPS) {
+            // PRM resizes the class response maps to the image bicubically
+            Tensor c = network.classResponseMaps(x).detach();
+            classMaps = torch.upsample_bicubic2d(c, new long[] {h, w}, false).select(0, 0).contiguous();
+        }
+        List<Proposal> props = proposals.proposals(image, () -> rgb);
+        return new ImageEvidence(image.id(), h, w, seeds, responseMaps, classMaps, props, null);
+    }
+
+    /** K maps of mh×mw, resized bilinearly to a K×h×w float tensor (K may be 0). */
+    static Tensor resized(List<float[]> maps, int mh, int mw, int h, int w, boolean alignCorners) {
+        int k = maps.size();
+        Tensor t = torch.empty(new long[] {1, k, mh, mw}, new TensorOptions(torch.ScalarType.Float),
+                new org.bytedeco.pytorch.MemoryFormatOptional());
+        if (k > 0) {
+            MemorySegment seg = MemorySegment.ofAddress(t.data_ptr().address()).reinterpret(t.nbytes());
+            for (int i = 0; i < k; i++) {
+                MemorySegment.copy(maps.get(i), 0, seg, ValueLayout.JAVA_FLOAT, (long) i * mh * mw * 4, mh * mw);
+            }
+        }
+        if (k == 0) {
+            return torch.zeros(new long[] {0, h, w}, new TensorOptions(torch.ScalarType.Float));
+        }
+        Tensor out = mh == h && mw == w ? t : torch.upsample_bilinear2d(t, new long[] {h, w}, alignCorners);
+        return out.select(0, 0).contiguous();
+    }
+
+    private static int argmax(float[] values) {
+        int best = 0;
+        for (int i = 1; i < values.length; i++) {
+            if (values[i] > values[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+}
