@@ -70,16 +70,16 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "A smaller run (fewer images and epochs) for a first look.")
     boolean quick;
 
-    @Option(names = "--images", description = "Synthetic images (default: 600, --quick: 240).")
+    @Option(names = "--images", description = "Synthetic images, a tenth of them val (default: 1000, --quick: 400).")
     Integer images;
 
-    @Option(names = "--epochs", description = "Classifier epochs (default: 12, --quick: 6).")
+    @Option(names = "--epochs", description = "Classifier epochs (default: 12, --quick: 8).")
     Integer epochs;
 
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the data and the training (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--rule", defaultValue = "wise",
+    @Option(names = "--rule", defaultValue = "iou",
             description = "Pseudo-mask rule: wise (best objectness), prm (PRM retrieval + instance NMS), "
                     + "iou (best IoU with the peak response map) (default: ${DEFAULT-VALUE}).")
     Rule rule;
@@ -87,12 +87,12 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--overlays", defaultValue = "6", description = "Overlay PNGs to write (default: ${DEFAULT-VALUE}).")
     int overlays;
 
-    static final int SIZE = 128;
+    static final int SIZE = 160, MAX_INSTANCES = 4;
 
     @Override
     public Integer call() throws IOException {
-        int n = images != null ? images : quick ? 240 : 600;
-        int e = epochs != null ? epochs : quick ? 6 : 12;
+        int n = images != null ? images : quick ? 400 : 1000;
+        int e = epochs != null ? epochs : quick ? 8 : 12;
         PrintWriter w = spec.commandLine().getOut();
         Files.createDirectories(out);
         checkSettings(n, e);
@@ -104,8 +104,8 @@ final class DemoCommand implements Callable<Integer> {
         VocDataset voc;
         try (ProgressBarListener bar = new ProgressBarListener()) {
             voc = Files.exists(dataDir.resolve("synthetic.txt")) ? VocDataset.open(dataDir)
-                    : SyntheticDataset.generate(dataDir, SyntheticDataset.Options.defaults().withImages(n)
-                            .withSeed(seed).withSize(SIZE, SIZE), bar);
+                    : SyntheticDataset.generate(dataDir, new SyntheticDataset.Options(n, SIZE, SIZE, seed,
+                            MAX_INSTANCES, SyntheticDataset.CLASSES.names(), 0.03, 0.1, false), bar);
         }
         say(w, "1/4 data: %d synthetic images (%d train, %d val) in %s", n, voc.labelled("train").size(),
                 voc.labelled("val").size(), dataDir);
@@ -137,12 +137,13 @@ final class DemoCommand implements Callable<Integer> {
                 new ProposalScorer(Device.cpu()));
         ProposalCache proposals = new ProposalCache(out.resolve("proposals"),
                 new SelectiveSearch(SelectiveSearch.Options.fast()));
+        // seeds at the maxima of the peak response maps, as WISE places its points
         PrmEvidence evidence = new PrmEvidence(voc, trained.network(), prm, SIZE, proposals,
-                PrmEvidence.needsOf(selection, PrmEvidence.Point.PEAK), PrmEvidence.Point.PEAK);
+                PrmEvidence.needsOf(selection, PrmEvidence.Point.RESPONSE_MAX), PrmEvidence.Point.RESPONSE_MAX);
         List<Integer> categories = CocoDataset.defaultCategoryIds(voc.classes());
         Map<String, Path> pseudo = new LinkedHashMap<>();
         for (String split : List.of("val", "train")) {
-            Path file = out.resolve("pseudo-" + split + ".json");
+            Path file = out.resolve("pseudo-" + rule + "-" + split + ".json");
             try (ProgressBarListener bar = new ProgressBarListener()) {
                 labeller.labelSplit(voc.labelled(split), evidence, categories, file, bar);
             }
@@ -171,17 +172,18 @@ final class DemoCommand implements Callable<Integer> {
             m.set("abo", abo.toJsonNode());
         }
         w.println();
-        writeJson(out.resolve("metrics.json"), metrics);
-        int shown = writeOverlays(voc, truth, pseudoVal, out.resolve("overlays"));
-        say(w, "4/4 metrics in %s; %d overlays (ground truth | pseudo masks) in %s", out.resolve("metrics.json"),
-                shown, out.resolve("overlays"));
+        Path metricsFile = out.resolve("metrics-" + rule + ".json");
+        writeJson(metricsFile, metrics);
+        Path overlayDir = out.resolve("overlays-" + rule);
+        int shown = writeOverlays(voc, truth, pseudoVal, overlayDir);
+        say(w, "4/4 metrics in %s; %d overlays (ground truth | pseudo masks) in %s", metricsFile, shown, overlayDir);
         return 0;
     }
 
     /** A folder made with other settings would mix runs: refuse it. */
     private void checkSettings(int n, int e) throws IOException {
         ObjectNode want = new ObjectMapper().createObjectNode().put("images", n).put("epochs", e)
-                .put("seed", seed).put("size", SIZE);
+                .put("seed", seed).put("size", SIZE).put("maxInstances", MAX_INSTANCES);
         Path file = out.resolve("demo.json");
         if (Files.exists(file)) {
             var have = new ObjectMapper().readTree(file.toFile());
