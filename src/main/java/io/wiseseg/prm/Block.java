@@ -1,0 +1,12 @@
+package io.wiseseg.prm;
+
+import org.bytedeco.pytorch.Tensor;
+
+/** A residual block: its forward pass, and the batched input gradient that mirrors it. */
+interface Block {
+    Tensor forward(Tensor x, BackwardTrace trace);
+
+    Tensor inputGrad(Tensor g, BackwardTrace trace);
+
+    void calibrate(boolean on);
+}

@@ -1,0 +1,60 @@
+package io.wiseseg.prm;
+
+import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * A 2-D convolution with torchvision's parameter names ({@code weight}, optional {@code bias}).
+ * Our own module rather than {@code Conv2dImpl} so that stride and padding are at hand for the
+ * batched input gradient (a transposed convolution).
+ */
+final class Conv extends Module {
+    final int inChannels, outChannels, kernel, stride, padding;
+    final Tensor weight;
+    final Tensor bias;
+
+    Conv(int inChannels, int outChannels, int kernel, int stride, int padding, boolean withBias) {
+        this.inChannels = inChannels;
+        this.outChannels = outChannels;
+        this.kernel = kernel;
+        this.stride = stride;
+        this.padding = padding;
+        // torchvision's ResNet init: Kaiming normal, fan_out, ReLU gain.
+        double std = Math.sqrt(2.0 / (outChannels * kernel * kernel));
+        // Keep our own handles: register_* returns a reference into the module's dict, which
+        // moves when the next entry is added. Ours share the TensorImpl with the registered one.
+        weight = torch.randn(outChannels, inChannels, kernel, kernel).mul_(new org.bytedeco.pytorch.Scalar(std));
+        register_parameter("weight", weight);
+        if (withBias) {
+            // PyTorch's Conv2d default bias init: U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
+            double bound = 1.0 / Math.sqrt(inChannels * kernel * kernel);
+            bias = torch.rand(outChannels).mul_(new org.bytedeco.pytorch.Scalar(2 * bound))
+                    .sub_(new org.bytedeco.pytorch.Scalar(bound));
+            register_parameter("bias", bias);
+        } else {
+            bias = null;
+        }
+    }
+
+    Tensor forward(Tensor x, BackwardTrace trace) {
+        if (trace != null) {
+            trace.push(new long[] {x.size(2), x.size(3)});
+        }
+        TensorOptional b = bias == null ? new TensorOptional() : new TensorOptional(bias);
+        return torch.conv2d(x, weight, b, new long[] {stride, stride}, new long[] {padding, padding},
+                new long[] {1, 1}, 1);
+    }
+
+    /** The gradient w.r.t. this layer's input for a batch of upstream gradients {@code g}. */
+    Tensor inputGrad(Tensor g, BackwardTrace trace) {
+        long[] in = trace.popSizes();
+        long outH = g.size(2), outW = g.size(3);
+        // The transposed convolution's output size is (out-1)*stride - 2*pad + k (+ output padding).
+        long padH = in[0] - ((outH - 1) * stride - 2L * padding + kernel);
+        long padW = in[1] - ((outW - 1) * stride - 2L * padding + kernel);
+        return torch.conv_transpose2d(g, weight, new TensorOptional(), new long[] {stride, stride},
+                new long[] {padding, padding}, new long[] {padH, padW}, 1, 1, 1);
+    }
+}

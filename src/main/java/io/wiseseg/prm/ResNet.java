@@ -1,0 +1,136 @@
+package io.wiseseg.prm;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.T_TensorTensor_T;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * torchvision's ResNet up to layer4 (no pooling, no fc), with its exact module structure and
+ * parameter names (conv1, bn1, layer1.0.conv1, ..., layer2.0.downsample.0), so torchvision state
+ * dicts load by name. BatchNorm is frozen. {@code width} is the stem width (torchvision: 64); a
+ * smaller one gives the narrow networks the fast tests and the synthetic benchmark use.
+ */
+public final class ResNet extends Module {
+    /** The depths we build: block type and blocks per stage, as torchvision. */
+    public enum Depth {
+        RESNET18(false, 2, 2, 2, 2), RESNET34(false, 3, 4, 6, 3), RESNET50(true, 3, 4, 6, 3),
+        RESNET101(true, 3, 4, 23, 3);
+
+        final boolean bottleneck;
+        final int[] blocks;
+
+        Depth(boolean bottleneck, int... blocks) {
+            this.bottleneck = bottleneck;
+            this.blocks = blocks;
+        }
+
+        /** "resnet18" → RESNET18, with a one-line error listing the known names. */
+        public static Depth parse(String name) {
+            for (Depth d : values()) {
+                if (d.cliName().equals(name.toLowerCase(Locale.ROOT))) {
+                    return d;
+                }
+            }
+            throw new IllegalArgumentException("unknown backbone '" + name + "' (known: resnet18, resnet34, resnet50, resnet101)");
+        }
+
+        public String cliName() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    private final Depth depth;
+    private final int width;
+    private final Conv conv1;
+    private final FrozenBatchNorm bn1;
+    private final List<Module> layers = new ArrayList<>();
+    private final List<Block> blocks = new ArrayList<>();
+    private final int outChannels;
+
+    public ResNet(Depth depth, int width) {
+        if (width < 1) {
+            throw new IllegalArgumentException("width must be >= 1, got " + width);
+        }
+        this.depth = depth;
+        this.width = width;
+        conv1 = register_module("conv1", new Conv(3, width, 7, 2, 3, false));
+        bn1 = register_module("bn1", new FrozenBatchNorm(width));
+        int expansion = depth.bottleneck ? Bottleneck.EXPANSION : BasicBlock.EXPANSION;
+        int in = width;
+        for (int stage = 0; stage < 4; stage++) {
+            int planes = width << stage;
+            Module layer = register_module("layer" + (stage + 1), new Module());
+            layers.add(layer); // keep the Java peer alive (see toolchain notes)
+            for (int b = 0; b < depth.blocks[stage]; b++) {
+                int stride = stage > 0 && b == 0 ? 2 : 1;
+                Module block = depth.bottleneck ? new Bottleneck(in, planes, stride) : new BasicBlock(in, planes, stride);
+                layer.register_module(Integer.toString(b), block);
+                blocks.add((Block) block);
+                in = planes * expansion;
+            }
+        }
+        outChannels = in;
+    }
+
+    public Depth depth() {
+        return depth;
+    }
+
+    public int width() {
+        return width;
+    }
+
+    /** Channels of layer4's output (2048 for ResNet-50, 512 for ResNet-18). */
+    public int outChannels() {
+        return outChannels;
+    }
+
+    /** Features of stride 32 for a normalised N×3×H×W batch. */
+    public Tensor forward(Tensor x) {
+        return forward(x, null);
+    }
+
+    Tensor forward(Tensor x, BackwardTrace trace) {
+        Tensor y = Relu.forward(bn1.forward(conv1.forward(x, trace)), trace);
+        T_TensorTensor_T pooled = torch.max_pool2d_with_indices(y, new long[] {3, 3}, new long[] {2, 2},
+                new long[] {1, 1}, new long[] {1, 1}, false);
+        if (trace != null) {
+            trace.push(new long[] {y.size(2), y.size(3)});
+            trace.push(pooled.get1());
+        }
+        y = pooled.get0();
+        for (Block block : blocks) {
+            y = block.forward(y, trace);
+        }
+        return y;
+    }
+
+    /**
+     * The gradient w.r.t. the input image for a batch of K upstream gradients on layer4's output,
+     * replaying the trace of one forward pass of a single image.
+     */
+    Tensor inputGrad(Tensor g, BackwardTrace trace) {
+        for (int i = blocks.size() - 1; i >= 0; i--) {
+            g = blocks.get(i).inputGrad(g, trace);
+        }
+        Tensor indices = trace.popTensor();
+        long[] size = trace.popSizes();
+        long k = g.size(0), c = g.size(1);
+        // Max-pool backward: each output's gradient goes to the input pixel its index names.
+        Tensor flat = torch.zeros(k, c, size[0] * size[1]);
+        flat.scatter_add_(2, indices.view(1, c, -1).expand(k, c, -1), g.reshape(k, c, -1));
+        g = flat.view(k, c, size[0], size[1]);
+        g = Relu.inputGrad(g, trace);
+        return conv1.inputGrad(bn1.inputGrad(g), trace);
+    }
+
+    /** See {@link FrozenBatchNorm#calibrate}: sets every BatchNorm's statistics from the next batch. */
+    void calibrate(boolean on) {
+        bn1.calibrate(on);
+        blocks.forEach(b -> b.calibrate(on));
+    }
+}

@@ -1,0 +1,75 @@
+package io.wiseseg.prm;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import org.bytedeco.pytorch.MemoryFormatOptional;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+
+/** Copies between Java arrays and CPU tensors (through the tensor's memory, no per-element calls). */
+public final class Tensors {
+    private Tensors() {}
+
+    /** A new float32 CPU tensor of {@code shape} holding {@code values} (row-major). */
+    public static Tensor floats(float[] values, long... shape) {
+        Tensor t = torch.empty(shape, new TensorOptions(ScalarType.Float), new MemoryFormatOptional());
+        if (values.length != t.numel()) {
+            throw new IllegalArgumentException(values.length + " values for a tensor of " + t.numel());
+        }
+        if (values.length > 0) {
+            MemorySegment.copy(values, 0, segment(t), ValueLayout.JAVA_FLOAT, 0, values.length);
+        }
+        return t;
+    }
+
+    /** A new int64 CPU tensor of {@code shape} holding {@code values}. */
+    public static Tensor longs(long[] values, long... shape) {
+        Tensor t = torch.empty(shape, new TensorOptions(ScalarType.Long), new MemoryFormatOptional());
+        if (values.length != t.numel()) {
+            throw new IllegalArgumentException(values.length + " values for a tensor of " + t.numel());
+        }
+        if (values.length > 0) {
+            MemorySegment.copy(values, 0, segment(t), ValueLayout.JAVA_LONG, 0, values.length);
+        }
+        return t;
+    }
+
+    /** The values of a float tensor (any device, any layout), row-major. */
+    public static float[] toFloats(Tensor t) {
+        Tensor c = cpuContiguous(t, ScalarType.Float);
+        float[] out = new float[Math.toIntExact(c.numel())];
+        if (out.length > 0) {
+            MemorySegment.copy(segment(c), ValueLayout.JAVA_FLOAT, 0, out, 0, out.length);
+        }
+        return out;
+    }
+
+    public static long[] shape(Tensor t) {
+        long[] s = new long[(int) t.dim()];
+        for (int i = 0; i < s.length; i++) {
+            s[i] = t.size(i);
+        }
+        return s;
+    }
+
+    public static String shapeString(Tensor t) {
+        return java.util.Arrays.toString(shape(t));
+    }
+
+    private static Tensor cpuContiguous(Tensor t, ScalarType type) {
+        Tensor c = t.detach();
+        if (!c.device().is_cpu()) {
+            c = c.to(new org.bytedeco.pytorch.Device("cpu"), type);
+        }
+        if (c.scalar_type().value != type.value) {
+            c = c.to(c.device(), type);
+        }
+        return c.contiguous();
+    }
+
+    private static MemorySegment segment(Tensor t) {
+        return MemorySegment.ofAddress(t.data_ptr().address()).reinterpret(t.nbytes());
+    }
+}
