@@ -38,7 +38,8 @@ public final class MaskRcnn extends Module {
     }
 
     /** Intermediate results of one inference, for tests that compare stages with torchvision. */
-    record Trace(GeneralizedTransform.Batch batch, List<Tensor> features, List<float[]> proposals) {}
+    record Trace(GeneralizedTransform.Batch batch, List<Tensor> features, List<float[]> proposals,
+            List<Detections> beforePostprocess) {}
 
     /** Inference on images (3 × H × W float in [0, 1]): detections at each image's own size. */
     public List<Detections> detect(List<Tensor> images) {
@@ -57,7 +58,7 @@ public final class MaskRcnn extends Module {
                 out.add(transform.postprocess(raw.get(i), batch.sizes().get(i), batch.originalSizes().get(i)));
             }
             if (trace != null) {
-                trace.add(new Trace(batch, features, proposals.proposals()));
+                trace.add(new Trace(batch, features, proposals.proposals(), raw));
             }
             return out;
         }
