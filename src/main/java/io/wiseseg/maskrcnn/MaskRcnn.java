@@ -112,11 +112,9 @@ public final class MaskRcnn extends Module {
                     grads.set(l, grads.get(l) == null ? levelGrads.get(l) : grads.get(l).add(levelGrads.get(l)));
                 }
             }
-            for (int l = 0; l < 4; l++) {
-                if (grads.get(l) != null) {
-                    // d/dF of sum(F * G) is G: pushes the pooled-feature gradient into the backbone graph
-                    surrogate = surrogate.add(features.get(l).mul(grads.get(l)).sum());
-                }
+            Tensor bridge = MultiScaleRoiAlign.gradientSurrogate(features, grads);
+            if (bridge != null) {
+                surrogate = surrogate.add(bridge);
             }
             surrogate.backward();
         }

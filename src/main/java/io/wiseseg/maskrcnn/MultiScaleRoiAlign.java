@@ -99,6 +99,22 @@ final class MultiScaleRoiAlign {
         return grads;
     }
 
+    /**
+     * A scalar whose gradient with respect to each level's features is {@code grads} (Σ F·G): adding
+     * it to a loss and calling backward pushes pooled-feature gradients into the backbone's graph.
+     * Null entries (levels no RoI used) are skipped.
+     */
+    static Tensor gradientSurrogate(List<Tensor> features, List<Tensor> grads) {
+        Tensor s = null;
+        for (int l = 0; l < grads.size(); l++) {
+            if (grads.get(l) != null) {
+                Tensor term = features.get(l).mul(grads.get(l)).sum();
+                s = s == null ? term : s.add(term);
+            }
+        }
+        return s;
+    }
+
     /** torchvision's _infer_scale: 2^round(log2(feature size / image size)), in float32 as torch. */
     static float inferScale(long featureSize, int imageSize) {
         float approx = (float) ((double) featureSize / imageSize);
