@@ -28,6 +28,7 @@ class MaskRcnnParityTest {
     @BeforeAll
     static void run() throws Exception {
         TorchRuntime.ensureLoaded();
+        org.bytedeco.pytorch.global.torch.set_num_threads(2); // full-size convolutions: both cores pay off
         fx = new ParityFixture();
         int classes = fx.meta.get("num_classes").asInt();
         model = new MaskRcnn(MaskRcnnConfig.torchvision(classes).withSizes(fx.meta.get("min_size").asInt(),
