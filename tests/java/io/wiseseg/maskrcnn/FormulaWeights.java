@@ -10,13 +10,13 @@ import org.bytedeco.pytorch.Tensor;
  * The deterministic weights of tests/fixtures/make_maskrcnn_fixture.py (formula_values) and its
  * input image (formula_image), reproduced in Java: value = f(name) of sin(j · golden angle + phase(name)).
  */
-final class FormulaWeights {
+public final class FormulaWeights {
     private static final double GOLDEN_ANGLE = 2.399963229728653;
 
     private FormulaWeights() {}
 
     /** A state dict for every parameter and buffer of {@code model} (counters excepted). */
-    static Map<String, Tensor> stateDict(Module model) {
+    public static Map<String, Tensor> stateDict(Module model) {
         Map<String, Tensor> out = new LinkedHashMap<>();
         add(model.named_parameters(true), out);
         add(model.named_buffers(true), out);
@@ -83,7 +83,7 @@ final class FormulaWeights {
         return v;
     }
 
-    static Tensor image(int h, int w) {
+    public static Tensor image(int h, int w) {
         float[] v = new float[3 * h * w];
         int k = 0;
         for (int c = 0; c < 3; c++) {
