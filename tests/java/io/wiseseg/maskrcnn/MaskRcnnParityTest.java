@@ -76,6 +76,8 @@ class MaskRcnnParityTest {
         String[] names = {"0", "1", "2", "3", "pool"};
         for (int l = 0; l < names.length; l++) {
             Tensor f = trace.features().get(l);
+            System.out.println("parity: level " + names[l] + " slice max |difference| " + maxDifference(
+                    fx.floats("level" + names[l] + "_slice"), TensorData.toFloats(f.select(0, 0).narrow(0, 0, 4))));
             assertClose(fx.floats("level" + names[l] + "_slice"), TensorData.toFloats(f.select(0, 0).narrow(0, 0, 4)),
                     1e-4, "level " + names[l] + " slice");
             float[] sums = TensorData.toFloats(f.select(0, 0).sum(1, 2));
@@ -89,6 +91,8 @@ class MaskRcnnParityTest {
         float[] theirs = fx.floats("proposals");
         float[] ours = trace.proposals().get(0);
         int unmatched = unmatchedBoxes(theirs, ours, 1e-3f) + unmatchedBoxes(ours, theirs, 1e-3f);
+        System.out.println("parity: proposals ours " + ours.length / 4 + ", torchvision " + theirs.length / 4
+                + ", unmatched " + unmatched);
         // equal up to ties at the NMS / top-n cuts: allow a handful out of ~700
         assertTrue(unmatched <= 4, unmatched + " proposals differ (ours " + ours.length / 4 + ", torchvision "
                 + theirs.length / 4 + ")");
@@ -111,6 +115,8 @@ class MaskRcnnParityTest {
             checked++;
         }
         assertTrue(checked > 10, "too few detections to compare: " + checked);
+        System.out.println("parity: detections ours " + result.count() + ", torchvision " + scores.length + ", "
+                + checked + " above the cap's tie zone all matched");
         assertTrue(Math.abs(result.count() - scores.length) <= 2, "detection counts " + result.count() + " vs " + scores.length);
         // and in the same order where scores are not within rounding of each other
         for (int i = 0; i + 1 < Math.min(result.count(), scores.length); i++) {
@@ -183,6 +189,14 @@ class MaskRcnnParityTest {
             missing++;
         }
         return missing;
+    }
+
+    static double maxDifference(float[] expected, float[] actual) {
+        double worst = 0;
+        for (int i = 0; i < expected.length; i++) {
+            worst = Math.max(worst, Math.abs(expected[i] - actual[i]));
+        }
+        return worst;
     }
 
     static void assertClose(float[] expected, float[] actual, double tol, String what) {
