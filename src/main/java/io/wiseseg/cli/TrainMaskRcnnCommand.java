@@ -120,10 +120,7 @@ final class TrainMaskRcnnCommand implements Callable<Integer> {
                 throw new UserException(e.getMessage());
             }
         }
-        MaskRcnnTrainer.Options options = MaskRcnnTrainer.Options.wise(epochs).with(epochs, batchSize, lr, warmup);
-        options = new MaskRcnnTrainer.Options(options.epochs(), options.batchSize(), options.lr(), options.momentum(),
-                options.weightDecay(), options.warmupIterations(), options.warmupFactor(), options.decayEpochs(),
-                options.decayFactor(), !noFlip, seed);
+        MaskRcnnTrainer.Options options = MaskRcnnTrainer.Options.wise(epochs, batchSize, lr, warmup, !noFlip, seed);
         List<Double> losses;
         try (ProgressBarListener bar = new ProgressBarListener()) {
             losses = new MaskRcnnTrainer(net, options, out).train(examples, resume, bar);

@@ -5,12 +5,9 @@ import io.wiseseg.kernels.Nms;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.bytedeco.pytorch.BoolOptional;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorArrayRefOptional;
-import org.bytedeco.pytorch.global.torch;
 
 /**
  * torchvision's Mask R-CNN (GeneralizedRCNN): transform, ResNet-FPN backbone, RPN, RoI heads,

@@ -51,13 +51,13 @@ public final class MaskRcnnTrainer {
         }
 
         public static Options wise(int epochs) {
-            return new Options(epochs, 1, 0.00125, 0.9, 1e-4, 500, 1.0 / 3, List.of(Math.max(1, epochs * 2 / 3)), 0.1,
-                    true, 0);
+            return wise(epochs, 1, 0.00125, 500, true, 0);
         }
 
-        public Options with(int epochs, int batchSize, double lr, int warmup) {
-            return new Options(epochs, batchSize, lr, momentum, weightDecay, warmup, warmupFactor,
-                    List.of(Math.max(1, epochs * 2 / 3)), decayFactor, flip, seed);
+        /** WISE's recipe with its free parameters; the decay comes after two thirds of the epochs. */
+        public static Options wise(int epochs, int batchSize, double lr, int warmupIterations, boolean flip, long seed) {
+            return new Options(epochs, batchSize, lr, 0.9, 1e-4, warmupIterations, 1.0 / 3,
+                    List.of(Math.max(1, epochs * 2 / 3)), 0.1, flip, seed);
         }
     }
 
