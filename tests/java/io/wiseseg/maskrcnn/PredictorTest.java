@@ -54,6 +54,14 @@ class PredictorTest {
     }
 
     @Test
+    void anImageWithoutDetectionsGivesNoInstances() {
+        MaskRcnn model = new MaskRcnn(MaskRcnnTrainingTest.tiny(), Device.cpu());
+        model.roiHeads.boxPredictor.clsScore.bias.detach().copy_(TensorData.floats(new float[] {50, -50, -50, -50, -50, -50, -50}, 7));
+        ImagePrediction p = new Predictor(model).predict("empty", image);
+        assertTrue(p.instances().isEmpty(), p.instances().size() + " instances");
+    }
+
+    @Test
     void nativeMemoryStaysFlatOverManyRequests() throws Exception {
         for (int i = 0; i < 5; i++) {
             predictor.predict("warm", image);
