@@ -83,6 +83,23 @@ public final class FormulaWeights {
         return v;
     }
 
+    /** formula_noisy_image: the formula image mixed with fract(sin(12.9898x + 78.233y + 37.719c) · 43758.5453). */
+    public static Tensor noisyImage(int h, int w) {
+        float[] base = TensorData.toFloats(image(h, w));
+        float[] v = new float[base.length];
+        int k = 0;
+        for (int c = 0; c < 3; c++) {
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    double n = Math.sin(12.9898 * x + 78.233 * y + 37.719 * c) * 43758.5453;
+                    v[k] = (float) (0.5 * base[k] + 0.5 * (n - Math.floor(n)));
+                    k++;
+                }
+            }
+        }
+        return TensorData.floats(v, 3, h, w);
+    }
+
     public static Tensor image(int h, int w) {
         float[] v = new float[3 * h * w];
         int k = 0;

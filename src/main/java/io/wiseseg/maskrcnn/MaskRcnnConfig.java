@@ -50,6 +50,14 @@ public record MaskRcnnConfig(
                 boxPositiveFraction, boxScoreThresh, boxNms, detectionsPerImage);
     }
 
+    /** The samplers' batch sizes and positive fractions (RPN anchors, RoIs per image). */
+    public MaskRcnnConfig withSampling(int rpnBatchSize, float rpnPositive, int boxBatchSize, float boxPositive) {
+        return new MaskRcnnConfig(depth, width, fpnChannels, representationSize, maskChannels, numClasses, minSize,
+                maxSize, sizeDivisible, rpnPreNmsTrain, rpnPreNmsTest, rpnPostNmsTrain, rpnPostNmsTest, rpnNms, rpnFgIou,
+                rpnBgIou, rpnBatchSize, rpnPositive, rpnScoreThresh, boxFgIou, boxBgIou, boxBatchSize, boxPositive,
+                boxScoreThresh, boxNms, detectionsPerImage);
+    }
+
     /** Fewer proposals and sampled RoIs: what small images with few objects need. */
     public MaskRcnnConfig withProposals(int preTrain, int postTrain, int preTest, int postTest, int boxBatchSize) {
         return new MaskRcnnConfig(depth, width, fpnChannels, representationSize, maskChannels, numClasses, minSize,
