@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.wiseseg.util.TorchvisionWeights;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,7 +26,7 @@ class TorchvisionWeightsTest {
     /** The tiny model's layout: conv1 (3→4, 3×3) and bn1, with torchvision's names. */
     static final class Tiny extends Module {
         final Conv conv1 = register_module("conv1", new Conv(3, 4, 3, 1, 0, false));
-        final FrozenBatchNorm bn1 = register_module("bn1", new FrozenBatchNorm(4));
+        final BatchNorm bn1 = register_module("bn1", new BatchNorm(4));
     }
 
     @Test

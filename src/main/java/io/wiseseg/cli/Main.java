@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
         versionProvider = VersionCommand.Provider.class,
         description = "Weakly supervised instance segmentation (WISE / PRM) on the JVM.",
         subcommands = {VersionCommand.class, DeviceCommand.class, DatasetCommand.class, ShowCommand.class,
-                EvaluateCommand.class, TrainMaskRcnnCommand.class, PredictCommand.class})
+                EvaluateCommand.class, TrainClassifierCommand.class, PeaksCommand.class, LocalisationCommand.class,
+                TrainMaskRcnnCommand.class, PredictCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

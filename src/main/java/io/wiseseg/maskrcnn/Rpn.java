@@ -3,7 +3,6 @@ package io.wiseseg.maskrcnn;
 import io.wiseseg.kernels.Nms;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 import org.bytedeco.pytorch.Module;
@@ -62,15 +61,15 @@ final class Rpn extends Module {
             System.arraycopy(la, 0, allAnchors, off, la.length);
             off += la.length;
         }
-        float[] obj = TensorData.toFloats(objectness);
-        float[] prob = TensorData.toFloats(torch.sigmoid(objectness.detach()));
+        Tensor logits = objectness.detach();
+        float[] prob = TensorData.toFloats(torch.sigmoid(logits));
         float[] del = TensorData.toFloats(deltas);
         int preN = training ? config.rpnPreNmsTrain() : config.rpnPreNmsTest();
         int postN = training ? config.rpnPostNmsTrain() : config.rpnPostNmsTest();
         List<float[]> proposals = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             float[] decoded = coder.decode(Arrays.copyOfRange(del, i * total * 4, (i + 1) * total * 4), allAnchors);
-            proposals.add(filter(decoded, obj, prob, i * total, perLevel, preN, postN, imageSizes.get(i)));
+            proposals.add(filter(decoded, logits.select(0, i), prob, i * total, perLevel, preN, postN, imageSizes.get(i)));
         }
         if (!training) {
             return new Output(proposals, null, null);
@@ -78,21 +77,18 @@ final class Rpn extends Module {
         return losses(objectness, deltas, allAnchors, gtBoxes, proposals, random);
     }
 
-    private float[] filter(float[] decoded, float[] logits, float[] prob, int base, int[] perLevel, int preN,
+    /** One image's proposals: per level the top-n anchors by logit, then clip, size filter, NMS per level, best post-n. */
+    private float[] filter(float[] decoded, Tensor logits, float[] prob, int base, int[] perLevel, int preN,
             int postN, int[] size) {
         List<Integer> chosen = new ArrayList<>();
         List<Integer> chosenLevel = new ArrayList<>();
         int start = 0;
         for (int l = 0; l < perLevel.length; l++) {
-            final int s = start;
-            Integer[] order = new Integer[perLevel[l]];
-            for (int k = 0; k < order.length; k++) {
-                order[k] = k;
-            }
-            // topk: descending logits (ties keep the lower index)
-            Arrays.sort(order, Comparator.comparingDouble((Integer k) -> -logits[base + s + k]));
-            for (int k = 0; k < Math.min(preN, order.length); k++) {
-                chosen.add(s + order[k]);
+            // torch's topk, as torchvision's _get_top_n_idx (same order among equal logits)
+            int k = Math.min(preN, perLevel[l]);
+            Tensor top = logits.narrow(0, start, perLevel[l]).topk(k, 0, true, true).get1();
+            for (long idx : TensorData.toLongs(top)) {
+                chosen.add(start + (int) idx);
                 chosenLevel.add(l);
             }
             start += perLevel[l];

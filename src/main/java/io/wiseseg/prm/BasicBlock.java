@@ -8,14 +8,14 @@ final class BasicBlock extends Module implements Block {
     static final int EXPANSION = 1;
 
     final Conv conv1, conv2;
-    final FrozenBatchNorm bn1, bn2;
+    final BatchNorm bn1, bn2;
     final Downsample downsample;
 
     BasicBlock(int in, int planes, int stride) {
         conv1 = register_module("conv1", new Conv(in, planes, 3, stride, 1, false));
-        bn1 = register_module("bn1", new FrozenBatchNorm(planes));
+        bn1 = register_module("bn1", new BatchNorm(planes));
         conv2 = register_module("conv2", new Conv(planes, planes, 3, 1, 1, false));
-        bn2 = register_module("bn2", new FrozenBatchNorm(planes));
+        bn2 = register_module("bn2", new BatchNorm(planes));
         downsample = stride != 1 || in != planes ? register_module("downsample", new Downsample(in, planes, stride)) : null;
     }
 
@@ -38,11 +38,7 @@ final class BasicBlock extends Module implements Block {
     }
 
     @Override
-    public void calibrate(boolean on) {
-        bn1.calibrate(on);
-        bn2.calibrate(on);
-        if (downsample != null) {
-            downsample.bn.calibrate(on);
-        }
+    public java.util.List<BatchNorm> norms() {
+        return downsample == null ? java.util.List.of(bn1, bn2) : java.util.List.of(bn1, bn2, downsample.bn);
     }
 }

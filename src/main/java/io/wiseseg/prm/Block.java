@@ -8,5 +8,6 @@ interface Block {
 
     Tensor inputGrad(Tensor g, BackwardTrace trace);
 
-    void calibrate(boolean on);
+    /** The block's BatchNorm layers. */
+    java.util.List<BatchNorm> norms();
 }

@@ -8,17 +8,17 @@ final class Bottleneck extends Module implements Block {
     static final int EXPANSION = 4;
 
     final Conv conv1, conv2, conv3;
-    final FrozenBatchNorm bn1, bn2, bn3;
+    final BatchNorm bn1, bn2, bn3;
     final Downsample downsample;
 
     Bottleneck(int in, int planes, int stride) {
         int out = planes * EXPANSION;
         conv1 = register_module("conv1", new Conv(in, planes, 1, 1, 0, false));
-        bn1 = register_module("bn1", new FrozenBatchNorm(planes));
+        bn1 = register_module("bn1", new BatchNorm(planes));
         conv2 = register_module("conv2", new Conv(planes, planes, 3, stride, 1, false));
-        bn2 = register_module("bn2", new FrozenBatchNorm(planes));
+        bn2 = register_module("bn2", new BatchNorm(planes));
         conv3 = register_module("conv3", new Conv(planes, out, 1, 1, 0, false));
-        bn3 = register_module("bn3", new FrozenBatchNorm(out));
+        bn3 = register_module("bn3", new BatchNorm(out));
         downsample = stride != 1 || in != out ? register_module("downsample", new Downsample(in, out, stride)) : null;
     }
 
@@ -44,12 +44,7 @@ final class Bottleneck extends Module implements Block {
     }
 
     @Override
-    public void calibrate(boolean on) {
-        bn1.calibrate(on);
-        bn2.calibrate(on);
-        bn3.calibrate(on);
-        if (downsample != null) {
-            downsample.bn.calibrate(on);
-        }
+    public java.util.List<BatchNorm> norms() {
+        return downsample == null ? java.util.List.of(bn1, bn2, bn3) : java.util.List.of(bn1, bn2, bn3, downsample.bn);
     }
 }

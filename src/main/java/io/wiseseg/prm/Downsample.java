@@ -6,11 +6,11 @@ import org.bytedeco.pytorch.Tensor;
 /** torchvision's shortcut projection, children "0" (1×1 conv) and "1" (BatchNorm). */
 final class Downsample extends Module {
     final Conv conv;
-    final FrozenBatchNorm bn;
+    final BatchNorm bn;
 
     Downsample(int in, int out, int stride) {
         conv = register_module("0", new Conv(in, out, 1, stride, 0, false));
-        bn = register_module("1", new FrozenBatchNorm(out));
+        bn = register_module("1", new BatchNorm(out));
     }
 
     Tensor forward(Tensor x, BackwardTrace trace) {

@@ -27,6 +27,9 @@ public final class PeakResponseMaps {
 
     public enum Mode { BATCHED, LOOP }
 
+    /** The most memory one chunk of the batched backward pass may take per traced activation. */
+    static final long DEFAULT_CHUNK_BYTES = 32L << 20;
+
     /**
      * @param height   the input's height (the response maps' resolution)
      * @param width    the input's width
@@ -38,19 +41,30 @@ public final class PeakResponseMaps {
      */
     public record Result(int height, int width, int mapHeight, int mapWidth, float[] scores, List<Peak> peaks,
             List<float[]> maps) {
-        /** A peak's row in input pixels (map cells are spread evenly over the input). */
+        /**
+         * A peak's row in input pixels. The maps are the layer4 grid upsampled with
+         * align_corners=True, so map row u is grid row u·(h-1)/(mapHeight-1), and grid row f is
+         * centred on input row (f + 0.5)·height/h.
+         */
         public int imageY(Peak p) {
-            return Math.min(height - 1, (int) Math.floor((p.y() + 0.5) * height / mapHeight));
+            return toImage(p.y(), mapHeight, height);
         }
 
         public int imageX(Peak p) {
-            return Math.min(width - 1, (int) Math.floor((p.x() + 0.5) * width / mapWidth));
+            return toImage(p.x(), mapWidth, width);
+        }
+
+        private static int toImage(int u, int mapSize, int imageSize) {
+            int grid = mapSize / PrmNetwork.SUB_PIXEL_FACTOR;
+            double f = mapSize > 1 ? (double) u * (grid - 1) / (mapSize - 1) : 0;
+            return Math.min(imageSize - 1, (int) Math.floor((f + 0.5) * imageSize / grid));
         }
     }
 
     private final PrmNetwork network;
     private final PeakStimulation stimulation;
     private final float classThreshold, peakThreshold;
+    private long chunkBytes = DEFAULT_CHUNK_BYTES;
 
     /** Freezes the network's weights (inference needs no weight gradients). */
     public PeakResponseMaps(PrmNetwork network, PeakStimulation stimulation, float classThreshold, float peakThreshold) {
@@ -78,45 +92,72 @@ public final class PeakResponseMaps {
 
     public Result compute(Tensor image, Mode mode) {
         requireOne(image);
-        return mode == Mode.BATCHED ? batched(image) : loop(image);
+        return mode == Mode.BATCHED ? batched(image, null) : loop(image, null);
     }
 
-    private Result batched(Tensor image) {
+    /**
+     * The response maps of given peaks (map coordinates), whatever the thresholds; as WISE's
+     * {@code prm(x_input, peak_list)}. The result's scores are the image's aggregation.
+     */
+    public Result compute(Tensor image, List<Peak> peaks, Mode mode) {
+        requireOne(image);
+        return mode == Mode.BATCHED ? batched(image, List.copyOf(peaks)) : loop(image, List.copyOf(peaks));
+    }
+
+    private Result batched(Tensor image, List<Peak> given) {
         try (NoGradGuard g = new NoGradGuard()) {
             BackwardTrace trace = new BackwardTrace();
             Tensor maps = network.classResponseMaps(image, trace);
             Peaks all = stimulation.peaks(maps);
-            List<Peak> kept = keep(all);
+            List<Peak> kept = given != null ? requireInside(given, maps) : keep(all);
             int k = kept.size(), h = (int) maps.size(2), w = (int) maps.size(3);
             if (k == 0) {
                 return new Result((int) image.size(2), (int) image.size(3), h, w, all.aggregation().clone(), kept, List.of());
             }
-            // Seed k: a one at its peak in its class's upsampled map; back through the upsampling
-            // (batch k, one channel) and the 1×1 classifier (its class's weight row).
-            float[] seeds = new float[k * h * w];
-            long[] classes = new long[k];
-            for (int i = 0; i < k; i++) {
-                Peak p = kept.get(i);
-                seeds[(i * h + p.y()) * w + p.x()] = 1f;
-                classes[i] = p.classId();
+            // Chunks of peaks share the trace: a whole batch of K activations of a large image
+            // falls out of the caches and runs several times slower than K/chunk smaller batches.
+            int chunk = (int) Math.max(1, Math.min(k, chunkBytes / (4 * trace.largestTensor())));
+            List<float[]> out = new ArrayList<>(k);
+            for (int start = 0; start < k; start += chunk) {
+                trace.rewind();
+                out.addAll(normalise(inputGrad(kept.subList(start, Math.min(k, start + chunk)), h, w, trace)));
+                if (!trace.isEmpty()) {
+                    throw new IllegalStateException("backward trace not consumed");
+                }
             }
-            long fh = h / PrmNetwork.SUB_PIXEL_FACTOR, fw = w / PrmNetwork.SUB_PIXEL_FACTOR;
-            Tensor g1 = torch.upsample_bilinear2d_backward(Tensors.floats(seeds, k, 1, h, w), new long[] {h, w},
-                    new long[] {k, 1, fh, fw}, true);
-            Tensor rows = network.classifierWeight().index_select(0, Tensors.longs(classes, k));
-            Tensor grad = network.backbone().inputGrad(g1.mul(rows), trace);
-            if (!trace.isEmpty()) {
-                throw new IllegalStateException("backward trace not consumed");
-            }
-            return new Result((int) image.size(2), (int) image.size(3), h, w, all.aggregation().clone(), kept, normalise(grad));
+            return new Result((int) image.size(2), (int) image.size(3), h, w, all.aggregation().clone(), kept, out);
         }
     }
 
-    private Result loop(Tensor image) {
+    /** For tests: a smaller chunk budget makes the batched pass replay its trace several times. */
+    void setChunkBytes(long bytes) {
+        chunkBytes = bytes;
+    }
+
+    /** Input gradients of the given peaks (K×3×H×W), one backward pass of batch K through the trace. */
+    private Tensor inputGrad(List<Peak> peaks, int h, int w, BackwardTrace trace) {
+        // Seed k: a one at its peak in its class's upsampled map; back through the upsampling
+        // (batch k, one channel) and the 1×1 classifier (its class's weight row).
+        int k = peaks.size();
+        float[] seeds = new float[k * h * w];
+        long[] classes = new long[k];
+        for (int i = 0; i < k; i++) {
+            Peak p = peaks.get(i);
+            seeds[(i * h + p.y()) * w + p.x()] = 1f;
+            classes[i] = p.classId();
+        }
+        long fh = h / PrmNetwork.SUB_PIXEL_FACTOR, fw = w / PrmNetwork.SUB_PIXEL_FACTOR;
+        Tensor g1 = torch.upsample_bilinear2d_backward(Tensors.floats(seeds, k, 1, h, w), new long[] {h, w},
+                new long[] {k, 1, fh, fw}, true);
+        Tensor rows = network.classifierWeight().index_select(0, Tensors.longs(classes, k));
+        return network.backbone().inputGrad(g1.mul(rows), trace);
+    }
+
+    private Result loop(Tensor image, List<Peak> given) {
         Tensor x = image.detach().clone().set_requires_grad(true);
         Tensor maps = network.classResponseMaps(x);
         Peaks all = stimulation.peaks(maps);
-        List<Peak> kept = keep(all);
+        List<Peak> kept = given != null ? requireInside(given, maps) : keep(all);
         int c = (int) maps.size(1), h = (int) maps.size(2), w = (int) maps.size(3);
         List<float[]> out = new ArrayList<>();
         for (Peak p : kept) {
@@ -162,6 +203,17 @@ public final class PeakResponseMaps {
             }
         }
         return kept;
+    }
+
+    private static List<Peak> requireInside(List<Peak> peaks, Tensor maps) {
+        for (Peak p : peaks) {
+            if (p.classId() < 0 || p.classId() >= maps.size(1) || p.y() < 0 || p.y() >= maps.size(2) || p.x() < 0
+                    || p.x() >= maps.size(3)) {
+                throw new IllegalArgumentException("peak " + p + " lies outside the class response maps "
+                        + Tensors.shapeString(maps));
+            }
+        }
+        return peaks;
     }
 
     private static void requireOne(Tensor image) {

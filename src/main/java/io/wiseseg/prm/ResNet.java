@@ -46,7 +46,7 @@ public final class ResNet extends Module {
     private final Depth depth;
     private final int width;
     private final Conv conv1;
-    private final FrozenBatchNorm bn1;
+    private final BatchNorm bn1;
     private final List<Module> layers = new ArrayList<>();
     private final List<Block> blocks = new ArrayList<>();
     private final int outChannels;
@@ -58,7 +58,7 @@ public final class ResNet extends Module {
         this.depth = depth;
         this.width = width;
         conv1 = register_module("conv1", new Conv(3, width, 7, 2, 3, false));
-        bn1 = register_module("bn1", new FrozenBatchNorm(width));
+        bn1 = register_module("bn1", new BatchNorm(width));
         int expansion = depth.bottleneck ? Bottleneck.EXPANSION : BasicBlock.EXPANSION;
         int in = width;
         for (int stage = 0; stage < 4; stage++) {
@@ -151,9 +151,10 @@ public final class ResNet extends Module {
         return conv1.inputGrad(bn1.inputGrad(g), trace);
     }
 
-    /** See {@link FrozenBatchNorm#calibrate}: sets every BatchNorm's statistics from the next batch. */
-    void calibrate(boolean on) {
-        bn1.calibrate(on);
-        blocks.forEach(b -> b.calibrate(on));
+    /** Every BatchNorm layer, stem first. */
+    List<BatchNorm> norms() {
+        List<BatchNorm> out = new ArrayList<>(List.of(bn1));
+        blocks.forEach(b -> out.addAll(b.norms()));
+        return out;
     }
 }

@@ -1,4 +1,4 @@
-package io.wiseseg.prm;
+package io.wiseseg.util;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,7 +31,7 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 /**
  * Reads {@code .pth} files written by {@code torch.save(model.state_dict())} (the zip format:
  * {@code <name>/data.pkl} plus one raw little-endian storage per {@code <name>/data/<key>}) and
- * loads them into a module by parameter name.
+ * loads them into a module by parameter name (torchvision's ImageNet ResNets, Mask R-CNN weights).
  *
  * <p>Why our own reader: LibTorch's {@code pickle_load} rejects the {@code OrderedDict} that
  * {@code state_dict()} returns. The pickle is decoded with razorvine's Unpickler: OrderedDict and
@@ -150,9 +150,9 @@ public final class TorchvisionWeights {
         for (Map.Entry<String, Tensor> e : targets.entrySet()) {
             Tensor src = weights.get(e.getKey());
             Tensor dst = e.getValue();
-            if (!java.util.Arrays.equals(Tensors.shape(src), Tensors.shape(dst))) {
+            if (!java.util.Arrays.equals(shape(src), shape(dst))) {
                 throw new IllegalArgumentException(source + ": " + e.getKey() + " has shape "
-                        + Tensors.shapeString(src) + " in the file but " + Tensors.shapeString(dst) + " in the model");
+                        + shapeString(src) + " in the file but " + shapeString(dst) + " in the model");
             }
         }
         try (NoGradGuard g = new NoGradGuard()) {
@@ -171,6 +171,18 @@ public final class TorchvisionWeights {
         for (long i = 0; i < dict.size(); i++) {
             into.put(dict.get(i).key().getString(), dict.get(i).value());
         }
+    }
+
+    private static long[] shape(Tensor t) {
+        long[] s = new long[(int) t.dim()];
+        for (int i = 0; i < s.length; i++) {
+            s[i] = t.size(i);
+        }
+        return s;
+    }
+
+    private static String shapeString(Tensor t) {
+        return java.util.Arrays.toString(shape(t));
     }
 
     private static String summary(List<String> keys) {

@@ -1,0 +1,75 @@
+package io.wiseseg.cli;
+
+import io.wiseseg.data.VocDataset;
+import io.wiseseg.kernels.Device;
+import io.wiseseg.kernels.PeakFinder;
+import io.wiseseg.prm.PeakResponseMaps;
+import io.wiseseg.prm.PeakStimulation;
+import io.wiseseg.prm.PrmCheckpoint;
+import io.wiseseg.prm.PrmConfig;
+import io.wiseseg.prm.PrmEvaluation;
+import io.wiseseg.util.TorchRuntime;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code wiseseg localisation}: how well a PRM classifier's peaks find the objects of a split. */
+@Command(name = "localisation", mixinStandardHelpOptions = true,
+        description = "Evaluate a trained PRM classifier on a split with instance ground truth: classification "
+                + "mAP, the fraction of instances containing a peak of their class, and the fraction of peaks "
+                + "inside an instance of their class.")
+final class LocalisationCommand implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--checkpoint", required = true, paramLabel = "DIR|FILE", description = "train-classifier checkpoint.")
+    Path checkpoint;
+
+    @Option(names = "--dataset", required = true, paramLabel = "DIR", description = "Dataset root (VOC layout).")
+    Path dataset;
+
+    @Option(names = "--split", description = "Split to evaluate (default: ${DEFAULT-VALUE}).")
+    String split = "val";
+
+    @Option(names = "--image-size", description = "Image side fed to the network (default: the training size).")
+    Integer imageSize;
+
+    @Option(names = "--class-threshold", description = "Keep classes whose score is at least this (default: ${DEFAULT-VALUE}).")
+    float classThreshold = PeakResponseMaps.DEFAULT_CLASS_THRESHOLD;
+
+    @Option(names = "--peak-threshold", description = "Keep peaks above this response (default: ${DEFAULT-VALUE}).")
+    float peakThreshold = PeakResponseMaps.DEFAULT_PEAK_THRESHOLD;
+
+    @Option(names = "--points", description = "Where a peak points: PEAK (its own position) or RESPONSE_MAX (the "
+            + "maximum of its response map, WISE's rule) (default: ${DEFAULT-VALUE}).")
+    PrmEvaluation.PointRule points = PrmEvaluation.PointRule.RESPONSE_MAX;
+
+    @Override
+    public void run() {
+        VocDataset voc = VocDataset.open(dataset);
+        TorchRuntime.ensureLoaded();
+        PrmConfig config = PrmCheckpoint.config(checkpoint);
+        if (!voc.classes().names().equals(config.classes())) {
+            throw new UserException("the dataset's classes " + voc.classes().names() + " differ from the checkpoint's "
+                    + config.classes());
+        }
+        int size = imageSize == null ? config.imageSize() : imageSize;
+        PeakResponseMaps prm = new PeakResponseMaps(PrmCheckpoint.loadNetwork(checkpoint),
+                new PeakStimulation(new PeakFinder(Device.cpu())), classThreshold, peakThreshold);
+        PrmEvaluation.Classification c;
+        PrmEvaluation.Localisation l;
+        try (ProgressBarListener bar = new ProgressBarListener()) {
+            c = PrmEvaluation.classification(prm, voc, split, size, bar);
+            l = PrmEvaluation.localisation(prm, voc, split, size, points, bar);
+        }
+        PrintWriter w = spec.commandLine().getOut();
+        w.printf("split %s: %d images, %d instances, %d peaks (class threshold %s, peak threshold %s, %d px, points %s)%n",
+                split, l.images(), l.instances(), l.peaks(), classThreshold, peakThreshold, size, points);
+        w.printf("classification mAP %.3f (chance %.3f)%n", c.meanAp(), c.chanceMeanAp());
+        w.printf("instances with a peak of their class: %.3f%n", l.instanceRecall());
+        w.printf("peaks inside an instance of their class: %.3f%n", l.peakPrecision());
+        w.flush();
+    }
+}

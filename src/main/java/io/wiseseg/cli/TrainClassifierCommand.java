@@ -1,0 +1,116 @@
+package io.wiseseg.cli;
+
+import io.wiseseg.data.VocDataset;
+import io.wiseseg.kernels.Device;
+import io.wiseseg.kernels.PeakFinder;
+import io.wiseseg.prm.PrmConfig;
+import io.wiseseg.prm.PrmTrainer;
+import io.wiseseg.util.TorchRuntime;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code wiseseg train-classifier}: trains the PRM classifier on image-level labels. */
+@Command(name = "train-classifier", mixinStandardHelpOptions = true,
+        description = "Train the PRM classifier (ResNet + class response maps + peak stimulation) on the "
+                + "image-level labels of a VOC-layout dataset. Checkpoints go to --out; --resume continues.")
+final class TrainClassifierCommand implements Runnable {
+    private static final PrmConfig D = PrmConfig.defaults(List.of("x"), "");
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--dataset", required = true, paramLabel = "DIR", description = "Dataset root (VOC layout).")
+    Path dataset;
+
+    @Option(names = "--split", description = "Training split (default: ${DEFAULT-VALUE}).")
+    String split = D.split();
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Checkpoint directory.")
+    Path out;
+
+    @Option(names = "--resume", description = "Continue from the checkpoint in --out (same options).")
+    boolean resume;
+
+    @Option(names = "--backbone", description = "resnet18, resnet34, resnet50 or resnet101 (default: ${DEFAULT-VALUE}).")
+    String backbone = D.backbone();
+
+    @Option(names = "--width", description = "ResNet stem width; torchvision's is 64 (default: ${DEFAULT-VALUE}).")
+    int width = D.width();
+
+    @Option(names = "--weights", paramLabel = "FILE", description = "ImageNet weights (.pth state dict of "
+            + "torchvision's ResNet); default: train from scratch.")
+    Path weights;
+
+    @Option(names = "--epochs", description = "Epochs (default: ${DEFAULT-VALUE}).")
+    int epochs = D.epochs();
+
+    @Option(names = "--batch-size", description = "Images per step (default: ${DEFAULT-VALUE}).")
+    int batchSize = D.batchSize();
+
+    @Option(names = "--image-size", description = "Training image side in pixels (default: ${DEFAULT-VALUE}).")
+    int imageSize = D.imageSize();
+
+    @Option(names = "--scale-jitter", description = "Per-batch scale factor in [1/s, s] (default: ${DEFAULT-VALUE}).")
+    double scaleJitter = D.scaleJitter();
+
+    @Option(names = "--flip", description = "Horizontal flip probability (default: ${DEFAULT-VALUE}).")
+    double flip = D.flipProbability();
+
+    @Option(names = "--lr", description = "Learning rate of the classifier (default: ${DEFAULT-VALUE}).")
+    double lr = D.lr();
+
+    @Option(names = "--backbone-lr-factor", description = "Backbone learning rate = lr × this (default: ${DEFAULT-VALUE}).")
+    double backboneLrFactor = D.backboneLrFactor();
+
+    @Option(names = "--train-batchnorm", description = "BatchNorm in training mode (for a backbone trained from "
+            + "scratch; the reference freezes it).")
+    boolean trainBatchNorm;
+
+    @Option(names = "--momentum", description = "SGD momentum (default: ${DEFAULT-VALUE}).")
+    double momentum = D.momentum();
+
+    @Option(names = "--weight-decay", description = "SGD weight decay (default: ${DEFAULT-VALUE}).")
+    double weightDecay = D.weightDecay();
+
+    @Option(names = "--seed", description = "Seed of the shuffling and augmentation (default: ${DEFAULT-VALUE}).")
+    long seed = D.seed();
+
+    @Option(names = "--checkpoint-every", description = "Steps between checkpoints (default: ${DEFAULT-VALUE}).")
+    int checkpointEvery = D.checkpointEvery();
+
+    @Override
+    public void run() {
+        if (weights != null && !Files.isRegularFile(weights)) {
+            throw new UserException("--weights: no such file: " + weights);
+        }
+        VocDataset voc = VocDataset.open(dataset);
+        PrmConfig config = new PrmConfig(backbone, width, voc.classes().names(),
+                weights == null ? null : weights.toAbsolutePath().toString(), dataset.toAbsolutePath().toString(),
+                split, epochs, batchSize, imageSize, scaleJitter, flip, lr, backboneLrFactor, trainBatchNorm, momentum,
+                weightDecay, seed, checkpointEvery);
+        TorchRuntime.ensureLoaded();
+        org.bytedeco.pytorch.global.torch.manual_seed(seed);
+        PrmTrainer.Trained trained;
+        try (ProgressBarListener bar = new ProgressBarListener()) {
+            trained = new PrmTrainer(config, new PeakFinder(Device.cpu())).train(voc, out, resume, bar);
+        } catch (IOException e) {
+            throw new UserException("cannot write the checkpoint in " + out + " (" + e.getMessage() + ")");
+        }
+        List<Double> losses = trained.state().losses();
+        PrintWriter w = spec.commandLine().getOut();
+        int n = losses.size(), k = Math.max(1, Math.min(20, n / 5));
+        w.printf("trained %d steps; mean loss of the first %d steps %.4f, of the last %d %.4f; checkpoint in %s%n",
+                n, k, mean(losses.subList(0, Math.min(k, n))), k, mean(losses.subList(Math.max(0, n - k), n)), out);
+        w.flush();
+    }
+
+    private static double mean(List<Double> xs) {
+        return xs.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+    }
+}

@@ -1,0 +1,82 @@
+package io.wiseseg.prm;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+
+/**
+ * Everything that defines a PRM classifier run; written as config.json beside its checkpoint.
+ * Defaults are PRM's / WISE's (ResNet-50, 448 px, batch 16, SGD lr 0.01, backbone ×0.01,
+ * momentum 0.9, weight decay 1e-4, horizontal flip 0.5, 20 epochs).
+ *
+ * @param backbone          resnet18 | resnet34 | resnet50 | resnet101
+ * @param width             the ResNet stem width (torchvision: 64)
+ * @param classes           the class names, in id order
+ * @param weights           the ImageNet .pth the backbone started from, or null (from scratch)
+ * @param imageSize         training images are resized to about this many pixels a side
+ * @param scaleJitter       each batch's size is imageSize × a random factor in [1/s, s], in steps of 32 px
+ * @param flipProbability   horizontal flip per image
+ * @param backboneLrFactor  the backbone's learning rate is lr × this
+ * @param trainBatchNorm    BatchNorm in training mode (for a backbone trained from scratch;
+ *                          the reference freezes it, and inference always does)
+ * @param checkpointEvery   steps between checkpoints (and one at the end)
+ */
+public record PrmConfig(String backbone, int width, List<String> classes, String weights, String dataset,
+        String split, int epochs, int batchSize, int imageSize, double scaleJitter, double flipProbability,
+        double lr, double backboneLrFactor, boolean trainBatchNorm, double momentum, double weightDecay, long seed, int checkpointEvery) {
+    public PrmConfig {
+        ResNet.Depth.parse(backbone);
+        requirePositive("width", width);
+        requirePositive("epochs", epochs);
+        requirePositive("batch size", batchSize);
+        requirePositive("checkpoint interval", checkpointEvery);
+        if (imageSize < 32) {
+            throw new IllegalArgumentException("image size must be >= 32, got " + imageSize);
+        }
+        if (scaleJitter < 1) {
+            throw new IllegalArgumentException("scale jitter must be >= 1 (1 = none), got " + scaleJitter);
+        }
+        if (lr <= 0) {
+            throw new IllegalArgumentException("learning rate must be > 0, got " + lr);
+        }
+        classes = List.copyOf(classes);
+    }
+
+    /** PRM's defaults for a dataset of these classes. */
+    public static PrmConfig defaults(List<String> classes, String dataset) {
+        return new PrmConfig("resnet50", 64, classes, null, dataset, "train", 20, 16, 448, 1.25, 0.5,
+                0.01, 0.01, false, 0.9, 1e-4, 0, 500);
+    }
+
+    public ResNet.Depth depth() {
+        return ResNet.Depth.parse(backbone);
+    }
+
+    public PrmNetwork newNetwork() {
+        return new PrmNetwork(depth(), width, classes.size());
+    }
+
+    public void write(Path file) throws IOException {
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(tmp.toFile(), this);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    public static PrmConfig read(Path file) {
+        try {
+            return new ObjectMapper().readValue(file.toFile(), PrmConfig.class);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(file + ": not a PRM config (" + e.getMessage().lines().findFirst().orElse("") + ")");
+        }
+    }
+
+    private static void requirePositive(String what, int v) {
+        if (v < 1) {
+            throw new IllegalArgumentException(what + " must be >= 1, got " + v);
+        }
+    }
+}

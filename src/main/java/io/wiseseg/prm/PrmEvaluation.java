@@ -1,0 +1,125 @@
+package io.wiseseg.prm;
+
+import io.wiseseg.data.AnnotatedImage;
+import io.wiseseg.data.Dataset;
+import io.wiseseg.data.Instance;
+import io.wiseseg.data.LabelledImage;
+import io.wiseseg.data.ProgressListener;
+import java.util.List;
+import org.bytedeco.javacpp.PointerScope;
+
+/**
+ * Held-out checks of a trained PRM classifier: classification mAP from the peak aggregation,
+ * and how well its peaks localise objects (for each ground-truth instance, whether a peak of its
+ * class falls inside it; for each kept peak, whether it falls inside an instance of its class).
+ */
+public final class PrmEvaluation {
+    /** Classification on a split: mean AP and the chance level (mean positive rate). */
+    public record Classification(int images, double meanAp, double chanceMeanAp) {}
+
+    /**
+     * Localisation on a split.
+     *
+     * @param instanceRecall fraction of ground-truth instances containing ≥ 1 peak of their class
+     * @param peakPrecision  fraction of kept peaks inside an instance of their class
+     */
+    public record Localisation(int images, int instances, int peaks, double instanceRecall, double peakPrecision) {}
+
+    private PrmEvaluation() {}
+
+    public static Classification classification(PeakResponseMaps prm, Dataset dataset, String split, int imageSize,
+            ProgressListener listener) {
+        List<LabelledImage> images = dataset.labelled(split);
+        int c = dataset.classes().size();
+        float[][] scores = new float[images.size()][];
+        boolean[][] labels = new boolean[images.size()][c];
+        listener.progress("classify " + split, 0, images.size());
+        for (int i = 0; i < images.size(); i++) {
+            LabelledImage image = images.get(i);
+            try (PointerScope scope = new PointerScope()) {
+                scores[i] = prm.peaks(input(dataset, image, imageSize)).scores();
+            }
+            for (int l : image.labels()) {
+                labels[i][l] = true;
+            }
+            listener.progress("classify " + split, i + 1, images.size());
+        }
+        return new Classification(images.size(), ClassificationMetrics.meanAveragePrecision(scores, labels),
+                ClassificationMetrics.chanceMeanAveragePrecision(labels));
+    }
+
+    /** Where a peak points in the image. */
+    public enum PointRule {
+        /** The peak's own position (its layer4 cell's centre). */
+        PEAK,
+        /** The maximum of the peak's response map, as WISE places its points (one backward per image, batched). */
+        RESPONSE_MAX
+    }
+
+    public static Localisation localisation(PeakResponseMaps prm, Dataset dataset, String split, int imageSize,
+            PointRule rule, ProgressListener listener) {
+        List<LabelledImage> images = dataset.labelled(split);
+        int instances = 0, found = 0, peaks = 0, inside = 0;
+        listener.progress("localise " + split, 0, images.size());
+        for (int i = 0; i < images.size(); i++) {
+            LabelledImage image = images.get(i);
+            AnnotatedImage truth = dataset.annotate(image);
+            PeakResponseMaps.Result r;
+            try (PointerScope scope = new PointerScope()) {
+                org.bytedeco.pytorch.Tensor x = input(dataset, image, imageSize);
+                r = rule == PointRule.PEAK ? prm.peaks(x) : prm.compute(x);
+            }
+            int[][] points = new int[r.peaks().size()][];
+            for (int k = 0; k < points.length; k++) {
+                Peak p = r.peaks().get(k);
+                int iy = r.imageY(p), ix = r.imageX(p);
+                if (rule == PointRule.RESPONSE_MAX) {
+                    int best = argmax(r.maps().get(k));
+                    iy = best / r.width();
+                    ix = best % r.width();
+                }
+                // Input pixel → original image pixel.
+                int y = (int) Math.min(image.height() - 1, Math.floor((iy + 0.5) * image.height() / r.height()));
+                int x = (int) Math.min(image.width() - 1, Math.floor((ix + 0.5) * image.width() / r.width()));
+                points[k] = new int[] {p.classId(), y, x};
+            }
+            for (Instance inst : truth.instances()) {
+                instances++;
+                for (int[] pt : points) {
+                    if (pt[0] == inst.classId() && inst.mask().get(pt[1], pt[2])) {
+                        found++;
+                        break;
+                    }
+                }
+            }
+            for (int[] pt : points) {
+                peaks++;
+                for (Instance inst : truth.instances()) {
+                    if (pt[0] == inst.classId() && inst.mask().get(pt[1], pt[2])) {
+                        inside++;
+                        break;
+                    }
+                }
+            }
+            listener.progress("localise " + split, i + 1, images.size());
+        }
+        return new Localisation(images.size(), instances, peaks, instances == 0 ? Double.NaN : (double) found / instances,
+                peaks == 0 ? Double.NaN : (double) inside / peaks);
+    }
+
+    private static int argmax(float[] values) {
+        int best = 0;
+        for (int i = 1; i < values.length; i++) {
+            if (values[i] > values[best]) {
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    /** The image as the network sees it at test time (see {@link ImageTensors#inputSize}). */
+    static org.bytedeco.pytorch.Tensor input(Dataset dataset, LabelledImage image, int imageSize) {
+        int[] size = ImageTensors.inputSize(image.height(), image.width(), imageSize);
+        return ImageTensors.normalised(dataset.readImage(image), size[0], size[1], false);
+    }
+}

@@ -1,0 +1,172 @@
+package io.wiseseg.prm;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.wiseseg.data.Dataset;
+import io.wiseseg.data.LabelledImage;
+import io.wiseseg.data.ProgressListener;
+import io.wiseseg.kernels.PeakFinder;
+import io.wiseseg.util.TorchvisionWeights;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.SGD;
+import org.bytedeco.pytorch.SGDOptions;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * Trains the PRM classifier on image-level labels: batches built in Java (resize with per-batch
+ * scale jitter, horizontal flips), multilabel soft-margin loss on the peak aggregation, SGD with
+ * the backbone at a reduced learning rate, a checkpoint every N steps, and resumption from the
+ * last checkpoint. Each step runs in its own PointerScope so native memory is freed at once.
+ */
+public final class PrmTrainer {
+    /** What a checkpoint records besides the weights: the step reached and the loss of every step. */
+    public record State(long step, List<Double> losses) {}
+
+    private final PrmConfig config;
+    private final PeakStimulation stimulation;
+
+    public PrmTrainer(PrmConfig config, PeakFinder finder) {
+        this.config = config;
+        this.stimulation = new PeakStimulation(finder);
+    }
+
+    /**
+     * Trains into {@code out} (created if needed) and returns the trained network and its state.
+     * With {@code resume}, continues from the checkpoint in {@code out}; the run's config must then
+     * match the saved one.
+     */
+    public Trained train(Dataset dataset, Path out, boolean resume, ProgressListener listener) throws IOException {
+        List<LabelledImage> images = dataset.labelled(config.split());
+        if (images.isEmpty()) {
+            throw new IllegalArgumentException("split '" + config.split() + "' of " + config.dataset() + " has no images");
+        }
+        if (!dataset.classes().names().equals(config.classes())) {
+            throw new IllegalArgumentException("the dataset's classes " + dataset.classes().names()
+                    + " differ from the config's " + config.classes());
+        }
+        Files.createDirectories(out);
+        PrmNetwork net = config.newNetwork();
+        State state = new State(0, new ArrayList<>());
+        if (resume) {
+            state = resumeInto(net, out);
+        } else if (config.weights() != null) {
+            TorchvisionWeights.load(net.backbone(), Path.of(config.weights()), Set.of("fc."));
+        }
+        net.setTrainable(true);
+        net.setBatchNormTraining(config.trainBatchNorm());
+        SGD backboneSgd = sgd(net.backboneParameters(), config.lr() * config.backboneLrFactor());
+        SGD headSgd = sgd(net.classifierParameters(), config.lr());
+        if (resume) {
+            PrmCheckpoint.loadOptimizer(backboneSgd, out.resolve(PrmCheckpoint.OPT_BACKBONE));
+            PrmCheckpoint.loadOptimizer(headSgd, out.resolve(PrmCheckpoint.OPT_HEAD));
+        }
+        config.write(out.resolve(PrmCheckpoint.CONFIG));
+
+        int stepsPerEpoch = (images.size() + config.batchSize() - 1) / config.batchSize();
+        long total = (long) stepsPerEpoch * config.epochs();
+        List<Double> losses = new ArrayList<>(state.losses());
+        long step = state.step();
+        listener.progress("train", step, total);
+        while (step < total) {
+            int epoch = (int) (step / stepsPerEpoch);
+            List<LabelledImage> order = shuffled(images, epoch);
+            int first = (int) (step % stepsPerEpoch) * config.batchSize();
+            List<LabelledImage> batch = order.subList(first, Math.min(order.size(), first + config.batchSize()));
+            Random random = new Random(config.seed() * 1_000_003L + step);
+            try (PointerScope scope = new PointerScope()) {
+                Tensor x = batchImages(dataset, batch, random);
+                if (step == 0 && config.weights() == null && !config.trainBatchNorm()) {
+                    net.calibrateBatchNorm(x); // from scratch: freeze statistics of real activations
+                }
+                Tensor labels = labels(batch, config.classes().size());
+                Tensor aggregation = stimulation.apply(net.classResponseMaps(x)).aggregation();
+                Tensor loss = PrmNetwork.loss(aggregation, labels);
+                backboneSgd.zero_grad();
+                headSgd.zero_grad();
+                loss.backward();
+                backboneSgd.step();
+                headSgd.step();
+                losses.add((double) loss.item_float());
+            }
+            step++;
+            listener.progress("train", step, total);
+            if (step % config.checkpointEvery() == 0 || step == total) {
+                checkpoint(net, backboneSgd, headSgd, new State(step, losses), out);
+            }
+        }
+        net.setBatchNormTraining(false);
+        return new Trained(net, new State(step, List.copyOf(losses)));
+    }
+
+    /** The result of a run: the network (weights trainable) and the final state. */
+    public record Trained(PrmNetwork network, State state) {}
+
+    private State resumeInto(PrmNetwork net, Path out) throws IOException {
+        Path stateFile = out.resolve(PrmCheckpoint.STATE);
+        if (!Files.isRegularFile(stateFile) || !Files.isRegularFile(out.resolve(PrmCheckpoint.MODEL))) {
+            throw new IllegalArgumentException("--resume: no checkpoint in " + out + " (state.json / model.pt missing)");
+        }
+        PrmConfig saved = PrmConfig.read(out.resolve(PrmCheckpoint.CONFIG));
+        if (!saved.equals(config)) {
+            throw new IllegalArgumentException("--resume: the options differ from the checkpoint's " + out.resolve(PrmCheckpoint.CONFIG));
+        }
+        PrmCheckpoint.loadModule(net, out.resolve(PrmCheckpoint.MODEL));
+        return new ObjectMapper().readValue(stateFile.toFile(), State.class);
+    }
+
+    private void checkpoint(PrmNetwork net, SGD backbone, SGD head, State state, Path out) throws IOException {
+        PrmCheckpoint.save(net, out.resolve(PrmCheckpoint.MODEL));
+        PrmCheckpoint.save(backbone, out.resolve(PrmCheckpoint.OPT_BACKBONE));
+        PrmCheckpoint.save(head, out.resolve(PrmCheckpoint.OPT_HEAD));
+        // The state is written last: a crash before it leaves the previous step's state, and
+        // resuming then repeats at most the steps since that checkpoint.
+        Path file = out.resolve(PrmCheckpoint.STATE);
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        new ObjectMapper().writeValue(tmp.toFile(), state);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private SGD sgd(org.bytedeco.pytorch.TensorVector params, double lr) {
+        SGDOptions o = new SGDOptions(lr);
+        o.momentum().put(config.momentum());
+        o.weight_decay().put(config.weightDecay());
+        return new SGD(params, o);
+    }
+
+    private List<LabelledImage> shuffled(List<LabelledImage> images, int epoch) {
+        List<LabelledImage> order = new ArrayList<>(images);
+        Collections.shuffle(order, new Random(config.seed() * 31L + epoch));
+        return order;
+    }
+
+    /** One batch: every image resized to the batch's jittered size, each flipped with probability p. */
+    private Tensor batchImages(Dataset dataset, List<LabelledImage> batch, Random random) {
+        double s = config.scaleJitter();
+        double factor = Math.exp((random.nextDouble() * 2 - 1) * Math.log(s));
+        int size = ImageTensors.toStride(config.imageSize() * factor);
+        List<Tensor> tensors = new ArrayList<>();
+        for (LabelledImage image : batch) {
+            boolean flip = random.nextDouble() < config.flipProbability();
+            tensors.add(ImageTensors.normalised(dataset.readImage(image), size, size, flip));
+        }
+        return ImageTensors.cat(tensors);
+    }
+
+    public static Tensor labels(List<LabelledImage> batch, int classes) {
+        float[] y = new float[batch.size() * classes];
+        for (int i = 0; i < batch.size(); i++) {
+            for (int c : batch.get(i).labels()) {
+                y[i * classes + c] = 1f;
+            }
+        }
+        return Tensors.floats(y, batch.size(), classes);
+    }
+}
