@@ -3,13 +3,17 @@ package io.wiseseg.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.wiseseg.data.CocoDataset;
+import io.wiseseg.data.CocoJson;
 import io.wiseseg.data.ProgressListener;
 import io.wiseseg.data.SyntheticDataset;
+import io.wiseseg.data.VocDataset;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -49,6 +53,26 @@ class MaskRcnnCommandsTest {
         assertTrue(Files.readString(preds).startsWith("["));
         Run e = run("evaluate", "--dataset", data.toString(), "--split", "val", "--predictions", preds.toString());
         assertEquals(0, e.code(), e.err());
+    }
+
+    @Test
+    void trainsOnCocoJsonLabels(@TempDir Path tmp) throws Exception {
+        Path data = tmp.resolve("synth");
+        VocDataset voc = SyntheticDataset.generate(data, new SyntheticDataset.Options(3, 64, 64, 4, 2,
+                List.of("disc", "square"), 0.02, 0.0, false), ProgressListener.NONE);
+        // pseudo labels as the pseudo stage writes them: COCO JSON with RLE masks
+        Path labels = tmp.resolve("pseudo.json");
+        CocoJson.writeDataset(labels, new CocoDataset(voc.classes(), CocoDataset.defaultCategoryIds(voc.classes()),
+                voc.annotated("train"), Map.of()));
+        Path out = tmp.resolve("run");
+        Run t = run("train-maskrcnn", "--dataset", data.toString(), "--labels", labels.toString(), "--out",
+                out.toString(), "--model", "small", "--min-size", "64", "--max-size", "64", "--epochs", "1",
+                "--warmup", "1", "--threads", "1");
+        assertEquals(0, t.code(), t.err());
+        assertTrue(t.out().contains("epoch 1:"), t.out());
+        Run bad = run("train-maskrcnn", "--dataset", data.toString(), "--labels", tmp.resolve("none.json").toString(),
+                "--out", out.toString(), "--model", "small");
+        assertEquals(1, bad.err().strip().lines().count(), bad.err());
     }
 
     @Test
