@@ -51,6 +51,25 @@ class MaskRcnnWeightsTest {
     }
 
     @Test
+    void trainableBackboneLayersFollowTorchvision() {
+        for (int k : new int[] {3, 5}) {
+            MaskRcnn model = new MaskRcnn(MaskRcnnTrainingTest.tiny().withTrainableBackboneLayers(k), Device.cpu());
+            Map<String, Boolean> grad = new java.util.HashMap<>();
+            var dict = model.named_parameters(true);
+            for (long i = 0; i < dict.size(); i++) {
+                grad.put(dict.get(i).key().getString(), dict.get(i).value().requires_grad());
+            }
+            assertEquals(k == 5, grad.get("backbone.body.conv1.weight"), "conv1 with k=" + k);
+            assertEquals(k == 5, grad.get("backbone.body.layer1.0.conv1.weight"), "layer1 with k=" + k);
+            assertTrue(grad.get("backbone.body.layer2.0.conv1.weight"));
+            assertTrue(grad.get("backbone.body.layer4.1.conv2.weight"));
+            assertTrue(!grad.get("backbone.body.bn1.weight") && !grad.get("backbone.body.layer2.0.downsample.1.weight"),
+                    "BatchNorm stays frozen");
+            assertTrue(grad.get("backbone.fpn.inner_blocks.0.0.weight") && grad.get("rpn.head.conv.0.0.weight"));
+        }
+    }
+
+    @Test
     void aMissingOrMisshapenKeyIsNamed() {
         MaskRcnn model = new MaskRcnn(MaskRcnnTrainingTest.tiny(), Device.cpu());
         Map<String, Tensor> weights = FormulaWeights.stateDict(model);

@@ -139,6 +139,8 @@ final class TrainMaskRcnnCommand implements Callable<Integer> {
         if (minSize != null || maxSize != null) {
             c = c.withSizes(minSize != null ? minSize : c.minSize(), maxSize != null ? maxSize : c.maxSize());
         }
+        // torchvision: layer2..layer4 train on pretrained weights, every stage from scratch
+        c = c.withTrainableBackboneLayers(weights == null && backboneWeights == null ? 5 : 3);
         if (model == Model.small && (backboneWeights != null || weights != null)) {
             throw new UserException("--backbone-weights/--weights need --model r50 (the small model has its own widths)");
         }

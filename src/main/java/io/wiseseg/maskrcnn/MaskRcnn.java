@@ -25,6 +25,7 @@ public final class MaskRcnn extends Module {
         this.config = config;
         Nms nms = new Nms(device);
         backbone = register_module("backbone", new ResNetFpn(config.depth(), config.width(), config.fpnChannels()));
+        backbone.setTrainableLayers(config.trainableBackboneLayers());
         rpn = register_module("rpn", new Rpn(config, nms));
         roiHeads = register_module("roi_heads", new RoiHeads(config, device, nms));
         transform = new GeneralizedTransform(config.minSize(), config.maxSize(), config.sizeDivisible());

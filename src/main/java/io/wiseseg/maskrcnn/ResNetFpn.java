@@ -11,8 +11,8 @@ import org.bytedeco.pytorch.Tensor;
  * pyramid ({@code fpn.*}) over layer1..layer4, five levels of strides 4..64.
  */
 final class ResNetFpn extends Module {
-    /** torchvision's default trainable_backbone_layers: layer2..layer4 train, conv1 and layer1 do not. */
-    static final List<String> TRAINABLE = List.of("layer4", "layer3", "layer2");
+    /** torchvision's trainable_backbone_layers order: the first k of these train. */
+    static final List<String> LAYERS = List.of("layer4", "layer3", "layer2", "layer1", "conv1");
 
     final ResNet body;
     final FeaturePyramidNetwork fpn;
@@ -26,12 +26,22 @@ final class ResNetFpn extends Module {
             in[i] = body.stageChannels(i);
         }
         fpn = register_module("fpn", new FeaturePyramidNetwork(in, outChannels));
+    }
+
+    /**
+     * torchvision's trainable_backbone_layers (0..5): the convolutions of the last k of conv1,
+     * layer1..layer4 train, the others are frozen. BatchNorm stays frozen whatever k is.
+     */
+    void setTrainableLayers(int k) {
+        if (k < 0 || k > LAYERS.size()) {
+            throw new IllegalArgumentException("trainable backbone layers must be in 0..5, got " + k);
+        }
+        List<String> trainable = LAYERS.subList(0, k);
         StringTensorDict params = body.named_parameters(true);
         for (long i = 0; i < params.size(); i++) {
             String name = params.get(i).key().getString();
-            if (TRAINABLE.stream().noneMatch(name::startsWith)) {
-                params.get(i).value().set_requires_grad(false);
-            }
+            boolean batchNorm = name.contains("bn") || name.contains("downsample.1.");
+            params.get(i).value().set_requires_grad(!batchNorm && trainable.stream().anyMatch(name::startsWith));
         }
     }
 
