@@ -48,8 +48,8 @@ final class LocalisationCommand implements Runnable {
 
     @Override
     public void run() {
+        TorchRuntime.ensureLoaded(); // before any LibTorch class (see TorchRuntime)
         VocDataset voc = VocDataset.open(dataset);
-        TorchRuntime.ensureLoaded();
         PrmConfig config = PrmCheckpoint.config(checkpoint);
         if (!voc.classes().names().equals(config.classes())) {
             throw new UserException("the dataset's classes " + voc.classes().names() + " differ from the checkpoint's "

@@ -62,8 +62,8 @@ final class PeaksCommand implements Runnable {
 
     @Override
     public void run() {
+        TorchRuntime.ensureLoaded(); // before any LibTorch class (see TorchRuntime)
         RgbImage rgb = read(image);
-        TorchRuntime.ensureLoaded();
         PrmConfig config = PrmCheckpoint.config(checkpoint);
         PrmNetwork net = PrmCheckpoint.loadNetwork(checkpoint);
         ClassSet classes = new ClassSet(config.classes());

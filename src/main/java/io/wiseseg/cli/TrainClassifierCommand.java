@@ -86,6 +86,7 @@ final class TrainClassifierCommand implements Runnable {
 
     @Override
     public void run() {
+        TorchRuntime.ensureLoaded(); // before any LibTorch class (see TorchRuntime)
         if (weights != null && !Files.isRegularFile(weights)) {
             throw new UserException("--weights: no such file: " + weights);
         }
@@ -94,7 +95,6 @@ final class TrainClassifierCommand implements Runnable {
                 weights == null ? null : weights.toAbsolutePath().toString(), dataset.toAbsolutePath().toString(),
                 split, epochs, batchSize, imageSize, scaleJitter, flip, lr, backboneLrFactor, trainBatchNorm, momentum,
                 weightDecay, seed, checkpointEvery);
-        TorchRuntime.ensureLoaded();
         org.bytedeco.pytorch.global.torch.manual_seed(seed);
         PrmTrainer.Trained trained;
         try (ProgressBarListener bar = new ProgressBarListener()) {

@@ -17,8 +17,9 @@ import org.bytedeco.pytorch.global.torch;
  *
  * <p>{@link Mode#BATCHED} (the default) runs one forward pass that keeps a {@link BackwardTrace}
  * and one backward pass for all K peaks at once: with frozen weights the backward pass is linear
- * in the upstream gradient, so K seeds travel as a batch through transposed convolutions, the
- * single image's ReLU masks and max-pool indices. {@link Mode#LOOP} is the reference's way (one
+ * in the upstream gradient, so K seeds travel as a batch through the convolutions' input-gradient
+ * kernels, the single image's ReLU masks and max-pool indices (in chunks of peaks that bound
+ * memory, each replaying the same trace). {@link Mode#LOOP} is the reference's way (one
  * autograd backward per peak, retaining the graph), kept to check the batched one.
  */
 public final class PeakResponseMaps {

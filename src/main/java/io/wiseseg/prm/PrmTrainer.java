@@ -160,7 +160,7 @@ public final class PrmTrainer {
         return ImageTensors.cat(tensors);
     }
 
-    public static Tensor labels(List<LabelledImage> batch, int classes) {
+    static Tensor labels(List<LabelledImage> batch, int classes) {
         float[] y = new float[batch.size() * classes];
         for (int i = 0; i < batch.size(); i++) {
             for (int c : batch.get(i).labels()) {
