@@ -4,6 +4,7 @@
 #include <cuda_runtime.h>
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 #include <string>
@@ -19,7 +20,7 @@ namespace {
 #define WS_FUNCTIONS(X)                                                                       \
   X(ws_backend_name) X(ws_last_error) X(ws_device_count) X(ws_device_name) X(ws_set_device)  \
   X(ws_synchronize) X(ws_peak_find) X(ws_proposal_score) X(ws_roi_align_forward)            \
-  X(ws_roi_align_backward) X(ws_fpn_level_assign)
+  X(ws_roi_align_backward) X(ws_fpn_level_assign) X(ws_nms) X(ws_batched_nms)
 
 struct Library {
 #define WS_MEMBER(name) decltype(&::name) name = nullptr;
@@ -241,6 +242,52 @@ void test_roi_align(test::Random &rng) {
         "cuda roi_align bad batch index");
 }
 
+void compare_nms(test::Random &rng, int64_t n, int groups, int score_levels, float threshold) {
+  const std::string what = "nms n" + std::to_string(n) + " g" + std::to_string(groups) + " t" +
+                           std::to_string(threshold);
+  std::vector<float> boxes(4 * n);
+  for (int64_t i = 0; i < n; ++i) {  // clustered, so that many overlap
+    const float x = static_cast<float>(rng.uniform(0, 60)), y = static_cast<float>(rng.uniform(0, 60));
+    boxes[4 * i] = x;
+    boxes[4 * i + 1] = y;
+    boxes[4 * i + 2] = x + static_cast<float>(rng.uniform(1, 30));
+    boxes[4 * i + 3] = y + static_cast<float>(rng.uniform(1, 30));
+  }
+  // score_levels > 0: quantised scores, many ties (the stable order must break them alike)
+  const auto scores = score_levels > 0 ? rng.levels(n, score_levels) : rng.floats(n, 0, 1);
+  std::vector<int64_t> group(n);
+  for (auto &g : group) g = rng.integer(0, groups - 1);
+  for (int batched : {0, 1}) {
+    std::vector<int64_t> keep(n, -1);
+    int64_t kept_cpu = -1, kept_gpu = -1;
+    Device<float> d_boxes(boxes), d_scores(scores);
+    Device<int64_t> d_group(group), d_keep(static_cast<size_t>(n), -1);
+    const int32_t rc_cpu = batched
+        ? cpu->ws_batched_nms(or_null(boxes), or_null(scores), or_null(group), n, threshold, keep.empty() ? nullptr : keep.data(), &kept_cpu, nullptr)
+        : cpu->ws_nms(or_null(boxes), or_null(scores), n, threshold, keep.empty() ? nullptr : keep.data(), &kept_cpu, nullptr);
+    const int32_t rc_gpu = batched
+        ? gpu->ws_batched_nms(d_boxes.ptr, d_scores.ptr, d_group.ptr, n, threshold, d_keep.ptr, &kept_gpu, nullptr)
+        : gpu->ws_nms(d_boxes.ptr, d_scores.ptr, n, threshold, d_keep.ptr, &kept_gpu, nullptr);
+    expect_ok(rc_cpu, rc_gpu, what + (batched ? " batched" : ""));
+    check(kept_cpu == kept_gpu, what + (batched ? " batched" : "") + " kept count");
+    const auto g_keep = d_keep.host();
+    check(std::equal(keep.begin(), keep.begin() + std::max<int64_t>(kept_cpu, 0), g_keep.begin()),
+          what + (batched ? " batched" : "") + " kept indices");
+  }
+}
+
+void test_nms(test::Random &rng) {
+  for (float t : {0.3f, 0.5f, 0.7f}) {
+    compare_nms(rng, 1, 1, 0, t);
+    compare_nms(rng, 63, 2, 0, t);
+    compare_nms(rng, 64, 3, 4, t);
+    compare_nms(rng, 65, 1, 0, t);
+    compare_nms(rng, 1000, 5, 0, t);
+    compare_nms(rng, 2500, 4, 10, t);
+  }
+  compare_nms(rng, 0, 1, 0, 0.5f);
+}
+
 }  // namespace
 
 int main() {
@@ -263,6 +310,7 @@ int main() {
   test_peaks(rng);
   test_proposals(rng);
   test_roi_align(rng);
+  test_nms(rng);
   if (test::failures()) {
     std::fprintf(stderr, "%d check(s) failed\n", test::failures());
     return 1;

@@ -145,6 +145,27 @@ WS_API int32_t ws_fpn_level_assign(const float *rois, int64_t r, int32_t k_min, 
                             float canonical_scale, int32_t canonical_level, float eps,
                             int32_t *levels, void *stream);
 
+/* ---- 4. non-maximum suppression (torchvision semantics) --------------------------------------
+ * boxes: n x 4 float32 (x1, y1, x2, y2); scores: n float32. Boxes are visited in order of
+ * descending score (a stable sort: equal scores keep their input order); a box is dropped when
+ * its IoU with an already kept box is > iou_threshold. IoU = inter / (area_a + area_b - inter),
+ * area = (x2 - x1) * (y2 - y1), no "+1" (torchvision's formula, in float32).
+ * keep: n int64 (room for all); the first *num_kept entries are the kept indices, by descending
+ * score. num_kept: one int64 in HOST memory in both libraries (the CUDA library synchronises
+ * `stream` to write it); boxes, scores, keep follow the library's pointer convention.
+ * n = 0 is valid and writes *num_kept = 0. */
+WS_API int32_t ws_nms(const float *boxes, const float *scores, int64_t n, float iou_threshold,
+               int64_t *keep, int64_t *num_kept, void *stream);
+
+/* Batched NMS: as ws_nms, but boxes suppress each other only when their groups (n int64, e.g.
+ * class labels) are equal. The same result as torchvision's batched_nms, whose offset trick
+ * (adding group x (max coordinate + 1) to the boxes) only serves to keep groups apart; we
+ * compare groups instead, so IoUs are computed on the true coordinates, as torchvision's CPU
+ * path for more than 1000 boxes (one nms per group) does. */
+WS_API int32_t ws_batched_nms(const float *boxes, const float *scores, const int64_t *groups,
+                       int64_t n, float iou_threshold, int64_t *keep, int64_t *num_kept,
+                       void *stream);
+
 #ifdef __cplusplus
 }
 #endif

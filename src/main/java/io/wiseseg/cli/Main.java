@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
         description = "Weakly supervised instance segmentation (WISE / PRM) on the JVM.",
         subcommands = {DemoCommand.class, VersionCommand.class, DeviceCommand.class, DatasetCommand.class, ShowCommand.class,
                 TrainClassifierCommand.class, PeaksCommand.class, LocalisationCommand.class,
-                ProposalsCommand.class, PseudoCommand.class, EvaluateCommand.class})
+                ProposalsCommand.class, PseudoCommand.class, TrainMaskRcnnCommand.class, PredictCommand.class,
+                EvaluateCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -32,6 +32,7 @@ final class NativeLibrary {
     final MethodHandle abiVersion, lastError, backendName, setNumThreads, getNumThreads;
     final MethodHandle deviceCount, deviceName, setDevice, synchronize;
     final MethodHandle peakFind, proposalScore, roiAlignForward, roiAlignBackward, fpnLevelAssign;
+    final MethodHandle nms, batchedNms;
 
     private NativeLibrary(String name, SymbolLookup lookup) {
         this.name = name;
@@ -69,6 +70,12 @@ final class NativeLibrary {
         fpnLevelAssign = bind(linker, lookup, "ws_fpn_level_assign", FunctionDescriptor.of(JAVA_INT,
                 ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_FLOAT, JAVA_INT, JAVA_FLOAT, ADDRESS,
                 ADDRESS));
+        // ws_nms(boxes, scores, n, iou_threshold, keep, num_kept, stream)
+        nms = bind(linker, lookup, "ws_nms", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS,
+                JAVA_LONG, JAVA_FLOAT, ADDRESS, ADDRESS, ADDRESS));
+        // ws_batched_nms(boxes, scores, groups, n, iou_threshold, keep, num_kept, stream)
+        batchedNms = bind(linker, lookup, "ws_batched_nms", FunctionDescriptor.of(JAVA_INT, ADDRESS,
+                ADDRESS, ADDRESS, JAVA_LONG, JAVA_FLOAT, ADDRESS, ADDRESS, ADDRESS));
         int abi = (int) invoke(abiVersion);
         if (abi != ABI_VERSION) {
             throw new IllegalStateException("lib" + name + ".so has kernel ABI version " + abi

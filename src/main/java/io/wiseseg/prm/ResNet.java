@@ -94,6 +94,29 @@ public final class ResNet extends Module {
         return forward(x, null);
     }
 
+    /**
+     * The outputs of layer1 to layer4 (strides 4, 8, 16, 32), as torchvision's
+     * IntermediateLayerGetter hands them to a feature pyramid.
+     */
+    public List<Tensor> stageOutputs(Tensor x) {
+        Tensor y = Relu.forward(bn1.forward(conv1.forward(x, null)), null);
+        y = torch.max_pool2d(y, new long[] {3, 3}, new long[] {2, 2}, new long[] {1, 1}, new long[] {1, 1}, false);
+        List<Tensor> out = new ArrayList<>();
+        int b = 0;
+        for (int stage = 0; stage < 4; stage++) {
+            for (int i = 0; i < depth.blocks[stage]; i++) {
+                y = blocks.get(b++).forward(y, null);
+            }
+            out.add(y);
+        }
+        return out;
+    }
+
+    /** Channels of layer{@code stage + 1}'s output (stage 0..3). */
+    public int stageChannels(int stage) {
+        return (width << stage) * (depth.bottleneck ? Bottleneck.EXPANSION : BasicBlock.EXPANSION);
+    }
+
     Tensor forward(Tensor x, BackwardTrace trace) {
         Tensor y = Relu.forward(bn1.forward(conv1.forward(x, trace)), trace);
         T_TensorTensor_T pooled = torch.max_pool2d_with_indices(y, new long[] {3, 3}, new long[] {2, 2},

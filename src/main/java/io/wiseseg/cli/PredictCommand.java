@@ -1,0 +1,117 @@
+package io.wiseseg.cli;
+
+import io.wiseseg.data.CocoJson;
+import io.wiseseg.data.ImageFiles;
+import io.wiseseg.data.ImagePrediction;
+import io.wiseseg.data.LabelledImage;
+import io.wiseseg.data.RgbImage;
+import io.wiseseg.data.VocDataset;
+import io.wiseseg.kernels.Device;
+import io.wiseseg.maskrcnn.MaskRcnn;
+import io.wiseseg.maskrcnn.MaskRcnnTrainer;
+import io.wiseseg.maskrcnn.Predictor;
+import io.wiseseg.util.TorchRuntime;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import org.bytedeco.pytorch.global.torch;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code wiseseg predict}: runs a trained Mask R-CNN and writes COCO results JSON (RLE masks). */
+@Command(name = "predict", mixinStandardHelpOptions = true,
+        description = "Predict instances with a trained Mask R-CNN (a train-maskrcnn output folder) on a dataset "
+                + "split or a folder of images; writes COCO results JSON for `wiseseg evaluate`.")
+final class PredictCommand implements Callable<Integer> {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--checkpoint", required = true, paramLabel = "DIR",
+            description = "A train-maskrcnn --out folder (config.json + model.pt).")
+    Path checkpoint;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Input input;
+
+    static final class Input {
+        @Option(names = "--dataset", paramLabel = "DIR", description = "Dataset root (VOC layout); with --split.")
+        Path dataset;
+
+        @Option(names = "--images", paramLabel = "DIR", description = "A folder of .jpg/.png images (ids: file names "
+                + "without extension).")
+        Path images;
+    }
+
+    @Option(names = "--split", defaultValue = "val", description = "Split of --dataset (default: ${DEFAULT-VALUE}).")
+    String split;
+
+    @Option(names = "--out", required = true, paramLabel = "JSON", description = "Predictions file to write.")
+    Path out;
+
+    @Option(names = "--threads", description = "CPU threads for LibTorch and the kernels (default: LibTorch's).")
+    Integer threads;
+
+    record Item(String id, java.util.function.Supplier<RgbImage> image) {}
+
+    @Override
+    public Integer call() throws IOException {
+        TorchRuntime.ensureLoaded();
+        if (!Files.isRegularFile(checkpoint.resolve(MaskRcnnTrainer.CONFIG_FILE))) {
+            throw new UserException(checkpoint + ": not a train-maskrcnn folder (no " + MaskRcnnTrainer.CONFIG_FILE + ")");
+        }
+        if (threads != null) {
+            torch.set_num_threads(threads);
+            Device.cpu().setNumThreads(threads);
+        }
+        MaskRcnn model = MaskRcnnTrainer.loadTrained(checkpoint, Device.cpu());
+        List<Item> items = new ArrayList<>();
+        List<String> classNames;
+        if (input.dataset != null) {
+            VocDataset voc = VocDataset.open(input.dataset);
+            if (!voc.splits().contains(split)) {
+                throw new UserException(input.dataset + ": no split '" + split + "' (has " + voc.splits() + ")");
+            }
+            for (LabelledImage li : voc.labelled(split)) {
+                items.add(new Item(li.id(), () -> voc.readImage(li)));
+            }
+            classNames = voc.classes().names();
+        } else {
+            if (!Files.isDirectory(input.images)) {
+                throw new UserException(input.images + ": not a folder");
+            }
+            try (Stream<Path> files = Files.list(input.images)) {
+                for (Path p : files.sorted().toList()) {
+                    String name = p.getFileName().toString();
+                    if (name.matches("(?i).*\\.(jpe?g|png)")) {
+                        items.add(new Item(name.substring(0, name.lastIndexOf('.')), () -> ImageFiles.readRgb(p)));
+                    }
+                }
+            }
+            classNames = null;
+        }
+        if (classNames != null && classNames.size() + 1 != model.config().numClasses()) {
+            throw new UserException(checkpoint + ": the model has " + (model.config().numClasses() - 1)
+                    + " classes but the dataset has " + classNames.size());
+        }
+        Predictor predictor = new Predictor(model);
+        List<ImagePrediction> predictions = new ArrayList<>();
+        try (ProgressBarListener bar = new ProgressBarListener()) {
+            bar.progress("predict", 0, items.size());
+            for (Item it : items) {
+                predictions.add(predictor.predict(it.id(), it.image().get()));
+                bar.progress("predict", predictions.size(), items.size());
+            }
+        }
+        List<Integer> categories = java.util.stream.IntStream.rangeClosed(1, model.config().numClasses() - 1).boxed().toList();
+        CocoJson.writeResults(out, predictions, categories);
+        spec.commandLine().getOut().println("wrote " + out + " (" + predictions.stream().mapToInt(p -> p.instances().size()).sum()
+                + " instances, " + predictions.size() + " images)");
+        spec.commandLine().getOut().flush();
+        return 0;
+    }
+}

@@ -1,0 +1,180 @@
+package io.wiseseg.cli;
+
+import io.wiseseg.data.AnnotatedImage;
+import io.wiseseg.data.ClassSet;
+import io.wiseseg.data.CocoDataset;
+import io.wiseseg.data.CocoJson;
+import io.wiseseg.data.Instance;
+import io.wiseseg.data.LabelledImage;
+import io.wiseseg.data.VocDataset;
+import io.wiseseg.kernels.Device;
+import io.wiseseg.maskrcnn.MaskRcnn;
+import io.wiseseg.maskrcnn.MaskRcnnConfig;
+import io.wiseseg.maskrcnn.MaskRcnnTrainer;
+import io.wiseseg.maskrcnn.MaskRcnnWeights;
+import io.wiseseg.prm.ResNet;
+import io.wiseseg.util.TorchRuntime;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.bytedeco.pytorch.global.torch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code wiseseg train-maskrcnn}: trains Mask R-CNN on pseudo labels (or a split's ground truth). */
+@Command(name = "train-maskrcnn", mixinStandardHelpOptions = true,
+        description = "Train Mask R-CNN (torchvision's R50-FPN, or a small ResNet-18-FPN) on COCO JSON instance "
+                + "labels: WISE's pseudo masks, or the split's ground truth when --labels is omitted. "
+                + "Checkpoints after every epoch; --resume continues.")
+final class TrainMaskRcnnCommand implements Callable<Integer> {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    enum Model { r50, small }
+
+    @Option(names = "--dataset", required = true, paramLabel = "DIR", description = "Dataset root (VOC layout).")
+    Path dataset;
+
+    @Option(names = "--split", defaultValue = "train", description = "Split whose images train (default: ${DEFAULT-VALUE}).")
+    String split;
+
+    @Option(names = "--labels", paramLabel = "JSON", description = "COCO JSON instances (pseudo labels); default: ground truth.")
+    Path labels;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "Folder for checkpoints and config.json.")
+    Path out;
+
+    @Option(names = "--model", defaultValue = "r50", description = "r50 (torchvision's maskrcnn_resnet50_fpn) or small "
+            + "(ResNet-18-FPN, width 16, for CPUs) (default: ${DEFAULT-VALUE}).")
+    Model model;
+
+    @Option(names = "--min-size", description = "Short side after resizing (default: 800 for r50, 256 for small).")
+    Integer minSize;
+
+    @Option(names = "--max-size", description = "Long side limit (default: 1333 for r50, 512 for small).")
+    Integer maxSize;
+
+    @Option(names = "--backbone-weights", paramLabel = "PTH", description = "torchvision ImageNet ResNet state dict "
+            + "(e.g. resnet50-0676ba61.pth) for backbone.body.")
+    Path backboneWeights;
+
+    @Option(names = "--weights", paramLabel = "PTH", description = "A whole Mask R-CNN state dict to start from "
+            + "(torchvision's names; same number of classes).")
+    Path weights;
+
+    @Option(names = "--epochs", defaultValue = "10", description = "Epochs (default: ${DEFAULT-VALUE}, as WISE).")
+    int epochs;
+
+    @Option(names = "--batch-size", defaultValue = "1", description = "Images per step (default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--lr", defaultValue = "0.00125", description = "Learning rate (default: ${DEFAULT-VALUE}, WISE's).")
+    double lr;
+
+    @Option(names = "--warmup", defaultValue = "500", description = "Warm-up iterations (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--no-flip", description = "Disable random horizontal flips.")
+    boolean noFlip;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Random seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--threads", description = "CPU threads for LibTorch and the kernels (default: LibTorch's).")
+    Integer threads;
+
+    @Option(names = "--resume", description = "Continue from the checkpoint in --out.")
+    boolean resume;
+
+    @Override
+    public Integer call() throws IOException {
+        TorchRuntime.ensureLoaded();
+        VocDataset voc = VocDataset.open(dataset);
+        if (!voc.splits().contains(split)) {
+            throw new UserException(dataset + ": no split '" + split + "' (has " + voc.splits() + ")");
+        }
+        List<MaskRcnnTrainer.Example> examples = examples(voc);
+        int classes = voc.classes().size() + 1;
+        MaskRcnnConfig config = resume && Files.isRegularFile(out.resolve(MaskRcnnTrainer.CONFIG_FILE))
+                ? MaskRcnnTrainer.readConfig(out) : config(classes);
+        if (config.numClasses() != classes) {
+            throw new UserException(out.resolve(MaskRcnnTrainer.CONFIG_FILE) + ": the checkpoint has "
+                    + (config.numClasses() - 1) + " classes but " + dataset + " has " + (classes - 1));
+        }
+        if (threads != null) {
+            torch.set_num_threads(threads);
+            Device.cpu().setNumThreads(threads);
+        }
+        MaskRcnn net = new MaskRcnn(config, Device.cpu());
+        if (!resume) {
+            try {
+                if (weights != null) {
+                    MaskRcnnWeights.loadModel(net, weights);
+                } else if (backboneWeights != null) {
+                    MaskRcnnWeights.loadBackbone(net, backboneWeights);
+                }
+            } catch (IllegalArgumentException e) {
+                throw new UserException(e.getMessage());
+            }
+        }
+        MaskRcnnTrainer.Options options = MaskRcnnTrainer.Options.wise(epochs, batchSize, lr, warmup, !noFlip, seed);
+        List<Double> losses;
+        try (ProgressBarListener bar = new ProgressBarListener()) {
+            losses = new MaskRcnnTrainer(net, options, out).train(examples, resume, bar);
+        }
+        var w = spec.commandLine().getOut();
+        for (int i = 0; i < losses.size(); i++) {
+            w.printf("epoch %d: mean loss %.4f%n", epochs - losses.size() + i + 1, losses.get(i));
+        }
+        w.println("wrote " + out.resolve(MaskRcnnTrainer.MODEL_FILE));
+        w.flush();
+        return 0;
+    }
+
+    private MaskRcnnConfig config(int classes) {
+        MaskRcnnConfig c = model == Model.r50 ? MaskRcnnConfig.torchvision(classes) : MaskRcnnConfig.small(classes);
+        if (minSize != null || maxSize != null) {
+            c = c.withSizes(minSize != null ? minSize : c.minSize(), maxSize != null ? maxSize : c.maxSize());
+        }
+        // torchvision: layer2..layer4 train on pretrained weights, every stage from scratch
+        c = c.withTrainableBackboneLayers(weights == null && backboneWeights == null ? 5 : 3);
+        if (model == Model.small && (backboneWeights != null || weights != null)) {
+            throw new UserException("--backbone-weights/--weights need --model r50 (the small model has its own widths)");
+        }
+        return c;
+    }
+
+    private List<MaskRcnnTrainer.Example> examples(VocDataset voc) throws IOException {
+        List<MaskRcnnTrainer.Example> out = new ArrayList<>();
+        if (labels == null) {
+            for (AnnotatedImage a : voc.annotated(split)) {
+                LabelledImage li = a.image();
+                out.add(new MaskRcnnTrainer.Example(li.id(), () -> voc.readImage(li), a.instances()));
+            }
+            return out;
+        }
+        CocoDataset coco = CocoJson.readDataset(labels, dataset.resolve("JPEGImages"));
+        ClassSet ours = voc.classes();
+        for (AnnotatedImage a : coco.images()) {
+            LabelledImage li;
+            try {
+                li = voc.image(a.image().id());
+            } catch (RuntimeException e) {
+                throw new UserException(labels + ": image " + a.image().id() + " is not in " + dataset);
+            }
+            List<Instance> mapped = new ArrayList<>();
+            for (Instance in : a.instances()) {
+                String name = coco.classes().name(in.classId());
+                if (!ours.contains(name)) {
+                    throw new UserException(labels + ": class '" + name + "' is not one of " + dataset + "'s " + ours.names());
+                }
+                mapped.add(new Instance(ours.id(name), in.mask(), in.box(), in.score()));
+            }
+            out.add(new MaskRcnnTrainer.Example(li.id(), () -> voc.readImage(li), mapped));
+        }
+        return out;
+    }
+}

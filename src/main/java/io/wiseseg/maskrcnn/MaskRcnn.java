@@ -1,0 +1,133 @@
+package io.wiseseg.maskrcnn;
+
+import io.wiseseg.kernels.Device;
+import io.wiseseg.kernels.Nms;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * torchvision's Mask R-CNN (GeneralizedRCNN): transform, ResNet-FPN backbone, RPN, RoI heads,
+ * postprocess. Module names equal torchvision's state-dict keys (backbone.body.*, backbone.fpn.*,
+ * rpn.head.*, roi_heads.*), so its weights load by name ({@link MaskRcnnWeights}).
+ */
+public final class MaskRcnn extends Module {
+    private final MaskRcnnConfig config;
+    final ResNetFpn backbone;
+    final Rpn rpn;
+    final RoiHeads roiHeads;
+    private final GeneralizedTransform transform;
+
+    public MaskRcnn(MaskRcnnConfig config, Device device) {
+        this.config = config;
+        Nms nms = new Nms(device);
+        backbone = register_module("backbone", new ResNetFpn(config.depth(), config.width(), config.fpnChannels()));
+        backbone.setTrainableLayers(config.trainableBackboneLayers());
+        rpn = register_module("rpn", new Rpn(config, nms));
+        roiHeads = register_module("roi_heads", new RoiHeads(config, device, nms));
+        transform = new GeneralizedTransform(config.minSize(), config.maxSize(), config.sizeDivisible());
+    }
+
+    public MaskRcnnConfig config() {
+        return config;
+    }
+
+    /** Intermediate results of one inference, for tests that compare stages with torchvision. */
+    record Trace(GeneralizedTransform.Batch batch, List<Tensor> features, List<float[]> proposals,
+            List<Detections> beforePostprocess) {}
+
+    /** Inference on images (3 × H × W float in [0, 1]): detections at each image's own size. */
+    public List<Detections> detect(List<Tensor> images) {
+        return detect(images, null);
+    }
+
+    List<Detections> detect(List<Tensor> images, List<Trace> trace) {
+        try (NoGradGuard g = new NoGradGuard()) {
+            GeneralizedTransform.Batch batch = transform.apply(images, null);
+            List<Tensor> features = backbone.forward(batch.images());
+            Rpn.Output proposals = rpn.forward(features, batch.sizes(), batch.images().size(2), batch.images().size(3),
+                    null, false, null);
+            List<Detections> raw = roiHeads.detect(features.subList(0, 4), proposals.proposals(), batch.sizes());
+            List<Detections> out = new ArrayList<>();
+            for (int i = 0; i < raw.size(); i++) {
+                out.add(transform.postprocess(raw.get(i), batch.sizes().get(i), batch.originalSizes().get(i)));
+            }
+            if (trace != null) {
+                trace.add(new Trace(batch, features, proposals.proposals(), raw));
+            }
+            return out;
+        }
+    }
+
+    /**
+     * The five training losses of one batch. {@link #backward()} fills the parameters' gradients:
+     * the heads run on detached leaves of the pooled features (our RoIAlign is outside LibTorch's
+     * graph), so backward runs the head losses first, maps the leaves' gradients onto the pyramid
+     * levels with the RoIAlign backward kernel, then back-propagates those with the RPN losses
+     * through the backbone in one pass.
+     */
+    public final class Losses {
+        public final Tensor objectness, rpnBox, classifier, box, mask;
+        private final List<Tensor> features;
+        private final List<RoiHeads.Leaf> leaves;
+
+        private Losses(Rpn.Output r, RoiHeads.Losses h, List<Tensor> features) {
+            objectness = r.objectnessLoss();
+            rpnBox = r.boxLoss();
+            classifier = h.classifier();
+            box = h.box();
+            mask = h.mask();
+            this.features = features;
+            this.leaves = h.leaves();
+        }
+
+        public Tensor total() {
+            return objectness.add(rpnBox).add(classifier).add(box).add(mask);
+        }
+
+        public double totalValue() {
+            return total().item_float();
+        }
+
+        public void backward() {
+            Tensor heads = classifier.add(box).add(mask);
+            heads.backward();
+            Tensor surrogate = objectness.add(rpnBox);
+            List<Tensor> grads = new ArrayList<>();
+            for (int l = 0; l < 4; l++) {
+                grads.add(null);
+            }
+            for (RoiHeads.Leaf leaf : leaves) {
+                Tensor g = leaf.leaf().grad();
+                if (g == null || g.isNull() || !g.defined()) {
+                    continue;
+                }
+                List<Tensor> levelGrads = leaf.pooler().backward(leaf.pooling(), g);
+                for (int l = 0; l < 4; l++) {
+                    grads.set(l, grads.get(l) == null ? levelGrads.get(l) : grads.get(l).add(levelGrads.get(l)));
+                }
+            }
+            Tensor bridge = MultiScaleRoiAlign.gradientSurrogate(features, grads);
+            if (bridge != null) {
+                surrogate = surrogate.add(bridge);
+            }
+            surrogate.backward();
+        }
+    }
+
+    /** The training losses for images (3 × H × W in [0, 1]) and their targets (at the images' sizes). */
+    public Losses losses(List<Tensor> images, List<Target> targets, Random random) {
+        GeneralizedTransform.Batch batch = transform.apply(images, targets);
+        List<Tensor> features = backbone.forward(batch.images());
+        List<float[]> gt = new ArrayList<>();
+        for (Target t : batch.targets()) {
+            gt.add(t.boxes());
+        }
+        Rpn.Output r = rpn.forward(features, batch.sizes(), batch.images().size(2), batch.images().size(3), gt, true, random);
+        RoiHeads.Losses h = roiHeads.losses(features.subList(0, 4), r.proposals(), batch.sizes(), batch.targets(), random);
+        return new Losses(r, h, features);
+    }
+}

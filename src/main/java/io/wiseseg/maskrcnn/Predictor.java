@@ -1,0 +1,29 @@
+package io.wiseseg.maskrcnn;
+
+import io.wiseseg.data.ImagePrediction;
+import io.wiseseg.data.RgbImage;
+import java.util.List;
+import org.bytedeco.javacpp.PointerScope;
+
+/**
+ * Inference for one image at a time: RGB pixels in, instances (binary masks at the image's size,
+ * class ids of the data package, scores) out. Every request runs in its own PointerScope, so the
+ * native memory of its tensors is freed when it returns.
+ */
+public final class Predictor {
+    /** torchvision's convention: a mask pixel is on when its probability exceeds 0.5. */
+    public static final float MASK_THRESHOLD = 0.5f;
+
+    private final MaskRcnn model;
+
+    public Predictor(MaskRcnn model) {
+        this.model = model;
+    }
+
+    public ImagePrediction predict(String imageId, RgbImage image) {
+        try (PointerScope scope = new PointerScope()) {
+            Detections d = model.detect(List.of(Samples.image(image))).get(0);
+            return new ImagePrediction(imageId, image.height(), image.width(), Samples.instances(d, MASK_THRESHOLD));
+        }
+    }
+}
