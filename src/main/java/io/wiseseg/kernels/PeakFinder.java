@@ -77,8 +77,9 @@ public final class PeakFinder {
                     continue;
                 }
                 int k = Math.toIntExact(found);
-                int[] flat = TensorAccess.toInts(peaks);
-                float[] vals = TensorAccess.toFloats(values);
+                // copy out only the peaks found, not the whole capacity
+                int[] flat = k == 0 ? new int[0] : TensorAccess.toInts(peaks.narrow(0, 0, k));
+                float[] vals = k == 0 ? new float[0] : TensorAccess.toFloats(values.narrow(0, 0, k));
                 int[] b = new int[k], cl = new int[k], ys = new int[k], xs = new int[k];
                 float[] v = new float[k];
                 for (int i = 0; i < k; i++) {

@@ -63,7 +63,23 @@ final class TensorAccess {
     }
 
     static void requireNoNan(Tensor t, String name) {
-        if (t.numel() > 0 && torch.isnan(t).any().item_bool()) {
+        if (t.numel() == 0) {
+            return;
+        }
+        boolean nan;
+        if (t.is_cpu() && t.is_contiguous() && t.scalar_type().value == ScalarType.Float.value) {
+            // scanned here rather than with a LibTorch op: its OpenMP workers would keep spinning
+            // after the op and slow the kernel threads that run next
+            MemorySegment s = MemorySegment.ofAddress(t.data_ptr().address()).reinterpret(t.nbytes());
+            nan = false;
+            for (long i = 0, n = t.numel(); i < n && !nan; i++) {
+                float v = s.getAtIndex(ValueLayout.JAVA_FLOAT, i);
+                nan = v != v;
+            }
+        } else {
+            nan = torch.isnan(t).any().item_bool();
+        }
+        if (nan) {
             throw new IllegalArgumentException(name + " contains NaN");
         }
     }
