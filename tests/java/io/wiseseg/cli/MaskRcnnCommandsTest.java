@@ -76,6 +76,22 @@ class MaskRcnnCommandsTest {
     }
 
     @Test
+    void trainsOnAPseudoLabelResultsList(@TempDir Path tmp) throws Exception {
+        Path data = tmp.resolve("synth");
+        VocDataset voc = SyntheticDataset.generate(data, new SyntheticDataset.Options(3, 64, 64, 5, 2,
+                List.of("disc", "square"), 0.02, 0.0, false), ProgressListener.NONE);
+        // the list form that `wiseseg pseudo` and the demo write
+        Path labels = tmp.resolve("pseudo-train.json");
+        CocoJson.writeResults(labels, io.wiseseg.eval.Baselines.groundTruthMasks(voc.annotated("train")),
+                voc.classes());
+        Run t = run("train-maskrcnn", "--dataset", data.toString(), "--labels", labels.toString(), "--out",
+                tmp.resolve("run").toString(), "--model", "small", "--min-size", "64", "--max-size", "64",
+                "--epochs", "1", "--warmup", "1", "--threads", "1");
+        assertEquals(0, t.code(), t.err());
+        assertTrue(t.out().contains("epoch 1:"), t.out());
+    }
+
+    @Test
     void missingCheckpointIsOneLine(@TempDir Path tmp) {
         Run p = run("predict", "--checkpoint", tmp.toString(), "--images", tmp.toString(), "--out",
                 tmp.resolve("p.json").toString());

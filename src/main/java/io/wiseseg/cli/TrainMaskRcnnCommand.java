@@ -147,12 +147,36 @@ final class TrainMaskRcnnCommand implements Callable<Integer> {
         return c;
     }
 
+    /** Whether a JSON file is a COCO results list (rather than a dataset object). */
+    private static boolean isResultsList(Path file) throws IOException {
+        try (var in = java.nio.file.Files.newInputStream(file)) {
+            int c;
+            do {
+                c = in.read();
+            } while (c == ' ' || c == '\n' || c == '\r' || c == '\t');
+            return c == '[';
+        }
+    }
+
     private List<MaskRcnnTrainer.Example> examples(VocDataset voc) throws IOException {
         List<MaskRcnnTrainer.Example> out = new ArrayList<>();
         if (labels == null) {
             for (AnnotatedImage a : voc.annotated(split)) {
                 LabelledImage li = a.image();
                 out.add(new MaskRcnnTrainer.Example(li.id(), () -> voc.readImage(li), a.instances()));
+            }
+            return out;
+        }
+        if (isResultsList(labels)) {
+            // a COCO results list, as `wiseseg pseudo` and the demo write: categories 1..C in
+            // the dataset's class order, images of the training split
+            List<LabelledImage> images = voc.labelled(split);
+            List<AnnotatedImage> blank = images.stream().map(li -> new AnnotatedImage(li, List.of(), null)).toList();
+            CocoDataset target = new CocoDataset(voc.classes(), CocoDataset.defaultCategoryIds(voc.classes()), blank,
+                    java.util.Map.of());
+            for (var p : CocoJson.readResultsFor(labels, target)) {
+                LabelledImage li = voc.image(p.imageId());
+                out.add(new MaskRcnnTrainer.Example(li.id(), () -> voc.readImage(li), p.instances()));
             }
             return out;
         }
