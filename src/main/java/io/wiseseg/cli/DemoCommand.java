@@ -187,7 +187,7 @@ final class DemoCommand implements Callable<Integer> {
         Path file = out.resolve("demo.json");
         if (Files.exists(file)) {
             var have = new ObjectMapper().readTree(file.toFile());
-            if (!have.equals(want)) {
+            if (!have.toString().equals(want.toString())) { // as text: a read-back 0L is an IntNode
                 throw new UserException(out + " holds a demo run with other settings (" + have + "); "
                         + "use another --out or delete it");
             }
