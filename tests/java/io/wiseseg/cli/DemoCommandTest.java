@@ -3,31 +3,22 @@ package io.wiseseg.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** The demo end to end at toy size: every stage runs, the oracles score as they must, it resumes. */
 class DemoCommandTest {
-    private record Run(int code, String out, String err) {}
 
-    private static Run run(String... args) {
-        CommandLine cl = Main.commandLine();
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
+    private static CliRun run(String... args) {
+        return CliRun.run(args);
     }
 
     @Test
     void runsEveryStageAndResumes(@TempDir Path tmp) throws Exception {
         Path out = tmp.resolve("demo");
-        Run first = run("demo", "--out", out.toString(), "--images", "30", "--epochs", "1", "--overlays", "2");
+        CliRun first = run("demo", "--out", out.toString(), "--images", "30", "--epochs", "1", "--overlays", "2");
         assertEquals(0, first.code(), first.err());
         assertTrue(first.out().contains("1/4 data: 30 synthetic images"), first.out());
         assertTrue(first.out().matches("(?s).*oracle: GT masks\\s+100\\.0\\s+100\\.0\\s+100\\.0\\s+100\\.0.*"), first.out());
@@ -38,11 +29,11 @@ class DemoCommandTest {
             assertEquals(2, pngs.count());
         }
         // a second run reuses data, checkpoint and pseudo masks and prints the same table
-        Run again = run("demo", "--out", out.toString(), "--images", "30", "--epochs", "1", "--overlays", "2");
+        CliRun again = run("demo", "--out", out.toString(), "--images", "30", "--epochs", "1", "--overlays", "2");
         assertEquals(0, again.code(), again.err());
         assertEquals(table(first.out()), table(again.out()));
         // other settings in the same folder are refused in one line
-        Run other = run("demo", "--out", out.toString(), "--images", "40", "--epochs", "1");
+        CliRun other = run("demo", "--out", out.toString(), "--images", "40", "--epochs", "1");
         assertEquals(2, other.code());
         assertTrue(other.err().contains("other settings"), other.err());
     }

@@ -13,8 +13,6 @@ import io.wiseseg.data.ProgressListener;
 import io.wiseseg.data.SyntheticDataset;
 import io.wiseseg.data.VocDataset;
 import io.wiseseg.eval.Baselines;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -22,7 +20,6 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class EvaluateCommandTest {
     @TempDir
@@ -37,15 +34,9 @@ class EvaluateCommandTest {
                 .withSize(96, 96), ProgressListener.NONE);
     }
 
-    private record Run(int code, String out, String err) {}
 
-    private static Run run(String... args) {
-        CommandLine cl = Main.commandLine();
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
+    private static CliRun run(String... args) {
+        return CliRun.run(args);
     }
 
     private static double mean(Path report, String protocol, String column) throws Exception {
@@ -56,10 +47,10 @@ class EvaluateCommandTest {
     @Test
     void groundTruthScoresPerfectAndBoxesScoreClearlyLower() throws Exception {
         Path gt = tmp.resolve("gt"), box = tmp.resolve("box");
-        Run a = run("evaluate", "--dataset", data.toString(), "--split", "trainval", "--baseline", "gt_masks",
+        CliRun a = run("evaluate", "--dataset", data.toString(), "--split", "trainval", "--baseline", "gt_masks",
                 "--report", gt.toString());
         assertEquals(0, a.code(), a.err());
-        Run b = run("evaluate", "--dataset", data.toString(), "--split", "trainval", "--baseline", "gt_boxes",
+        CliRun b = run("evaluate", "--dataset", data.toString(), "--split", "trainval", "--baseline", "gt_boxes",
                 "--report", box.toString());
         assertEquals(0, b.code(), b.err());
         String ap50 = columnLike(gt, "reference", "50");
@@ -108,7 +99,7 @@ class EvaluateCommandTest {
         CocoJson.writeResults(exact, Baselines.groundTruthMasks(truth), voc.classes());
         AnnotatedImage third = truth.get(2);
         Path png = tmp.resolve("pred.png");
-        Run r = run("show", "--dataset", data.toString(), "--image", third.image().id(), "--predictions",
+        CliRun r = run("show", "--dataset", data.toString(), "--image", third.image().id(), "--predictions",
                 exact.toString(), "--out", png.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("(" + third.instances().size() + " instances)"), r.out());
@@ -119,10 +110,10 @@ class EvaluateCommandTest {
     void badInputIsOneLineNamingTheFile() throws Exception {
         Path broken = tmp.resolve("broken.json");
         Files.writeString(broken, "[{\"image_id\": ");
-        Run r = run("evaluate", "--dataset", data.toString(), "--split", "trainval", "--predictions", broken.toString());
+        CliRun r = run("evaluate", "--dataset", data.toString(), "--split", "trainval", "--predictions", broken.toString());
         assertEquals(2, r.code());
         assertTrue(r.err().contains(broken.toString()), r.err());
-        Run s = run("evaluate", "--dataset", data.toString(), "--split", "nope", "--baseline", "gt_masks");
+        CliRun s = run("evaluate", "--dataset", data.toString(), "--split", "nope", "--baseline", "gt_masks");
         assertEquals(2, s.code());
         assertTrue(s.err().contains("no split 'nope'"), s.err());
     }

@@ -8,27 +8,18 @@ import io.wiseseg.data.CocoJson;
 import io.wiseseg.data.ProgressListener;
 import io.wiseseg.data.SyntheticDataset;
 import io.wiseseg.data.VocDataset;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** train-maskrcnn → predict → evaluate on a tiny synthetic dataset, and the commands' one-line errors. */
 class MaskRcnnCommandsTest {
-    private record Run(int code, String out, String err) {}
 
-    private static Run run(String... args) {
-        CommandLine cl = Main.commandLine();
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
+    private static CliRun run(String... args) {
+        return CliRun.run(args);
     }
 
     @Test
@@ -37,21 +28,21 @@ class MaskRcnnCommandsTest {
         SyntheticDataset.generate(data, new SyntheticDataset.Options(4, 64, 64, 2, 2, List.of("disc", "square"), 0.02,
                 0.5, false), ProgressListener.NONE);
         Path out = tmp.resolve("run");
-        Run t = run("train-maskrcnn", "--dataset", data.toString(), "--out", out.toString(), "--model", "small",
+        CliRun t = run("train-maskrcnn", "--dataset", data.toString(), "--out", out.toString(), "--model", "small",
                 "--min-size", "64", "--max-size", "64", "--epochs", "1", "--batch-size", "2", "--lr", "0.01",
                 "--warmup", "1", "--threads", "1");
         assertEquals(0, t.code(), t.err());
         assertTrue(Files.isRegularFile(out.resolve("model.pt")) && Files.isRegularFile(out.resolve("config.json")));
-        Run r = run("train-maskrcnn", "--dataset", data.toString(), "--out", out.toString(), "--epochs", "2",
+        CliRun r = run("train-maskrcnn", "--dataset", data.toString(), "--out", out.toString(), "--epochs", "2",
                 "--batch-size", "2", "--lr", "0.01", "--resume", "--threads", "1");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("epoch 2:") && !r.out().contains("epoch 1:"), r.out());
         Path preds = tmp.resolve("preds.json");
-        Run p = run("predict", "--checkpoint", out.toString(), "--dataset", data.toString(), "--split", "val",
+        CliRun p = run("predict", "--checkpoint", out.toString(), "--dataset", data.toString(), "--split", "val",
                 "--out", preds.toString(), "--threads", "1");
         assertEquals(0, p.code(), p.err());
         assertTrue(Files.readString(preds).startsWith("["));
-        Run e = run("evaluate", "--dataset", data.toString(), "--split", "val", "--predictions", preds.toString());
+        CliRun e = run("evaluate", "--dataset", data.toString(), "--split", "val", "--predictions", preds.toString());
         assertEquals(0, e.code(), e.err());
     }
 
@@ -65,12 +56,12 @@ class MaskRcnnCommandsTest {
         CocoJson.writeDataset(labels, new CocoDataset(voc.classes(), CocoDataset.defaultCategoryIds(voc.classes()),
                 voc.annotated("train"), Map.of()));
         Path out = tmp.resolve("run");
-        Run t = run("train-maskrcnn", "--dataset", data.toString(), "--labels", labels.toString(), "--out",
+        CliRun t = run("train-maskrcnn", "--dataset", data.toString(), "--labels", labels.toString(), "--out",
                 out.toString(), "--model", "small", "--min-size", "64", "--max-size", "64", "--epochs", "1",
                 "--warmup", "1", "--threads", "1");
         assertEquals(0, t.code(), t.err());
         assertTrue(t.out().contains("epoch 1:"), t.out());
-        Run bad = run("train-maskrcnn", "--dataset", data.toString(), "--labels", tmp.resolve("none.json").toString(),
+        CliRun bad = run("train-maskrcnn", "--dataset", data.toString(), "--labels", tmp.resolve("none.json").toString(),
                 "--out", out.toString(), "--model", "small");
         assertEquals(1, bad.err().strip().lines().count(), bad.err());
     }
@@ -84,7 +75,7 @@ class MaskRcnnCommandsTest {
         Path labels = tmp.resolve("pseudo-train.json");
         CocoJson.writeResults(labels, io.wiseseg.eval.Baselines.groundTruthMasks(voc.annotated("train")),
                 voc.classes());
-        Run t = run("train-maskrcnn", "--dataset", data.toString(), "--labels", labels.toString(), "--out",
+        CliRun t = run("train-maskrcnn", "--dataset", data.toString(), "--labels", labels.toString(), "--out",
                 tmp.resolve("run").toString(), "--model", "small", "--min-size", "64", "--max-size", "64",
                 "--epochs", "1", "--warmup", "1", "--threads", "1");
         assertEquals(0, t.code(), t.err());
@@ -93,7 +84,7 @@ class MaskRcnnCommandsTest {
 
     @Test
     void missingCheckpointIsOneLine(@TempDir Path tmp) {
-        Run p = run("predict", "--checkpoint", tmp.toString(), "--images", tmp.toString(), "--out",
+        CliRun p = run("predict", "--checkpoint", tmp.toString(), "--images", tmp.toString(), "--out",
                 tmp.resolve("p.json").toString());
         assertEquals(1, p.err().strip().lines().count(), p.err());
         assertTrue(p.err().contains("not a train-maskrcnn folder"), p.err());

@@ -5,28 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** train-classifier → peaks → localisation on a tiny synthetic dataset, and their one-line errors. */
 class PrmCommandsTest {
     @TempDir
     Path tmp;
 
-    private record Run(int code, String out, String err) {}
 
-    private static Run run(String... args) {
-        CommandLine cl = Main.commandLine();
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
+    private static CliRun run(String... args) {
+        return CliRun.run(args);
     }
 
     @Test
@@ -34,18 +25,18 @@ class PrmCommandsTest {
         Path data = tmp.resolve("synth"), runDir = tmp.resolve("run"), peaks = tmp.resolve("peaks");
         assertEquals(0, run("dataset", "synth", "--out", data.toString(), "--images", "12", "--size", "64",
                 "--max-instances", "2", "--val-fraction", "0.25").code());
-        Run train = run("train-classifier", "--dataset", data.toString(), "--out", runDir.toString(), "--backbone",
+        CliRun train = run("train-classifier", "--dataset", data.toString(), "--out", runDir.toString(), "--backbone",
                 "resnet18", "--width", "8", "--image-size", "64", "--epochs", "2", "--batch-size", "3",
                 "--backbone-lr-factor", "1", "--train-batchnorm", "--checkpoint-every", "2");
         assertEquals(0, train.code(), train.err());
         assertTrue(train.out().startsWith("trained 6 steps"), train.out());
         assertTrue(Files.isRegularFile(runDir.resolve("config.json")));
-        Run resumed = run("train-classifier", "--dataset", data.toString(), "--out", runDir.toString(), "--backbone",
+        CliRun resumed = run("train-classifier", "--dataset", data.toString(), "--out", runDir.toString(), "--backbone",
                 "resnet18", "--width", "8", "--image-size", "64", "--epochs", "2", "--batch-size", "3",
                 "--backbone-lr-factor", "1", "--train-batchnorm", "--checkpoint-every", "2", "--resume");
         assertEquals(0, resumed.code(), resumed.err());
 
-        Run p = run("peaks", "--checkpoint", runDir.toString(), "--image",
+        CliRun p = run("peaks", "--checkpoint", runDir.toString(), "--image",
                 data.resolve("JPEGImages/synth_000011.png").toString(), "--out", peaks.toString(),
                 "--class-threshold", "-1000", "--peak-threshold", "-1000");
         assertEquals(0, p.code(), p.err());
@@ -56,7 +47,7 @@ class PrmCommandsTest {
             assertTrue(Files.isRegularFile(peaks.resolve(peak.get("response_map").asText())));
         }
 
-        Run loc = run("localisation", "--checkpoint", runDir.toString(), "--dataset", data.toString(),
+        CliRun loc = run("localisation", "--checkpoint", runDir.toString(), "--dataset", data.toString(),
                 "--peak-threshold", "0");
         assertEquals(0, loc.code(), loc.err());
         assertTrue(loc.out().contains("classification mAP") && loc.out().contains("instances with a peak"), loc.out());
@@ -64,11 +55,11 @@ class PrmCommandsTest {
 
     @Test
     void badInputsAreOneLineErrors() {
-        Run missing = run("peaks", "--checkpoint", tmp.resolve("none").toString(), "--image", "x.png", "--out",
+        CliRun missing = run("peaks", "--checkpoint", tmp.resolve("none").toString(), "--image", "x.png", "--out",
                 tmp.toString());
         assertEquals(2, missing.code());
         assertEquals("wiseseg: --image: no such file: x.png", missing.err().strip());
-        Run weights = run("train-classifier", "--dataset", tmp.toString(), "--out", tmp.resolve("o").toString(),
+        CliRun weights = run("train-classifier", "--dataset", tmp.toString(), "--out", tmp.resolve("o").toString(),
                 "--weights", tmp.resolve("w.pth").toString());
         assertEquals(2, weights.code());
         assertEquals("wiseseg: --weights: no such file: " + tmp.resolve("w.pth"), weights.err().strip());

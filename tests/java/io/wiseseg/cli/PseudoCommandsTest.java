@@ -8,13 +8,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.wiseseg.data.LabelledImage;
 import io.wiseseg.proposals.Proposal;
 import io.wiseseg.proposals.ProposalFiles;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class PseudoCommandsTest {
     static final Path VOC = Path.of(System.getProperty("wiseseg.test.resources", "tests/resources")).resolve("voc-mini");
@@ -22,28 +19,22 @@ class PseudoCommandsTest {
     @TempDir
     Path tmp;
 
-    private record Run(int code, String out, String err) {}
 
-    private static Run run(String... args) {
-        CommandLine cl = Main.commandLine();
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
+    private static CliRun run(String... args) {
+        return CliRun.run(args);
     }
 
     @Test
     void proposalsThenPseudoMasks() throws Exception {
         Path props = tmp.resolve("props");
-        Run p = run("proposals", "--dataset", VOC.toString(), "--split", "trainval", "--out", props.toString(),
+        CliRun p = run("proposals", "--dataset", VOC.toString(), "--split", "trainval", "--out", props.toString(),
                 "--mode", "single");
         assertEquals(0, p.code(), p.err());
         assertTrue(p.out().contains("computed"), p.out());
-        Run again = run("proposals", "--dataset", VOC.toString(), "--split", "trainval", "--out", props.toString(),
+        CliRun again = run("proposals", "--dataset", VOC.toString(), "--split", "trainval", "--out", props.toString(),
                 "--mode", "single");
         assertTrue(again.out().contains(": 0 computed"), again.out());
-        Run other = run("proposals", "--dataset", VOC.toString(), "--split", "trainval", "--out", props.toString(),
+        CliRun other = run("proposals", "--dataset", VOC.toString(), "--split", "trainval", "--out", props.toString(),
                 "--mode", "fast");
         assertEquals(2, other.code());
         assertTrue(other.err().startsWith("wiseseg: " + props), other.err());
@@ -59,7 +50,7 @@ class PseudoCommandsTest {
         }
         Files.writeString(points, json.append('}').toString());
         Path out = tmp.resolve("pseudo.json");
-        Run pseudo = run("pseudo", "--dataset", VOC.toString(), "--split", "trainval", "--points", points.toString(),
+        CliRun pseudo = run("pseudo", "--dataset", VOC.toString(), "--split", "trainval", "--points", points.toString(),
                 "--proposals", props.toString(), "--out", out.toString());
         assertEquals(0, pseudo.code(), pseudo.err());
         JsonNode results = new ObjectMapper().readTree(out.toFile());
