@@ -65,4 +65,32 @@ class PseudoCommandsTest {
             assertEquals(best, (float) r.get("score").asDouble(), id);
         }
     }
+
+    @Test
+    void pseudoMasksFromATrainedClassifier(@TempDir Path tmp) throws Exception {
+        Path data = tmp.resolve("synth"), runDir = tmp.resolve("run"), out = tmp.resolve("pseudo.json");
+        assertEquals(0, run("dataset", "synth", "--out", data.toString(), "--images", "8", "--size", "64",
+                "--max-instances", "2", "--val-fraction", "0.25").code());
+        CliRun train = run("train-classifier", "--dataset", data.toString(), "--out", runDir.toString(), "--backbone",
+                "resnet18", "--width", "8", "--image-size", "64", "--epochs", "1", "--batch-size", "3",
+                "--backbone-lr-factor", "1", "--train-batchnorm");
+        assertEquals(0, train.code(), train.err());
+        for (String rule : new String[] {"iou", "prm"}) {
+            Path file = tmp.resolve("pseudo-" + rule + ".json");
+            CliRun p = run("pseudo", "--dataset", data.toString(), "--split", "val", "--checkpoint", runDir.toString(),
+                    "--rule", rule, "--peak-threshold", "0", "--out", file.toString(), "--evaluate");
+            assertEquals(0, p.code(), p.err());
+            assertTrue(p.out().contains("wrote pseudo masks of 2 images"), p.out());
+            assertTrue(p.out().contains("AP50") && p.out().contains("ABO"), p.out());
+            assertTrue(Files.readString(file).startsWith("["));
+            // selective search ran once per image and was cached beside the output
+            try (var cached = Files.list(tmp.resolve("pseudo-" + rule + ".json.proposals"))) {
+                assertTrue(cached.anyMatch(f -> f.getFileName().toString().endsWith(".json")));
+            }
+        }
+        CliRun bad = run("pseudo", "--dataset", data.toString(), "--split", "val", "--points",
+                tmp.resolve("x.json").toString(), "--rule", "iou", "--proposals", tmp.toString(), "--out", out.toString());
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("needs peak response maps"), bad.err());
+    }
 }

@@ -10,6 +10,21 @@ import io.wiseseg.pseudo.BestObjectness;
 import io.wiseseg.pseudo.ImageEvidence;
 import io.wiseseg.pseudo.PseudoLabeller;
 import io.wiseseg.pseudo.ReferencePoints;
+import io.wiseseg.kernels.PeakFinder;
+import io.wiseseg.prm.PeakResponseMaps;
+import io.wiseseg.prm.PeakStimulation;
+import io.wiseseg.prm.PrmCheckpoint;
+import io.wiseseg.prm.PrmConfig;
+import io.wiseseg.prm.PrmNetwork;
+import io.wiseseg.proposals.ProposalCache;
+import io.wiseseg.proposals.ProposalSource;
+import io.wiseseg.proposals.SelectiveSearch;
+import io.wiseseg.pseudo.BestIou;
+import io.wiseseg.pseudo.InstanceNms;
+import io.wiseseg.pseudo.PrmEvidence;
+import io.wiseseg.pseudo.PrmRetrieval;
+import io.wiseseg.pseudo.SelectionRule;
+import io.wiseseg.util.TorchRuntime;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -24,8 +39,9 @@ import picocli.CommandLine.Option;
  * {@code wiseseg proposals}).
  */
 @Command(name = "pseudo", mixinStandardHelpOptions = true,
-        description = "Pseudo masks by best objectness: each peak point takes the highest-scoring proposal "
-                + "that contains it. Writes one COCO results JSON; resumes from <out>.parts/.")
+        description = "Pseudo masks: each peak (the reference's points, or a trained PRM classifier's peaks) takes "
+                + "one proposal, chosen by best objectness (WISE), PRM retrieval or best IoU. Writes one COCO "
+                + "results JSON; resumes from <out>.parts/.")
 final class PseudoCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -39,13 +55,35 @@ final class PseudoCommand implements Runnable {
     @Option(names = "--split", defaultValue = "train", description = "Split to label (default: ${DEFAULT-VALUE}).")
     String split;
 
-    @Option(names = "--points", required = true, paramLabel = "FILE",
-            description = "Peak points in the reference's prm_point_dict.json format.")
-    Path points;
+    @CommandLine.ArgGroup(exclusive = true, multiplicity = "1")
+    Seeds seeds;
 
-    @Option(names = "--proposals", required = true, paramLabel = "PATH",
-            description = "Proposal folder (<id>.jpg.json or <id>.json) or one id -> list JSON file.")
+    static final class Seeds {
+        @Option(names = "--points", paramLabel = "FILE",
+                description = "Peak points in the reference's prm_point_dict.json format.")
+        Path points;
+
+        @Option(names = "--checkpoint", paramLabel = "RUN",
+                description = "A trained PRM classifier (train-classifier's --out): its peaks are the seeds.")
+        Path checkpoint;
+    }
+
+    @Option(names = "--proposals", paramLabel = "PATH",
+            description = "Proposal folder (<id>.jpg.json or <id>.json) or one id -> list JSON file; with "
+                    + "--checkpoint it may be omitted: selective search (fast) then runs, cached in <out>.proposals/.")
     Path proposals;
+
+    @Option(names = "--rule", description = "wise (best objectness), prm (PRM retrieval + instance NMS) or iou "
+            + "(best IoU with the peak response map); default: wise with --points, iou with --checkpoint.")
+    DemoCommand.Rule rule;
+
+    @Option(names = "--peak-threshold", defaultValue = "30",
+            description = "With --checkpoint: keep peaks at least this high (WISE: 30, for ImageNet-initialised "
+                    + "models; small models from scratch need 0) (default: ${DEFAULT-VALUE}).")
+    float peakThreshold;
+
+    @Option(names = "--evaluate", description = "Also score the pseudo masks against the split's ground truth.")
+    boolean evaluate;
 
     @Option(names = "--out", required = true, paramLabel = "FILE", description = "COCO results JSON to write.")
     Path out;
@@ -71,16 +109,60 @@ final class PseudoCommand implements Runnable {
             throw new UserException("--split " + split + ": the dataset has " + voc.splits());
         }
         List<LabelledImage> images = voc.labelled(split);
+        if (seeds.points != null && proposals == null) {
+            throw new UserException("--points needs --proposals (the reference's proposal files)");
+        }
+        DemoCommand.Rule chosen = rule != null ? rule : seeds.points != null ? DemoCommand.Rule.wise : DemoCommand.Rule.iou;
+        if (seeds.points != null && chosen != DemoCommand.Rule.wise) {
+            throw new UserException("--rule " + chosen + " needs peak response maps: use --checkpoint");
+        }
         try (ProgressBarListener bar = new ProgressBarListener()) {
-            ReferencePoints peaks = ReferencePoints.read(points);
-            ProposalFiles files = new ProposalFiles(proposals);
-            PseudoLabeller labeller = new PseudoLabeller(new BestObjectness(t, singlePoint), null,
+            ProposalSource source = proposals != null ? new ProposalFiles(proposals)
+                    : new ProposalCache(out.resolveSibling(out.getFileName() + ".proposals"),
+                            new SelectiveSearch(SelectiveSearch.Options.fast()));
+            SelectionRule selection = switch (chosen) {
+                case wise -> new BestObjectness(t, singlePoint);
+                case prm -> PrmRetrieval.prm();
+                case iou -> new BestIou(1.0, 100);
+            };
+            PseudoLabeller labeller = new PseudoLabeller(selection, chosen == DemoCommand.Rule.prm ? InstanceNms.prm() : null,
                     new ProposalScorer(Device.cpu()));
-            labeller.labelSplit(images, im -> new ImageEvidence(im.id(), im.height(), im.width(),
-                    peaks.seeds(im.id(), im.height(), im.width()), null, null, files.proposals(im, () -> null), null),
-                    CocoDataset.defaultCategoryIds(voc.classes()), out, bar);
+            PseudoLabeller.EvidenceSource evidence;
+            if (seeds.points != null) {
+                ReferencePoints peaks = ReferencePoints.read(seeds.points);
+                evidence = im -> new ImageEvidence(im.id(), im.height(), im.width(),
+                        peaks.seeds(im.id(), im.height(), im.width()), null, null, source.proposals(im, () -> null), null);
+            } else {
+                TorchRuntime.ensureLoaded();
+                PrmNetwork net = PrmCheckpoint.loadNetwork(seeds.checkpoint);
+                PrmConfig config = PrmCheckpoint.config(seeds.checkpoint);
+                if (!config.classes().equals(voc.classes().names())) {
+                    throw new UserException(seeds.checkpoint + ": classifier classes " + config.classes()
+                            + " differ from the dataset's " + voc.classes().names());
+                }
+                PeakFinder finder = new PeakFinder(Device.cpu());
+                PeakResponseMaps prm = new PeakResponseMaps(net, new PeakStimulation(finder),
+                        PeakResponseMaps.DEFAULT_CLASS_THRESHOLD, peakThreshold);
+                evidence = new PrmEvidence(voc, net, prm, config.imageSize(), source,
+                        PrmEvidence.needsOf(selection, PrmEvidence.Point.RESPONSE_MAX), PrmEvidence.Point.RESPONSE_MAX);
+            }
+            labeller.labelSplit(images, evidence, CocoDataset.defaultCategoryIds(voc.classes()), out, bar);
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
+        }
+        if (evaluate) {
+            List<io.wiseseg.data.AnnotatedImage> truth = voc.annotated(split);
+            try {
+                var predictions = io.wiseseg.data.CocoJson.readResults(out, new CocoDataset(voc.classes(),
+                        CocoDataset.defaultCategoryIds(voc.classes()), truth, java.util.Map.of()));
+                var gt = io.wiseseg.eval.GroundTruth.of(truth);
+                PrintWriter w = spec.commandLine().getOut();
+                w.println(new io.wiseseg.eval.ReferenceAp().evaluate(gt, predictions, voc.classes()).toText());
+                w.println(new io.wiseseg.eval.Abo().evaluate(gt, predictions, voc.classes()).toText());
+                w.flush();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
         }
         PrintWriter w = spec.commandLine().getOut();
         w.printf("wrote pseudo masks of %d images to %s%n", images.size(), out);
