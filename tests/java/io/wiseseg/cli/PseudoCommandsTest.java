@@ -88,6 +88,10 @@ class PseudoCommandsTest {
                 assertTrue(cached.anyMatch(f -> f.getFileName().toString().endsWith(".json")));
             }
         }
+        CliRun oracle = run("pseudo", "--dataset", data.toString(), "--split", "val", "--oracle-points",
+                "--out", tmp.resolve("oracle.json").toString(), "--evaluate");
+        assertEquals(0, oracle.code(), oracle.err());
+        assertTrue(oracle.out().contains("AP50"), oracle.out());
         CliRun bad = run("pseudo", "--dataset", data.toString(), "--split", "val", "--points",
                 tmp.resolve("x.json").toString(), "--rule", "iou", "--proposals", tmp.toString(), "--out", out.toString());
         assertEquals(2, bad.code());

@@ -66,6 +66,10 @@ final class PseudoCommand implements Runnable {
         @Option(names = "--checkpoint", paramLabel = "RUN",
                 description = "A trained PRM classifier (train-classifier's --out): its peaks are the seeds.")
         Path checkpoint;
+
+        @Option(names = "--oracle-points", description = "Diagnostic: one seed per ground-truth instance, at its "
+                + "pixel nearest the centroid (\"perfect peaks\"); for evaluation splits only.")
+        boolean oraclePoints;
     }
 
     @Option(names = "--proposals", paramLabel = "PATH",
@@ -112,8 +116,9 @@ final class PseudoCommand implements Runnable {
         if (seeds.points != null && proposals == null) {
             throw new UserException("--points needs --proposals (the reference's proposal files)");
         }
-        DemoCommand.Rule chosen = rule != null ? rule : seeds.points != null ? DemoCommand.Rule.wise : DemoCommand.Rule.iou;
-        if (seeds.points != null && chosen != DemoCommand.Rule.wise) {
+        boolean pointsOnly = seeds.checkpoint == null;
+        DemoCommand.Rule chosen = rule != null ? rule : pointsOnly ? DemoCommand.Rule.wise : DemoCommand.Rule.iou;
+        if (pointsOnly && chosen != DemoCommand.Rule.wise) {
             throw new UserException("--rule " + chosen + " needs peak response maps: use --checkpoint");
         }
         try (ProgressBarListener bar = new ProgressBarListener()) {
@@ -128,7 +133,11 @@ final class PseudoCommand implements Runnable {
             PseudoLabeller labeller = new PseudoLabeller(selection, chosen == DemoCommand.Rule.prm ? InstanceNms.prm() : null,
                     new ProposalScorer(Device.cpu()));
             PseudoLabeller.EvidenceSource evidence;
-            if (seeds.points != null) {
+            if (seeds.oraclePoints) {
+                evidence = im -> new ImageEvidence(im.id(), im.height(), im.width(),
+                        io.wiseseg.pseudo.OracleSeeds.of(voc.annotate(im)), null, null,
+                        source.proposals(im, () -> voc.readImage(im)), null);
+            } else if (seeds.points != null) {
                 ReferencePoints peaks = ReferencePoints.read(seeds.points);
                 evidence = im -> new ImageEvidence(im.id(), im.height(), im.width(),
                         peaks.seeds(im.id(), im.height(), im.width()), null, null, source.proposals(im, () -> null), null);
