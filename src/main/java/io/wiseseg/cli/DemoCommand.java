@@ -150,6 +150,9 @@ final class DemoCommand implements Callable<Integer> {
             pseudo.put(split, file);
         }
         say(w, "3/4 pseudo masks (%s): %s, %s", labeller.description(), pseudo.get("val"), pseudo.get("train"));
+        if (labeller.times().images() > 0) {
+            say(w, "    per image: %s; then %s", evidence.times().summary(), labeller.times().summary());
+        }
 
         // 4. evaluation on val, next to the oracles
         List<AnnotatedImage> truth = voc.annotated("val");

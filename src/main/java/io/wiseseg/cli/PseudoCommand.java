@@ -133,6 +133,7 @@ final class PseudoCommand implements Runnable {
             PseudoLabeller labeller = new PseudoLabeller(selection, chosen == DemoCommand.Rule.prm ? InstanceNms.prm() : null,
                     new ProposalScorer(Device.cpu()));
             PseudoLabeller.EvidenceSource evidence;
+            PrmEvidence fromClassifier = null;
             if (seeds.oraclePoints) {
                 evidence = im -> new ImageEvidence(im.id(), im.height(), im.width(),
                         io.wiseseg.pseudo.OracleSeeds.of(voc.annotate(im)), null, null,
@@ -152,10 +153,17 @@ final class PseudoCommand implements Runnable {
                 PeakFinder finder = new PeakFinder(Device.cpu());
                 PeakResponseMaps prm = new PeakResponseMaps(net, new PeakStimulation(finder),
                         PeakResponseMaps.DEFAULT_CLASS_THRESHOLD, peakThreshold);
-                evidence = new PrmEvidence(voc, net, prm, config.imageSize(), source,
+                fromClassifier = new PrmEvidence(voc, net, prm, config.imageSize(), source,
                         PrmEvidence.needsOf(selection, PrmEvidence.Point.RESPONSE_MAX), PrmEvidence.Point.RESPONSE_MAX);
+                evidence = fromClassifier;
             }
             labeller.labelSplit(images, evidence, CocoDataset.defaultCategoryIds(voc.classes()), out, bar);
+            if (labeller.times().images() > 0) {
+                PrintWriter w = spec.commandLine().getOut();
+                w.println("per image: " + (fromClassifier == null ? "" : fromClassifier.times().summary() + "; then ")
+                        + labeller.times().summary());
+                w.flush();
+            }
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }

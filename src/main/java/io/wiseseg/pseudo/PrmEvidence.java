@@ -38,6 +38,7 @@ public final class PrmEvidence implements PseudoLabeller.EvidenceSource {
     private final ProposalSource proposals;
     private final Needs needs;
     private final Point point;
+    private final StageTimes times = new StageTimes();
 
     /**
      * @param imageSize the network input's longer side (the classifier's training size)
@@ -64,14 +65,22 @@ public final class PrmEvidence implements PseudoLabeller.EvidenceSource {
         return Needs.PEAKS;
     }
 
+    /** Time per stage: image reading, peaks (+ response maps), resizing, proposals. */
+    public StageTimes times() {
+        return times;
+    }
+
     @Override
     public ImageEvidence evidence(LabelledImage image) throws IOException {
+        long t = System.nanoTime();
         RgbImage rgb = dataset.readImage(image);
         int h = rgb.height(), w = rgb.width();
         int[] in = ImageTensors.inputSize(h, w, imageSize);
         Tensor x = ImageTensors.normalised(rgb, in[0], in[1], false);
         boolean maps = needs != Needs.PEAKS;
+        t = times.add("image", t);
         PeakResponseMaps.Result r = maps ? prm.compute(x) : prm.peaks(x);
+        t = times.add(maps ? "peaks + response maps" : "peaks", t);
         List<Seed> seeds = new ArrayList<>(r.peaks().size());
         for (int k = 0; k < r.peaks().size(); k++) {
             Peak p = r.peaks().get(k);
@@ -93,7 +102,10 @@ public final class PrmEvidence implements PseudoLabeller.EvidenceSource {
             Tensor c = network.classResponseMaps(x).detach();
             classMaps = torch.upsample_bicubic2d(c, new long[] {h, w}, false).select(0, 0).contiguous();
         }
+        t = times.add("resizing", t);
         List<Proposal> props = proposals.proposals(image, () -> rgb);
+        times.add("proposals", t);
+        times.countImage();
         return new ImageEvidence(image.id(), h, w, seeds, responseMaps, classMaps, props, null);
     }
 

@@ -46,12 +46,18 @@ public final class PseudoLabeller {
     private final SelectionRule rule;
     private final InstanceNms nms;
     private final ProposalScorer scorer;
+    private final StageTimes times = new StageTimes();
 
     /** @param nms instance NMS, or null for none (WISE's best objectness uses none) */
     public PseudoLabeller(SelectionRule rule, InstanceNms nms, ProposalScorer scorer) {
         this.rule = rule;
         this.nms = nms;
         this.scorer = scorer;
+    }
+
+    /** Time per stage of the images this labeller labelled (resumed images are not counted). */
+    public StageTimes times() {
+        return times;
     }
 
     public String description() {
@@ -119,12 +125,18 @@ public final class PseudoLabeller {
     /** One image's evidence, selection and part file; its tensors are freed when the scope closes. */
     private void labelOne(LabelledImage image, EvidenceSource source, List<Integer> categoryIds, Path part)
             throws IOException {
+        long t = System.nanoTime();
         ImageEvidence e = source.evidence(image);
+        t = times.add("evidence", t);
         if (!e.imageId().equals(image.id()) || e.height() != image.height() || e.width() != image.width()) {
             throw new IllegalArgumentException("evidence for image " + image.id() + " describes image "
                     + e.imageId() + " of " + e.width() + "x" + e.height());
         }
-        CocoJson.writeResults(part, List.of(label(e)), categoryIds);
+        ImagePrediction labelled = label(e);
+        t = times.add("scoring + selection", t);
+        CocoJson.writeResults(part, List.of(labelled), categoryIds);
+        times.add("writing", t);
+        times.countImage();
     }
 
     private void checkSettings(Path parts) throws IOException {
