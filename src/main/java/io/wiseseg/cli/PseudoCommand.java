@@ -38,7 +38,7 @@ import picocli.CommandLine.Option;
  * reference's prm_point_dict.json and SharpMask proposals, or a folder made by
  * {@code wiseseg proposals}).
  */
-@Command(name = "pseudo", mixinStandardHelpOptions = true,
+@Command(name = "pseudo", aliases = "pseudo-masks", mixinStandardHelpOptions = true,
         description = "Pseudo masks: each peak (the reference's points, or a trained PRM classifier's peaks) takes "
                 + "one proposal, chosen by best objectness (WISE), PRM retrieval or best IoU. Writes one COCO "
                 + "results JSON; resumes from <out>.parts/.")
