@@ -1,5 +1,6 @@
 package io.wiseseg.prm;
 
+import io.wiseseg.util.Tensors;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.wiseseg.kernels.Device;

@@ -1,5 +1,6 @@
 package io.wiseseg.prm;
 
+import io.wiseseg.util.Tensors;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;

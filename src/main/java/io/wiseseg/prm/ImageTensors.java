@@ -1,5 +1,6 @@
 package io.wiseseg.prm;
 
+import io.wiseseg.util.Tensors;
 import io.wiseseg.data.RgbImage;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;

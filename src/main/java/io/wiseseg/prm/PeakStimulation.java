@@ -1,5 +1,6 @@
 package io.wiseseg.prm;
 
+import io.wiseseg.util.Tensors;
 import io.wiseseg.kernels.PeakFinder;
 import io.wiseseg.kernels.Peaks;
 import org.bytedeco.pytorch.Tensor;

@@ -1,5 +1,6 @@
 package io.wiseseg.prm;
 
+import io.wiseseg.util.Tensors;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.wiseseg.data.Dataset;
 import io.wiseseg.data.LabelledImage;

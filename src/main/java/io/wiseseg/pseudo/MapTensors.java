@@ -42,13 +42,7 @@ final class MapTensors {
     }
 
     static float[] floats(Tensor t) {
-        Tensor c = t.cpu().contiguous();
-        float[] out = new float[(int) c.numel()];
-        if (out.length > 0) {
-            MemorySegment.copy(MemorySegment.ofAddress(c.data_ptr().address()).reinterpret(c.nbytes()),
-                    ValueLayout.JAVA_FLOAT, 0, out, 0, out.length);
-        }
-        return out;
+        return io.wiseseg.util.Tensors.toFloats(t);
     }
 
     /** Rows {@code index} of a C×H×W tensor, as a contiguous tensor on the same device. */

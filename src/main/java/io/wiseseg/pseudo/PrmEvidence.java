@@ -9,9 +9,8 @@ import io.wiseseg.prm.PeakResponseMaps;
 import io.wiseseg.prm.PrmNetwork;
 import io.wiseseg.proposals.Proposal;
 import io.wiseseg.proposals.ProposalSource;
+import io.wiseseg.util.Tensors;
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.pytorch.Tensor;
@@ -112,17 +111,14 @@ public final class PrmEvidence implements PseudoLabeller.EvidenceSource {
     /** K maps of mh×mw, resized bilinearly to a K×h×w float tensor (K may be 0). */
     static Tensor resized(List<float[]> maps, int mh, int mw, int h, int w, boolean alignCorners) {
         int k = maps.size();
-        Tensor t = torch.empty(new long[] {1, k, mh, mw}, new TensorOptions(torch.ScalarType.Float),
-                new org.bytedeco.pytorch.MemoryFormatOptional());
-        if (k > 0) {
-            MemorySegment seg = MemorySegment.ofAddress(t.data_ptr().address()).reinterpret(t.nbytes());
-            for (int i = 0; i < k; i++) {
-                MemorySegment.copy(maps.get(i), 0, seg, ValueLayout.JAVA_FLOAT, (long) i * mh * mw * 4, mh * mw);
-            }
-        }
         if (k == 0) {
             return torch.zeros(new long[] {0, h, w}, new TensorOptions(torch.ScalarType.Float));
         }
+        float[] flat = new float[k * mh * mw];
+        for (int i = 0; i < k; i++) {
+            System.arraycopy(maps.get(i), 0, flat, i * mh * mw, mh * mw);
+        }
+        Tensor t = Tensors.floats(flat, 1, k, mh, mw);
         Tensor out = mh == h && mw == w ? t : torch.upsample_bilinear2d(t, new long[] {h, w}, alignCorners);
         return out.select(0, 0).contiguous();
     }

@@ -1,4 +1,4 @@
-package io.wiseseg.prm;
+package io.wiseseg.util;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
