@@ -45,7 +45,7 @@ class PrmTrainerTest {
 
     static PrmConfig tiny(int epochs) {
         return new PrmConfig("resnet18", 16, SyntheticDataset.CLASSES.names(), null, "synth", "train", epochs, 16,
-                96, 1.2, 0.5, 0.02, 1.0, true, 0.9, 1e-4, 1, 1000);
+                96, 1.2, 0.5, 0.02, 1.0, true, 0.9, 1e-4, 1, 1000, 32);
     }
 
     @Test
@@ -75,7 +75,7 @@ class PrmTrainerTest {
     void resumesFromItsLastCheckpoint() throws Exception {
         Path out = tmp.resolve("resume");
         PrmConfig twoSteps = new PrmConfig("resnet18", 8, SyntheticDataset.CLASSES.names(), null, "synth", "train", 1, TRAIN_IMAGES / 2,
-                64, 1.0, 0.5, 0.01, 1.0, false, 0.9, 1e-4, 1, 1);
+                64, 1.0, 0.5, 0.01, 1.0, false, 0.9, 1e-4, 1, 1, 32);
         PrmTrainer trainer = new PrmTrainer(twoSteps, new PeakFinder(Device.cpu()));
         PrmTrainer.Trained full = trainer.train(dataset, out, false, ProgressListener.NONE);
         assertEquals(2, full.state().step());

@@ -100,6 +100,25 @@ final class PseudoCommand implements Runnable {
     @Option(names = "--single-point", description = "Skip proposals that contain more than one point.")
     boolean singlePoint;
 
+    @Option(names = "--image-labels", description = "With --checkpoint: seeds from the peaks of each image's labelled "
+            + "classes only (the weak supervision), instead of every class the classifier scores present.")
+    boolean imageLabels;
+
+    @Option(names = "--map-blur", paramLabel = "SIGMA", defaultValue = "0.02", description = "With --rule iou: blur "
+            + "each peak response map with a Gaussian of SIGMA × the image's longer side and threshold it at "
+            + "--map-fraction of its maximum; 0: no blur, threshold at the map's mean (default: ${DEFAULT-VALUE}).")
+    double mapBlur;
+
+    @Option(names = "--map-fraction", defaultValue = "0.5", description = "With --map-blur (default: ${DEFAULT-VALUE}).")
+    double mapFraction;
+
+    @Option(names = "--proposal-count", defaultValue = "100", description = "With --rule iou: proposals considered, "
+            + "in their order; 0 = all (default: ${DEFAULT-VALUE}).")
+    int proposalCount;
+
+    @Option(names = "--nms", description = "PRM's instance NMS (IoU >= 0.3) after any rule (always on with --rule prm).")
+    boolean nms;
+
     @Override
     public void run() {
         double t;
@@ -128,9 +147,10 @@ final class PseudoCommand implements Runnable {
             SelectionRule selection = switch (chosen) {
                 case wise -> new BestObjectness(t, singlePoint);
                 case prm -> PrmRetrieval.prm();
-                case iou -> new BestIou(1.0, 100);
+                case iou -> mapBlur > 0 ? BestIou.smoothed(mapBlur, mapFraction, proposalCount)
+                        : new BestIou(1.0, proposalCount);
             };
-            PseudoLabeller labeller = new PseudoLabeller(selection, chosen == DemoCommand.Rule.prm ? InstanceNms.prm() : null,
+            PseudoLabeller labeller = new PseudoLabeller(selection, chosen == DemoCommand.Rule.prm || nms ? InstanceNms.prm() : null,
                     new ProposalScorer(Device.cpu()));
             PseudoLabeller.EvidenceSource evidence;
             PrmEvidence fromClassifier = null;
@@ -154,7 +174,8 @@ final class PseudoCommand implements Runnable {
                 PeakResponseMaps prm = new PeakResponseMaps(net, new PeakStimulation(finder),
                         PeakResponseMaps.DEFAULT_CLASS_THRESHOLD, peakThreshold);
                 fromClassifier = new PrmEvidence(voc, net, prm, config.imageSize(), source,
-                        PrmEvidence.needsOf(selection, PrmEvidence.Point.RESPONSE_MAX), PrmEvidence.Point.RESPONSE_MAX);
+                        PrmEvidence.needsOf(selection, PrmEvidence.Point.RESPONSE_MAX), PrmEvidence.Point.RESPONSE_MAX,
+                        imageLabels);
                 evidence = fromClassifier;
             }
             labeller.labelSplit(images, evidence, CocoDataset.defaultCategoryIds(voc.classes()), out, bar);

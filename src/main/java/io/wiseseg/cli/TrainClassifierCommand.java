@@ -43,6 +43,10 @@ final class TrainClassifierCommand implements Runnable {
     @Option(names = "--width", description = "ResNet stem width; torchvision's is 64 (default: ${DEFAULT-VALUE}).")
     int width = D.width();
 
+    @Option(names = "--output-stride", description = "The backbone's output stride: 32 (PRM's), or 16 / 8 for finer "
+            + "class response maps on small images (default: ${DEFAULT-VALUE}).")
+    int outputStride = D.outputStride();
+
     @Option(names = "--weights", paramLabel = "FILE", description = "ImageNet weights (.pth state dict of "
             + "torchvision's ResNet); default: train from scratch.")
     Path weights;
@@ -94,7 +98,7 @@ final class TrainClassifierCommand implements Runnable {
         PrmConfig config = new PrmConfig(backbone, width, voc.classes().names(),
                 weights == null ? null : weights.toAbsolutePath().toString(), dataset.toAbsolutePath().toString(),
                 split, epochs, batchSize, imageSize, scaleJitter, flip, lr, backboneLrFactor, trainBatchNorm, momentum,
-                weightDecay, seed, checkpointEvery);
+                weightDecay, seed, checkpointEvery, outputStride);
         org.bytedeco.pytorch.global.torch.manual_seed(seed);
         PrmTrainer.Trained trained;
         try (ProgressBarListener bar = new ProgressBarListener()) {

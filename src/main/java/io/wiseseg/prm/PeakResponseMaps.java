@@ -35,7 +35,7 @@ public final class PeakResponseMaps {
     /**
      * @param height   the input's height (the response maps' resolution)
      * @param width    the input's width
-     * @param mapHeight the class response maps' height (peak coordinates; 1/4 of the input)
+     * @param mapHeight the class response maps' height (peak coordinates; the input × 8 / output stride)
      * @param mapWidth  the class response maps' width
      * @param scores   C class scores (the aggregation; sigmoid gives the probability)
      * @param peaks    the kept peaks, in PRM's order (class, then row, then column)
@@ -95,6 +95,31 @@ public final class PeakResponseMaps {
     public Result compute(Tensor image, Mode mode) {
         requireOne(image);
         return mode == Mode.BATCHED ? batched(image, null) : loop(image, null);
+    }
+
+    /**
+     * Peaks of the image's labelled classes only, with their response maps: what weak supervision
+     * gives a training image. The class-score threshold does not apply (the labels say the class
+     * is there); a labelled class with no peak above the peak threshold keeps its strongest peak.
+     */
+    public Result compute(Tensor image, int[] labels) {
+        requireOne(image);
+        List<Peak> peaks;
+        try (NoGradGuard g = new NoGradGuard()) {
+            peaks = keepLabelled(stimulation.peaks(network.classResponseMaps(image)), labels);
+        }
+        return batched(image, peaks);
+    }
+
+    /** As {@link #compute(Tensor, int[])}, without the response maps. */
+    public Result peaks(Tensor image, int[] labels) {
+        requireOne(image);
+        try (NoGradGuard g = new NoGradGuard()) {
+            Tensor maps = network.classResponseMaps(image);
+            Peaks all = stimulation.peaks(maps);
+            return new Result((int) image.size(2), (int) image.size(3), (int) maps.size(2), (int) maps.size(3),
+                    all.aggregation().clone(), keepLabelled(all, labels), List.of());
+        }
     }
 
     /**
@@ -202,6 +227,28 @@ public final class PeakResponseMaps {
             int cls = all.classes()[i];
             if (all.aggregation(0, cls) >= classThreshold && all.values()[i] > peakThreshold) {
                 kept.add(new Peak(cls, all.ys()[i], all.xs()[i], all.values()[i]));
+            }
+        }
+        return kept;
+    }
+
+    private List<Peak> keepLabelled(Peaks all, int[] labels) {
+        List<Peak> kept = new ArrayList<>();
+        for (int cls : labels) {
+            int strongest = -1, before = kept.size();
+            for (int i = 0; i < all.size(); i++) {
+                if (all.classes()[i] != cls) {
+                    continue;
+                }
+                if (all.values()[i] > peakThreshold) {
+                    kept.add(new Peak(cls, all.ys()[i], all.xs()[i], all.values()[i]));
+                }
+                if (strongest < 0 || all.values()[i] > all.values()[strongest]) {
+                    strongest = i;
+                }
+            }
+            if (kept.size() == before && strongest >= 0) {
+                kept.add(new Peak(cls, all.ys()[strongest], all.xs()[strongest], all.values()[strongest]));
             }
         }
         return kept;

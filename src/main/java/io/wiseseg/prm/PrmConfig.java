@@ -24,11 +24,19 @@ import java.util.List;
  * @param trainBatchNorm    BatchNorm in training mode (for a backbone trained from scratch;
  *                          the reference freezes it, and inference always does)
  * @param checkpointEvery   steps between checkpoints (and one at the end)
+ * @param outputStride      the backbone's output stride: 32 (PRM's), or 16 / 8 for finer response
+ *                          maps on small images; 0 (a config written before it existed) reads as 32
  */
 public record PrmConfig(String backbone, int width, List<String> classes, String weights, String dataset,
         String split, int epochs, int batchSize, int imageSize, double scaleJitter, double flipProbability,
-        double lr, double backboneLrFactor, boolean trainBatchNorm, double momentum, double weightDecay, long seed, int checkpointEvery) {
+        double lr, double backboneLrFactor, boolean trainBatchNorm, double momentum, double weightDecay, long seed, int checkpointEvery, int outputStride) {
     public PrmConfig {
+        if (outputStride == 0) {
+            outputStride = 32;
+        }
+        if (outputStride != 8 && outputStride != 16 && outputStride != 32) {
+            throw new IllegalArgumentException("output stride must be 8, 16 or 32, got " + outputStride);
+        }
         ResNet.Depth.parse(backbone);
         requirePositive("width", width);
         requirePositive("epochs", epochs);
@@ -49,7 +57,7 @@ public record PrmConfig(String backbone, int width, List<String> classes, String
     /** PRM's defaults for a dataset of these classes. */
     public static PrmConfig defaults(List<String> classes, String dataset) {
         return new PrmConfig("resnet50", 64, classes, null, dataset, "train", 20, 16, 448, 1.25, 0.5,
-                0.01, 0.01, false, 0.9, 1e-4, 0, 500);
+                0.01, 0.01, false, 0.9, 1e-4, 0, 500, 32);
     }
 
     public ResNet.Depth depth() {
@@ -57,7 +65,7 @@ public record PrmConfig(String backbone, int width, List<String> classes, String
     }
 
     public PrmNetwork newNetwork() {
-        return new PrmNetwork(depth(), width, classes.size());
+        return new PrmNetwork(depth(), width, classes.size(), outputStride);
     }
 
     public void write(Path file) throws IOException {

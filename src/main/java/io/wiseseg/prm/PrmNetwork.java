@@ -21,11 +21,16 @@ public final class PrmNetwork extends Module {
     private final int numClasses;
 
     public PrmNetwork(ResNet.Depth depth, int width, int numClasses) {
+        this(depth, width, numClasses, 32);
+    }
+
+    /** With a backbone of output stride 16 or 8 (see {@link ResNet#ResNet(ResNet.Depth, int, int)}). */
+    public PrmNetwork(ResNet.Depth depth, int width, int numClasses, int outputStride) {
         if (numClasses < 1) {
             throw new IllegalArgumentException("need at least one class, got " + numClasses);
         }
         this.numClasses = numClasses;
-        backbone = register_module("backbone", new ResNet(depth, width));
+        backbone = register_module("backbone", new ResNet(depth, width, outputStride));
         classifier = register_module("classifier", new Conv(backbone.outChannels(), numClasses, 1, 1, 0, true));
         // Small head init, N(0, 0.01²) and zero bias: the initial aggregations are then near 0 and
         // the loss starts at log 2. PyTorch's default init gives peak values of several units, a

@@ -50,11 +50,25 @@ public final class ResNet extends Module {
     private final List<Module> layers = new ArrayList<>();
     private final List<Block> blocks = new ArrayList<>();
     private final int outChannels;
+    private final int outputStride;
 
     public ResNet(Depth depth, int width) {
+        this(depth, width, 32);
+    }
+
+    /**
+     * A ResNet whose last stages keep their input's resolution for an output stride of 16
+     * (layer4 without its stride) or 8 (layer3 and layer4 without): finer class response maps
+     * for small images. The weights' shapes, and so their names, do not change.
+     */
+    public ResNet(Depth depth, int width, int outputStride) {
         if (width < 1) {
             throw new IllegalArgumentException("width must be >= 1, got " + width);
         }
+        if (outputStride != 8 && outputStride != 16 && outputStride != 32) {
+            throw new IllegalArgumentException("output stride must be 8, 16 or 32, got " + outputStride);
+        }
+        this.outputStride = outputStride;
         this.depth = depth;
         this.width = width;
         conv1 = register_module("conv1", new Conv(3, width, 7, 2, 3, false));
@@ -66,7 +80,7 @@ public final class ResNet extends Module {
             Module layer = register_module("layer" + (stage + 1), new Module());
             layers.add(layer); // keep the Java peer alive (see toolchain notes)
             for (int b = 0; b < depth.blocks[stage]; b++) {
-                int stride = stage > 0 && b == 0 ? 2 : 1;
+                int stride = stage > 0 && b == 0 && (4 << stage) <= outputStride ? 2 : 1;
                 Module block = depth.bottleneck ? new Bottleneck(in, planes, stride) : new BasicBlock(in, planes, stride);
                 layer.register_module(Integer.toString(b), block);
                 blocks.add((Block) block);
@@ -82,6 +96,11 @@ public final class ResNet extends Module {
 
     public int width() {
         return width;
+    }
+
+    /** The stride of layer4's output: 32, or 16 / 8 with the last strides removed. */
+    public int outputStride() {
+        return outputStride;
     }
 
     /** Channels of layer4's output (2048 for ResNet-50, 512 for ResNet-18). */

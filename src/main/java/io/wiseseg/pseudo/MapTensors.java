@@ -41,6 +41,47 @@ final class MapTensors {
         return out;
     }
 
+    /** Maximum of each map of a K×H×W tensor. */
+    static double[] maxima(Tensor maps) {
+        int k = (int) maps.size(0);
+        int n = (int) (maps.size(1) * maps.size(2));
+        float[] v = floats(maps);
+        double[] out = new double[k];
+        for (int i = 0; i < k; i++) {
+            float m = Float.NEGATIVE_INFINITY;
+            for (int j = i * n; j < (i + 1) * n; j++) {
+                m = Math.max(m, v[j]);
+            }
+            out[i] = n == 0 ? 0 : m;
+        }
+        return out;
+    }
+
+    /**
+     * Each map of a K×H×W float tensor blurred with a Gaussian of standard deviation {@code sigma}
+     * pixels (separable, truncated at 3σ, zero padding), same size.
+     */
+    static Tensor gaussianBlur(Tensor maps, double sigma) {
+        int radius = Math.max(1, (int) Math.ceil(3 * sigma));
+        float[] g = new float[2 * radius + 1];
+        double sum = 0;
+        for (int i = -radius; i <= radius; i++) {
+            g[i + radius] = (float) Math.exp(-0.5 * i * i / (sigma * sigma));
+            sum += g[i + radius];
+        }
+        for (int i = 0; i < g.length; i++) {
+            g[i] = (float) (g[i] / sum);
+        }
+        Tensor x = maps.unsqueeze(1); // K×1×H×W
+        Tensor row = io.wiseseg.util.Tensors.floats(g, 1, 1, 1, g.length);
+        Tensor col = io.wiseseg.util.Tensors.floats(g, 1, 1, g.length, 1);
+        x = torch.conv2d(x, row, new org.bytedeco.pytorch.TensorOptional(), new long[] {1, 1}, new long[] {0, radius},
+                new long[] {1, 1}, 1);
+        x = torch.conv2d(x, col, new org.bytedeco.pytorch.TensorOptional(), new long[] {1, 1}, new long[] {radius, 0},
+                new long[] {1, 1}, 1);
+        return x.squeeze(1).contiguous();
+    }
+
     static float[] floats(Tensor t) {
         return io.wiseseg.util.Tensors.toFloats(t);
     }

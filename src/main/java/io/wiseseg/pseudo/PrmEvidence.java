@@ -20,8 +20,8 @@ import org.bytedeco.pytorch.global.torch;
 /**
  * Where the PRM stage plugs into pseudo labelling: for one image, the trained classifier's peaks
  * (as seeds at image resolution), their peak response maps and the class response maps, both
- * resized to the image, plus the image's proposals. Training images are labelled from their
- * pixels alone: no void mask or other annotation is read.
+ * resized to the image, plus the image's proposals. Images are labelled from their pixels and,
+ * optionally, their image-level labels (the weak supervision): no mask, box or void is read.
  */
 public final class PrmEvidence implements PseudoLabeller.EvidenceSource {
     /** What the selection rule needs beyond peaks and proposals. */
@@ -37,6 +37,7 @@ public final class PrmEvidence implements PseudoLabeller.EvidenceSource {
     private final ProposalSource proposals;
     private final Needs needs;
     private final Point point;
+    private final boolean imageLabels;
     private final StageTimes times = new StageTimes();
 
     /**
@@ -44,6 +45,16 @@ public final class PrmEvidence implements PseudoLabeller.EvidenceSource {
      */
     public PrmEvidence(Dataset dataset, PrmNetwork network, PeakResponseMaps prm, int imageSize,
             ProposalSource proposals, Needs needs, Point point) {
+        this(dataset, network, prm, imageSize, proposals, needs, point, false);
+    }
+
+    /**
+     * @param imageLabels seeds come from the peaks of the image's labelled classes only (the weak
+     *                    supervision); otherwise from every class the classifier scores present
+     */
+    public PrmEvidence(Dataset dataset, PrmNetwork network, PeakResponseMaps prm, int imageSize,
+            ProposalSource proposals, Needs needs, Point point, boolean imageLabels) {
+        this.imageLabels = imageLabels;
         this.dataset = dataset;
         this.network = network;
         this.prm = prm;
@@ -78,7 +89,8 @@ public final class PrmEvidence implements PseudoLabeller.EvidenceSource {
         Tensor x = ImageTensors.normalised(rgb, in[0], in[1], false);
         boolean maps = needs != Needs.PEAKS;
         t = times.add("image", t);
-        PeakResponseMaps.Result r = maps ? prm.compute(x) : prm.peaks(x);
+        PeakResponseMaps.Result r = imageLabels ? (maps ? prm.compute(x, image.labels()) : prm.peaks(x, image.labels()))
+                : maps ? prm.compute(x) : prm.peaks(x);
         t = times.add(maps ? "peaks + response maps" : "peaks", t);
         List<Seed> seeds = new ArrayList<>(r.peaks().size());
         for (int k = 0; k < r.peaks().size(); k++) {
