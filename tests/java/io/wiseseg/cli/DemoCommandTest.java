@@ -18,9 +18,14 @@ class DemoCommandTest {
     @Test
     void runsEveryStageAndResumes(@TempDir Path tmp) throws Exception {
         Path out = tmp.resolve("demo");
-        CliRun first = run("demo", "--out", out.toString(), "--images", "30", "--epochs", "1", "--overlays", "2");
+        String[] args = {"demo", "--out", out.toString(), "--images", "30", "--epochs", "1", "--maskrcnn-epochs", "1",
+            "--overlays", "2"};
+        CliRun first = run(args);
         assertEquals(0, first.code(), first.err());
-        assertTrue(first.out().contains("1/4 data: 30 synthetic images"), first.out());
+        assertTrue(first.out().contains("1/5 data: 30 synthetic images"), first.out());
+        assertTrue(first.out().matches("(?s).*Mask R-CNN on pseudo masks \\(WISE\\)(\\s+\\d+\\.\\d){4}.*"), first.out());
+        assertTrue(first.out().matches("(?s).*Mask R-CNN on GT masks \\(upper bound\\)(\\s+\\d+\\.\\d){4}.*"), first.out());
+        assertTrue(first.out().contains("WISE's claim"), first.out());
         assertTrue(first.out().matches("(?s).*oracle: GT masks\\s+100\\.0\\s+100\\.0\\s+100\\.0\\s+100\\.0.*"), first.out());
         assertTrue(Files.isRegularFile(out.resolve("pseudo-iou-val.json")));
         assertTrue(Files.isRegularFile(out.resolve("pseudo-iou-train.json")));
@@ -28,8 +33,15 @@ class DemoCommandTest {
         try (var pngs = Files.list(out.resolve("overlays-iou"))) {
             assertEquals(2, pngs.count());
         }
-        // a second run reuses data, checkpoint and pseudo masks and prints the same table
-        CliRun again = run("demo", "--out", out.toString(), "--images", "30", "--epochs", "1", "--overlays", "2");
+        for (String run : new String[] {"maskrcnn-iou", "maskrcnn-gt"}) {
+            assertTrue(Files.isRegularFile(out.resolve(run).resolve("model.pt")), run);
+            assertTrue(Files.isRegularFile(out.resolve(run).resolve("predictions-val.json")), run);
+        }
+        String html = Files.readString(out.resolve("report-iou.html"));
+        assertTrue(html.contains("<td>Mask R-CNN on pseudo masks (WISE)</td>"), html);
+        assertTrue(html.contains("src=\"overlays-iou/"), html);
+        // a second run reuses data, checkpoints, pseudo masks and predictions and prints the same table
+        CliRun again = run(args);
         assertEquals(0, again.code(), again.err());
         assertEquals(table(first.out()), table(again.out()));
         // other settings in the same folder are refused in one line
@@ -39,6 +51,6 @@ class DemoCommandTest {
     }
 
     private static String table(String out) {
-        return out.substring(out.indexOf("val ("), out.indexOf("4/4"));
+        return out.substring(out.indexOf("val ("), out.indexOf("5/5"));
     }
 }

@@ -50,6 +50,32 @@ class MaskRcnnWeightsTest {
         assertTrue(model.backbone.fpn.named_parameters(true).get(0).value().equal(legacy.get("backbone.fpn.inner_blocks.0.weight")));
     }
 
+    /** A PRM classifier's backbone (any output stride) loads into backbone.body tensor for tensor. */
+    @Test
+    void loadsTheBackboneOfAPrmClassifier() {
+        MaskRcnn model = new MaskRcnn(MaskRcnnTrainingTest.tiny(), Device.cpu());
+        org.bytedeco.pytorch.global.torch.manual_seed(5);
+        io.wiseseg.prm.PrmNetwork classifier = new io.wiseseg.prm.PrmNetwork(io.wiseseg.prm.ResNet.Depth.RESNET18, 8, 6, 16);
+        classifier.calibrateBatchNorm(org.bytedeco.pytorch.global.torch.randn(2, 3, 64, 64)); // non-trivial BN statistics
+        MaskRcnnWeights.loadBackbone(model, classifier.backbone(), "classifier");
+        Map<String, Tensor> want = io.wiseseg.util.TorchvisionWeights.stateDict(classifier.backbone());
+        Map<String, Tensor> got = io.wiseseg.util.TorchvisionWeights.stateDict(model.backbone.body);
+        assertEquals(want.keySet(), got.keySet());
+        for (String key : want.keySet()) {
+            assertTrue(got.get(key).equal(want.get(key)), key);
+        }
+        assertTrue(want.containsKey("layer4.1.bn2.running_var"));
+        // a copy, not shared storage: training the Mask R-CNN leaves the classifier alone
+        try (org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
+            got.get("conv1.weight").add_(new org.bytedeco.pytorch.Scalar(1.0));
+        }
+        assertTrue(!got.get("conv1.weight").equal(want.get("conv1.weight")));
+        io.wiseseg.prm.PrmNetwork wider = new io.wiseseg.prm.PrmNetwork(io.wiseseg.prm.ResNet.Depth.RESNET18, 16, 6);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> MaskRcnnWeights.loadBackbone(model, wider.backbone(), "wider"));
+        assertTrue(e.getMessage().contains("width 16"), e.getMessage());
+    }
+
     @Test
     void trainableBackboneLayersFollowTorchvision() {
         for (int k : new int[] {3, 5}) {

@@ -12,6 +12,7 @@ import io.wiseseg.maskrcnn.MaskRcnn;
 import io.wiseseg.maskrcnn.MaskRcnnConfig;
 import io.wiseseg.maskrcnn.MaskRcnnTrainer;
 import io.wiseseg.maskrcnn.MaskRcnnWeights;
+import io.wiseseg.prm.PrmCheckpoint;
 import io.wiseseg.prm.ResNet;
 import io.wiseseg.util.TorchRuntime;
 import java.io.IOException;
@@ -65,6 +66,11 @@ final class TrainMaskRcnnCommand implements Callable<Integer> {
             + "(torchvision's names; same number of classes).")
     Path weights;
 
+    @Option(names = "--backbone-from-classifier", paramLabel = "RUN", description = "Start the backbone from a "
+            + "train-classifier run's ResNet (same depth and width; e.g. --model small with a resnet18 --width 16 "
+            + "classifier): features learnt from the same images' image-level labels.")
+    Path backboneFromClassifier;
+
     @Option(names = "--epochs", defaultValue = "10", description = "Epochs (default: ${DEFAULT-VALUE}, as WISE).")
     int epochs;
 
@@ -96,7 +102,7 @@ final class TrainMaskRcnnCommand implements Callable<Integer> {
         if (!voc.splits().contains(split)) {
             throw new UserException(dataset + ": no split '" + split + "' (has " + voc.splits() + ")");
         }
-        List<MaskRcnnTrainer.Example> examples = examples(voc);
+        List<MaskRcnnTrainer.Example> examples = TrainingExamples.of(voc, dataset, split, labels);
         int classes = voc.classes().size() + 1;
         MaskRcnnConfig config = resume && Files.isRegularFile(out.resolve(MaskRcnnTrainer.CONFIG_FILE))
                 ? MaskRcnnTrainer.readConfig(out) : config(classes);
@@ -115,6 +121,9 @@ final class TrainMaskRcnnCommand implements Callable<Integer> {
                     MaskRcnnWeights.loadModel(net, weights);
                 } else if (backboneWeights != null) {
                     MaskRcnnWeights.loadBackbone(net, backboneWeights);
+                } else if (backboneFromClassifier != null) {
+                    MaskRcnnWeights.loadBackbone(net, PrmCheckpoint.loadNetwork(backboneFromClassifier).backbone(),
+                            backboneFromClassifier.toString());
                 }
             } catch (IllegalArgumentException e) {
                 throw new UserException(e.getMessage());
@@ -141,64 +150,12 @@ final class TrainMaskRcnnCommand implements Callable<Integer> {
         }
         // torchvision: layer2..layer4 train on pretrained weights, every stage from scratch
         c = c.withTrainableBackboneLayers(weights == null && backboneWeights == null ? 5 : 3);
+        if ((backboneWeights != null ? 1 : 0) + (weights != null ? 1 : 0) + (backboneFromClassifier != null ? 1 : 0) > 1) {
+            throw new UserException("give one of --weights, --backbone-weights, --backbone-from-classifier");
+        }
         if (model == Model.small && (backboneWeights != null || weights != null)) {
             throw new UserException("--backbone-weights/--weights need --model r50 (the small model has its own widths)");
         }
         return c;
-    }
-
-    /** Whether a JSON file is a COCO results list (rather than a dataset object). */
-    private static boolean isResultsList(Path file) throws IOException {
-        try (var in = java.nio.file.Files.newInputStream(file)) {
-            int c;
-            do {
-                c = in.read();
-            } while (c == ' ' || c == '\n' || c == '\r' || c == '\t');
-            return c == '[';
-        }
-    }
-
-    private List<MaskRcnnTrainer.Example> examples(VocDataset voc) throws IOException {
-        List<MaskRcnnTrainer.Example> out = new ArrayList<>();
-        if (labels == null) {
-            for (AnnotatedImage a : voc.annotated(split)) {
-                LabelledImage li = a.image();
-                out.add(new MaskRcnnTrainer.Example(li.id(), () -> voc.readImage(li), a.instances()));
-            }
-            return out;
-        }
-        if (isResultsList(labels)) {
-            // a COCO results list, as `wiseseg pseudo` and the demo write: categories 1..C in
-            // the dataset's class order, images of the training split
-            List<LabelledImage> images = voc.labelled(split);
-            List<AnnotatedImage> blank = images.stream().map(li -> new AnnotatedImage(li, List.of(), null)).toList();
-            CocoDataset target = new CocoDataset(voc.classes(), CocoDataset.defaultCategoryIds(voc.classes()), blank,
-                    java.util.Map.of());
-            for (var p : CocoJson.readResultsFor(labels, target)) {
-                LabelledImage li = voc.image(p.imageId());
-                out.add(new MaskRcnnTrainer.Example(li.id(), () -> voc.readImage(li), p.instances()));
-            }
-            return out;
-        }
-        CocoDataset coco = CocoJson.readDataset(labels, dataset.resolve("JPEGImages"));
-        ClassSet ours = voc.classes();
-        for (AnnotatedImage a : coco.images()) {
-            LabelledImage li;
-            try {
-                li = voc.image(a.image().id());
-            } catch (RuntimeException e) {
-                throw new UserException(labels + ": image " + a.image().id() + " is not in " + dataset);
-            }
-            List<Instance> mapped = new ArrayList<>();
-            for (Instance in : a.instances()) {
-                String name = coco.classes().name(in.classId());
-                if (!ours.contains(name)) {
-                    throw new UserException(labels + ": class '" + name + "' is not one of " + dataset + "'s " + ours.names());
-                }
-                mapped.add(new Instance(ours.id(name), in.mask(), in.box(), in.score()));
-            }
-            out.add(new MaskRcnnTrainer.Example(li.id(), () -> voc.readImage(li), mapped));
-        }
-        return out;
     }
 }

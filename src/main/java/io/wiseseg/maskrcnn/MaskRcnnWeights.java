@@ -1,5 +1,6 @@
 package io.wiseseg.maskrcnn;
 
+import io.wiseseg.prm.ResNet;
 import io.wiseseg.util.TorchvisionWeights;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -43,6 +44,22 @@ public final class MaskRcnnWeights {
         Map<String, Tensor> weights = TorchvisionWeights.read(file);
         fillBatchCounters(model.backbone.body, weights);
         TorchvisionWeights.load(model.backbone.body, weights, Set.of("fc."), file.toString());
+    }
+
+    /**
+     * The backbone of a trained PRM classifier into backbone.body: the same torchvision ResNet
+     * (depth and width must match), trained on the same images' image-level labels, so the Mask
+     * R-CNN starts from features of its own domain instead of from scratch. A classifier with an
+     * output stride below 32 has the same weights; here they run with torchvision's strides.
+     */
+    public static void loadBackbone(MaskRcnn model, ResNet classifierBackbone, String source) {
+        ResNet body = model.backbone.body;
+        if (body.depth() != classifierBackbone.depth() || body.width() != classifierBackbone.width()) {
+            throw new IllegalArgumentException(source + ": the classifier's backbone is " + classifierBackbone.depth()
+                    + " at width " + classifierBackbone.width() + " but the Mask R-CNN's is " + body.depth()
+                    + " at width " + body.width());
+        }
+        TorchvisionWeights.load(body, TorchvisionWeights.stateDict(classifierBackbone), Set.of(), source);
     }
 
     /** torchvision 0.12-era key → 0.13+ key (Conv2dNormActivation wrappers); others unchanged. */

@@ -1,0 +1,90 @@
+package io.wiseseg.cli;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The demo's HTML report: its settings, the metrics table, what the table says about WISE's
+ * claim, the time each stage took, and the overlay PNGs (ground truth next to each method).
+ */
+final class DemoReport {
+    private DemoReport() {}
+
+    /**
+     * @param table       per row: AP25, AP50, AP75 and ABO, in percent
+     * @param panelTitles the titles of the overlay PNGs' panels, left to right
+     * @param overlays    the overlay PNGs, each a sibling's descendant of the report file
+     */
+    record Content(String title, Map<String, Object> settings, Map<String, double[]> table, List<String> findings,
+            Map<String, Double> stageSeconds, List<String> panelTitles, List<Path> overlays) {}
+
+    /**
+     * What the table says about WISE's claim (the Mask R-CNN trained on pseudo masks beats the
+     * pseudo masks) and about the gap to the fully supervised model, in AP50; the claim is
+     * reported as it came out, held or not.
+     */
+    static List<String> findings(Map<String, double[]> table, String pseudoRow, String wiseRow, String upperRow) {
+        List<String> out = new ArrayList<>();
+        double pseudo = table.get(pseudoRow)[1], wise = table.get(wiseRow)[1];
+        out.add(String.format(Locale.ROOT, "WISE's claim, %s beats its own training masks at AP50: %s (%.1f vs %.1f, %+.1f)",
+                "the Mask R-CNN trained on pseudo masks", wise > pseudo ? "holds" : "does NOT hold here", wise, pseudo,
+                wise - pseudo));
+        if (upperRow != null) {
+            double upper = table.get(upperRow)[1];
+            out.add(String.format(Locale.ROOT,
+                    "Gap to full supervision at AP50: %.1f (WISE %.1f vs the same Mask R-CNN on GT masks %.1f; %.0f%% of it)",
+                    upper - wise, wise, upper, upper > 0 ? 100 * wise / upper : Double.NaN));
+        }
+        return out;
+    }
+
+    static void write(Path file, Content c) throws IOException {
+        StringBuilder h = new StringBuilder();
+        h.append("<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>").append(esc(c.title()))
+                .append("</title>\n<style>body{font-family:sans-serif;margin:2em;max-width:1400px}"
+                        + "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:4px 10px}"
+                        + "td.n{text-align:right;font-variant-numeric:tabular-nums}img{max-width:100%}"
+                        + ".panels{display:flex;gap:8px;font-size:90%;color:#444}</style></head><body>\n");
+        h.append("<h1>").append(esc(c.title())).append("</h1>\n<table>\n");
+        c.settings().forEach((k, v) -> h.append("<tr><th>").append(esc(k)).append("</th><td>").append(esc(String.valueOf(v)))
+                .append("</td></tr>\n"));
+        h.append("</table>\n<h2>Validation split, WISE reference protocol</h2>\n<table>\n"
+                + "<tr><th></th><th>AP25</th><th>AP50</th><th>AP75</th><th>ABO</th></tr>\n");
+        c.table().forEach((row, v) -> {
+            h.append("<tr><td>").append(esc(row)).append("</td>");
+            for (double x : v) {
+                h.append("<td class=\"n\">").append(String.format(Locale.ROOT, "%.1f", x)).append("</td>");
+            }
+            h.append("</tr>\n");
+        });
+        h.append("</table>\n<ul>\n");
+        c.findings().forEach(f -> h.append("<li>").append(esc(f)).append("</li>\n"));
+        h.append("</ul>\n<h2>Time per stage</h2>\n<table>\n");
+        c.stageSeconds().forEach((k, v) -> h.append("<tr><td>").append(esc(k)).append("</td><td class=\"n\">")
+                .append(String.format(Locale.ROOT, "%.0f s", v)).append("</td></tr>\n"));
+        h.append("</table>\n<h2>Overlays</h2>\n<p class=\"panels\">Panels, left to right: ")
+                .append(esc(String.join(" | ", c.panelTitles())))
+                .append(" (Mask R-CNN detections with score ≥ 0.5).</p>\n");
+        Path base = file.toAbsolutePath().getParent();
+        for (Path png : c.overlays()) {
+            String rel = base.relativize(png.toAbsolutePath()).toString().replace('\\', '/');
+            h.append("<p>").append(esc(png.getFileName().toString())).append("<br><img src=\"").append(esc(rel))
+                    .append("\" alt=\"").append(esc(png.getFileName().toString())).append("\"></p>\n");
+        }
+        h.append("</body></html>\n");
+        Path tmp = Files.createTempFile(base, file.getFileName().toString(), ".tmp");
+        Files.writeString(tmp, h, StandardCharsets.UTF_8);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static String esc(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+}
