@@ -88,6 +88,31 @@ class PseudoCommandsTest {
                 assertTrue(cached.anyMatch(f -> f.getFileName().toString().endsWith(".json")));
             }
         }
+        // with image labels, every pseudo mask is of a class the image is labelled with
+        Path labelled = tmp.resolve("pseudo-labels.json");
+        CliRun l = run("pseudo", "--dataset", data.toString(), "--split", "val", "--checkpoint", runDir.toString(),
+                "--image-labels", "--peak-threshold", "1e9", "--out", labelled.toString());
+        assertEquals(0, l.code(), l.err());
+        io.wiseseg.data.VocDataset voc = io.wiseseg.data.VocDataset.open(data);
+        var images = voc.annotated("val");
+        var predictions = io.wiseseg.data.CocoJson.readResults(labelled, new io.wiseseg.data.CocoDataset(voc.classes(),
+                io.wiseseg.data.CocoDataset.defaultCategoryIds(voc.classes()), images, java.util.Map.of()));
+        for (int i = 0; i < images.size(); i++) {
+            var li = images.get(i).image();
+            java.util.Set<Integer> classes = new java.util.TreeSet<>();
+            predictions.get(i).instances().forEach(in -> classes.add(in.classId()));
+            // a threshold no peak passes: each labelled class keeps its strongest peak, one seed each
+            assertEquals(li.labels().length, predictions.get(i).instances().size() + unselected(predictions.get(i), li),
+                    "image " + li.id());
+            for (int c : classes) {
+                assertTrue(li.hasLabel(c), "image " + li.id() + " has a pseudo mask of unlabelled class " + c);
+            }
+        }
+        // the classifier's backbone must match the Mask R-CNN's (small: ResNet-18 at width 16)
+        CliRun mismatch = run("train-maskrcnn", "--dataset", data.toString(), "--out", tmp.resolve("mr").toString(),
+                "--model", "small", "--backbone-from-classifier", runDir.toString(), "--epochs", "1");
+        assertEquals(2, mismatch.code());
+        assertTrue(mismatch.err().contains("width 8") && mismatch.err().contains("width 16"), mismatch.err());
         CliRun oracle = run("pseudo", "--dataset", data.toString(), "--split", "val", "--oracle-points",
                 "--out", tmp.resolve("oracle.json").toString(), "--evaluate");
         assertEquals(0, oracle.code(), oracle.err());
@@ -96,5 +121,16 @@ class PseudoCommandsTest {
                 tmp.resolve("x.json").toString(), "--rule", "iou", "--proposals", tmp.toString(), "--out", out.toString());
         assertEquals(2, bad.code());
         assertTrue(bad.err().contains("needs peak response maps"), bad.err());
+    }
+
+    /** Seeds whose best IoU was 0 get no mask: count the labelled classes left without one. */
+    private static int unselected(io.wiseseg.data.ImagePrediction p, io.wiseseg.data.LabelledImage li) {
+        java.util.Set<Integer> got = new java.util.HashSet<>();
+        p.instances().forEach(in -> got.add(in.classId()));
+        int missing = 0;
+        for (int c : li.labels()) {
+            missing += got.contains(c) ? 0 : 1;
+        }
+        return missing;
     }
 }

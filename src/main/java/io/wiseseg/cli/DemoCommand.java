@@ -78,10 +78,10 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--quick", description = "A smaller run (fewer images and epochs) for a first look.")
     boolean quick;
 
-    @Option(names = "--images", description = "Synthetic images, a tenth of them val (default: 1000, --quick: 300).")
+    @Option(names = "--images", description = "Synthetic images, a tenth of them val (default: 1000, --quick: 200).")
     Integer images;
 
-    @Option(names = "--epochs", description = "Classifier epochs (default: 12, --quick: 10).")
+    @Option(names = "--epochs", description = "Classifier epochs (default: 12, --quick: 30: few images, so more passes).")
     Integer epochs;
 
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the data and the training (default: ${DEFAULT-VALUE}).")
@@ -95,11 +95,15 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--overlays", defaultValue = "8", description = "Overlay PNGs to write (default: ${DEFAULT-VALUE}).")
     int overlays;
 
-    @Option(names = "--maskrcnn-epochs", description = "Mask R-CNN epochs (default: 4, --quick: 2).")
+    @Option(names = "--maskrcnn-epochs", description = "Mask R-CNN epochs (default: 4, --quick: 8).")
     Integer maskRcnnEpochs;
 
     @Option(names = "--no-upper-bound", description = "Skip the fully supervised Mask R-CNN (trained on the GT masks).")
     boolean noUpperBound;
+
+    @Option(names = "--upper-bound", description = "With --quick: train the upper bound too (--quick skips it to give "
+            + "its time to the Mask R-CNN on pseudo masks).")
+    boolean upperBound;
 
     static final int SIZE = 160, MAX_INSTANCES = 4, OUTPUT_STRIDE = 16;
     /** The best-IoU rule's blur (× the image side) and threshold (× the blurred map's maximum). */
@@ -107,10 +111,11 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        int n = images != null ? images : quick ? 300 : 1000;
-        int e = epochs != null ? epochs : quick ? 10 : 12;
+        int n = images != null ? images : quick ? 200 : 1000;
+        int e = epochs != null ? epochs : quick ? 30 : 12;
         PrintWriter w = spec.commandLine().getOut();
         Files.createDirectories(out);
+        boolean withUpperBound = withUpperBound(); // refuses contradicting flags before any work
         checkSettings(n, e, maskRcnnEpochs());
         Map<String, Double> stageTimes = new LinkedHashMap<>();
         long t0 = System.nanoTime();
@@ -191,7 +196,7 @@ final class DemoCommand implements Callable<Integer> {
         say(w, "4/5 Mask R-CNN (small ResNet-18-FPN, %d px, %d epochs) on the pseudo masks: %s", SIZE, me,
                 out.resolve("maskrcnn-" + rule));
         List<ImagePrediction> upper = null;
-        if (!noUpperBound) {
+        if (withUpperBound) {
             t0 = System.nanoTime();
             upper = maskRcnn(voc, TrainingExamples.of(voc, dataDir, "train", null), start, out.resolve("maskrcnn-gt"),
                     me, "Mask R-CNN on GT masks");
@@ -263,8 +268,15 @@ final class DemoCommand implements Callable<Integer> {
         return titles;
     }
 
+    private boolean withUpperBound() {
+        if (noUpperBound && upperBound) {
+            throw new UserException("--no-upper-bound and --upper-bound contradict each other");
+        }
+        return quick ? upperBound : !noUpperBound;
+    }
+
     private int maskRcnnEpochs() {
-        return maskRcnnEpochs != null ? maskRcnnEpochs : quick ? 2 : 4;
+        return maskRcnnEpochs != null ? maskRcnnEpochs : quick ? 8 : 4;
     }
 
     /**
@@ -286,7 +298,10 @@ final class DemoCommand implements Callable<Integer> {
         if (!Files.exists(dir.resolve(MaskRcnnTrainer.STATE_FILE))) { // else resumed from dir's checkpoint
             MaskRcnnWeights.loadBackbone(net, start, "the PRM classifier's backbone");
         }
-        MaskRcnnTrainer.Options options = MaskRcnnTrainer.Options.wise(epochs, 4, 0.02, 100, true, seed);
+        // warm-up: 100 iterations, or an eighth of a short run's (a quick run has ~170 in all)
+        int steps = epochs * ((examples.size() + 3) / 4);
+        MaskRcnnTrainer.Options options = MaskRcnnTrainer.Options.wise(epochs, 4, 0.02, Math.min(100, steps / 8), true,
+                seed);
         try (ProgressBarListener bar = new ProgressBarListener()) {
             new MaskRcnnTrainer(net, options, dir).train(examples, true, new Prefixed(bar, what));
         }
