@@ -151,7 +151,12 @@ final class DemoCommand implements Callable<Integer> {
                 mean(losses.subList(0, Math.min(10, losses.size()))),
                 mean(losses.subList(Math.max(0, losses.size() - 10), losses.size())), prmDir);
 
-        // 3. pseudo masks for the val images (scored below) and the train images (a Mask R-CNN's targets)
+        // 3. pseudo masks for the val images (scored below) and the train images (a Mask R-CNN's targets).
+        // From here on the tensors are small (one image, a narrow network): one LibTorch thread
+        // instead of two makes the response maps ~20× faster on 2 cores (a 2-thread parallel
+        // region on tiny tensors mostly waits; measured in bench/RESULTS.md). The classifier's
+        // batches of 16 above did train faster on two. Our native kernels keep their own threads.
+        org.bytedeco.pytorch.global.torch.set_num_threads(1);
         t0 = System.nanoTime();
         PeakResponseMaps prm = new PeakResponseMaps(trained.network(), new PeakStimulation(finder),
                 PeakResponseMaps.DEFAULT_CLASS_THRESHOLD, 0f);

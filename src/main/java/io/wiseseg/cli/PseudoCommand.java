@@ -116,6 +116,10 @@ final class PseudoCommand implements Runnable {
             + "in their order; 0 = all (default: ${DEFAULT-VALUE}).")
     int proposalCount;
 
+    @Option(names = "--threads", description = "LibTorch threads (default: LibTorch's). On 2 cores with a small "
+            + "classifier, 1 is much faster: a parallel region on tiny tensors mostly waits for its second thread.")
+    Integer threads;
+
     @Option(names = "--nms", description = "PRM's instance NMS (IoU >= 0.3) after any rule (always on with --rule prm).")
     boolean nms;
 
@@ -164,6 +168,12 @@ final class PseudoCommand implements Runnable {
                         peaks.seeds(im.id(), im.height(), im.width()), null, null, source.proposals(im, () -> null), null);
             } else {
                 TorchRuntime.ensureLoaded();
+                if (threads != null) {
+                    if (threads < 1) {
+                        throw new UserException("--threads must be >= 1, got " + threads);
+                    }
+                    org.bytedeco.pytorch.global.torch.set_num_threads(threads);
+                }
                 PrmNetwork net = PrmCheckpoint.loadNetwork(seeds.checkpoint);
                 PrmConfig config = PrmCheckpoint.config(seeds.checkpoint);
                 if (!config.classes().equals(voc.classes().names())) {
