@@ -50,15 +50,6 @@ class DemoCommandTest {
         assertTrue(other.err().contains("other settings"), other.err());
     }
 
-    @Test
-    void contradictingUpperBoundFlagsAreRefusedBeforeAnyWork(@TempDir Path tmp) {
-        Path out = tmp.resolve("demo");
-        CliRun r = run("demo", "--out", out.toString(), "--quick", "--upper-bound", "--no-upper-bound");
-        assertEquals(2, r.code());
-        assertTrue(r.err().contains("contradict"), r.err());
-        assertTrue(!Files.exists(out.resolve("data")), "no data written");
-    }
-
     private static String table(String out) {
         return out.substring(out.indexOf("val ("), out.indexOf("5/5"));
     }

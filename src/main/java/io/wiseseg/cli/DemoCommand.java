@@ -101,10 +101,6 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--no-upper-bound", description = "Skip the fully supervised Mask R-CNN (trained on the GT masks).")
     boolean noUpperBound;
 
-    @Option(names = "--upper-bound", description = "With --quick: train the upper bound too (--quick skips it to give "
-            + "its time to the Mask R-CNN on pseudo masks).")
-    boolean upperBound;
-
     static final int SIZE = 160, MAX_INSTANCES = 4, OUTPUT_STRIDE = 16;
     /** The best-IoU rule's blur (× the image side) and threshold (× the blurred map's maximum). */
     static final double MAP_BLUR = 0.02, MAP_FRACTION = 0.5;
@@ -115,7 +111,6 @@ final class DemoCommand implements Callable<Integer> {
         int e = epochs != null ? epochs : quick ? 30 : 12;
         PrintWriter w = spec.commandLine().getOut();
         Files.createDirectories(out);
-        boolean withUpperBound = withUpperBound(); // refuses contradicting flags before any work
         checkSettings(n, e, maskRcnnEpochs());
         Map<String, Double> stageTimes = new LinkedHashMap<>();
         long t0 = System.nanoTime();
@@ -201,7 +196,7 @@ final class DemoCommand implements Callable<Integer> {
         say(w, "4/5 Mask R-CNN (small ResNet-18-FPN, %d px, %d epochs) on the pseudo masks: %s", SIZE, me,
                 out.resolve("maskrcnn-" + rule));
         List<ImagePrediction> upper = null;
-        if (withUpperBound) {
+        if (!noUpperBound) {
             t0 = System.nanoTime();
             upper = maskRcnn(voc, TrainingExamples.of(voc, dataDir, "train", null), start, out.resolve("maskrcnn-gt"),
                     me, "Mask R-CNN on GT masks");
@@ -271,13 +266,6 @@ final class DemoCommand implements Callable<Integer> {
         List<String> titles = new java.util.ArrayList<>(List.of("ground truth"));
         titles.addAll(panels.keySet());
         return titles;
-    }
-
-    private boolean withUpperBound() {
-        if (noUpperBound && upperBound) {
-            throw new UserException("--no-upper-bound and --upper-bound contradict each other");
-        }
-        return quick ? upperBound : !noUpperBound;
     }
 
     private int maskRcnnEpochs() {
@@ -376,15 +364,20 @@ final class DemoCommand implements Callable<Integer> {
             for (List<ImagePrediction> p : panels.values()) {
                 parts.add(Overlay.render(rgb, p.get(i).instances(), null, voc.classes(), style));
             }
-            int gap = 8, width = parts.stream().mapToInt(BufferedImage::getWidth).sum() + gap * (parts.size() - 1);
-            BufferedImage all = new BufferedImage(width, parts.get(0).getHeight(), BufferedImage.TYPE_INT_RGB);
+            List<String> titles = panelTitles(panels);
+            int gap = 8, header = 22, width = parts.stream().mapToInt(BufferedImage::getWidth).sum() + gap * (parts.size() - 1);
+            BufferedImage all = new BufferedImage(width, header + parts.get(0).getHeight(), BufferedImage.TYPE_INT_RGB);
             Graphics2D g = all.createGraphics();
             g.setColor(java.awt.Color.WHITE);
             g.fillRect(0, 0, all.getWidth(), all.getHeight());
+            g.setRenderingHint(java.awt.RenderingHints.KEY_TEXT_ANTIALIASING, java.awt.RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+            g.setFont(new java.awt.Font(java.awt.Font.SANS_SERIF, java.awt.Font.PLAIN, 14));
             int x = 0;
-            for (BufferedImage part : parts) {
-                g.drawImage(part, x, 0, null);
-                x += part.getWidth() + gap;
+            for (int p = 0; p < parts.size(); p++) {
+                g.setColor(java.awt.Color.BLACK);
+                g.drawString(titles.get(p), x + 2, header - 6);
+                g.drawImage(parts.get(p), x, header, null);
+                x += parts.get(p).getWidth() + gap;
             }
             g.dispose();
             Path file = dir.resolve(a.image().id() + ".png");

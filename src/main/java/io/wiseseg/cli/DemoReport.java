@@ -66,7 +66,8 @@ final class DemoReport {
         });
         h.append("</table>\n<ul>\n");
         c.findings().forEach(f -> h.append("<li>").append(esc(f)).append("</li>\n"));
-        h.append("</ul>\n<h2>Time per stage</h2>\n<table>\n");
+        h.append("</ul>\n<h2>Time per stage</h2>\n<p>In this invocation: a stage resumed from an earlier run's "
+                + "results shows only the time to read them back.</p>\n<table>\n");
         c.stageSeconds().forEach((k, v) -> h.append("<tr><td>").append(esc(k)).append("</td><td class=\"n\">")
                 .append(String.format(Locale.ROOT, "%.0f s", v)).append("</td></tr>\n"));
         h.append("</table>\n<h2>Overlays</h2>\n<p class=\"panels\">Panels, left to right: ")
