@@ -286,7 +286,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         org.bytedeco.pytorch.global.torch.manual_seed(seed);
         MaskRcnnConfig config = MaskRcnnConfig.small(voc.classes().size() + 1).withSizes(SIZE, SIZE)
-                .withProposals(1000, 500, 500, 100, 128).withTrainableBackboneLayers(5);
+                .withTrainableBackboneLayers(5);
         MaskRcnn net = new MaskRcnn(config, Device.cpu());
         if (!Files.exists(dir.resolve(MaskRcnnTrainer.STATE_FILE))) { // else resumed from dir's checkpoint
             MaskRcnnWeights.loadBackbone(net, start, "the PRM classifier's backbone");

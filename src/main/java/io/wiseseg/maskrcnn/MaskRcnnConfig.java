@@ -34,9 +34,15 @@ public record MaskRcnnConfig(
                 0.5f, 0.5f, 512, 0.25f, 0.05f, 0.5f, 100, 3);
     }
 
-    /** A narrow ResNet-18-FPN (width 16, 64 channels) on small images, for CPU training demos and tests. */
+    /**
+     * A narrow ResNet-18-FPN (width 16, 64 channels) on small images, for CPU training demos and
+     * tests: 1000 / 500 RPN proposals before / after NMS in training, 500 / 100 at test, and 128
+     * sampled RoIs per image (COCO's 2000 / 1000 / 1000 / 1000 and 512 are for 800-pixel images
+     * of many objects).
+     */
     public static MaskRcnnConfig small(int numClasses) {
-        return torchvision(numClasses).withBackbone(ResNet.Depth.RESNET18, 16, 64, 256, 64).withSizes(256, 512);
+        return torchvision(numClasses).withBackbone(ResNet.Depth.RESNET18, 16, 64, 256, 64).withSizes(256, 512)
+                .withProposals(1000, 500, 500, 100, 128);
     }
 
     public MaskRcnnConfig withBackbone(ResNet.Depth d, int w, int fpn, int representation, int mask) {
