@@ -114,6 +114,36 @@ class PeakFinderTest {
         }
     }
 
+    /**
+     * One finder reused across shapes, large to small and back (its output buffers are kept and
+     * grown per thread), gives what a fresh finder gives, which the test above checks.
+     */
+    @ParameterizedTest
+    @MethodSource("devices")
+    void aReusedFinderMatchesAFreshOne(Device device) {
+        PeakFinder reused = new PeakFinder(device);
+        int[][] shapes = {{2, 3, 40, 50}, {1, 1, 3, 4}, {1, 2, 9, 7}, {3, 4, 60, 61}, {1, 1, 1, 1}, {2, 3, 40, 50}};
+        Random rnd = new Random(5);
+        for (int[] sh : shapes) {
+            float[] maps = new float[sh[0] * sh[1] * sh[2] * sh[3]];
+            for (int i = 0; i < maps.length; i++) {
+                maps[i] = (float) rnd.nextGaussian();
+            }
+            Tensor t = TestTensors.on(TestTensors.floats(maps, sh[0], sh[1], sh[2], sh[3]), device);
+            Peaks a = reused.find(t, 3), b = new PeakFinder(device).find(t, 3);
+            String what = java.util.Arrays.toString(sh);
+            assertEquals(b.size(), a.size(), what);
+            assertArrayEquals(b.batch(), a.batch(), what);
+            assertArrayEquals(b.classes(), a.classes(), what);
+            assertArrayEquals(b.ys(), a.ys(), what);
+            assertArrayEquals(b.xs(), a.xs(), what);
+            assertArrayEquals(b.values(), a.values(), what);
+            assertArrayEquals(b.aggregation(), a.aggregation(), what);
+            assertArrayEquals(b.counts(), a.counts(), what);
+            assertArrayEquals(b.thresholds(), a.thresholds(), what);
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("devices")
     void manyPeaksGrowTheOutputBuffer(Device device) {
