@@ -75,7 +75,7 @@ final class DemoCommand implements Callable<Integer> {
             description = "Working folder (default: ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--quick", description = "A smaller run (fewer images and epochs) for a first look.")
+    @Option(names = "--quick", description = "A first look in about 4½ minutes: 200 images (20 val, a noisy table), more epochs each.")
     boolean quick;
 
     @Option(names = "--images", description = "Synthetic images, a tenth of them val (default: 1000, --quick: 200).")
