@@ -41,11 +41,8 @@ final class EvaluateCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--dataset", required = true, paramLabel = "DIR", description = "Dataset root (VOC layout).")
-    Path dataset;
-
-    @Option(names = "--sbd", paramLabel = "DIR", description = "SBD root; default: DIR/SBD when present.")
-    Path sbd;
+    @picocli.CommandLine.Mixin
+    DatasetOptions data;
 
     @Option(names = "--split", defaultValue = "val", description = "Split to evaluate (default: ${DEFAULT-VALUE}).")
     String split;
@@ -72,10 +69,7 @@ final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        VocDataset voc = sbd == null ? VocDataset.open(dataset) : VocDataset.open(dataset, sbd);
-        if (!voc.splits().contains(split)) {
-            throw new UserException(dataset + ": no split '" + split + "' (has " + voc.splits() + ")");
-        }
+        VocDataset voc = data.openWithSplit(split);
         List<AnnotatedImage> truth;
         try (ProgressBarListener bar = new ProgressBarListener()) {
             truth = voc.annotated(split, bar);
@@ -93,7 +87,7 @@ final class EvaluateCommand implements Callable<Integer> {
             what = "baseline " + source.baseline;
         }
         PrintWriter out = spec.commandLine().getOut();
-        out.printf("%s on %s/%s (%d images)%n%n", what, dataset, split, truth.size());
+        out.printf("%s on %s/%s (%d images)%n%n", what, data.root, split, truth.size());
         Map<String, EvaluationReport> reports = evaluate(GroundTruth.of(truth), predictions, voc, protocols);
         for (EvaluationReport r : reports.values()) {
             out.println(r.toText());

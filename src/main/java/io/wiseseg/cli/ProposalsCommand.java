@@ -21,11 +21,8 @@ final class ProposalsCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--dataset", required = true, paramLabel = "DIR", description = "Dataset root (VOC layout).")
-    Path dataset;
-
-    @Option(names = "--sbd", paramLabel = "DIR", description = "SBD root; default: DIR/SBD when present.")
-    Path sbd;
+    @picocli.CommandLine.Mixin
+    DatasetOptions data;
 
     @Option(names = "--split", defaultValue = "train", description = "Split to process (default: ${DEFAULT-VALUE}).")
     String split;
@@ -51,10 +48,7 @@ final class ProposalsCommand implements Runnable {
         if (max < 1) {
             throw new UserException("--max must be >= 1, got " + max);
         }
-        VocDataset voc = sbd == null ? VocDataset.open(dataset) : VocDataset.open(dataset, sbd);
-        if (!voc.splits().contains(split)) {
-            throw new UserException("--split " + split + ": the dataset has " + voc.splits());
-        }
+        VocDataset voc = data.openWithSplit(split);
         List<LabelledImage> images = voc.labelled(split);
         long computed = 0;
         try (ProgressBarListener bar = new ProgressBarListener()) {

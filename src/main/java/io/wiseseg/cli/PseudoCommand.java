@@ -46,11 +46,8 @@ final class PseudoCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--dataset", required = true, paramLabel = "DIR", description = "Dataset root (VOC layout).")
-    Path dataset;
-
-    @Option(names = "--sbd", paramLabel = "DIR", description = "SBD root; default: DIR/SBD when present.")
-    Path sbd;
+    @picocli.CommandLine.Mixin
+    DatasetOptions data;
 
     @Option(names = "--split", defaultValue = "train", description = "Split to label (default: ${DEFAULT-VALUE}).")
     String split;
@@ -131,10 +128,7 @@ final class PseudoCommand implements Runnable {
         } catch (NumberFormatException e) {
             throw new UserException("--threshold must be a number or 'none', got '" + threshold + "'");
         }
-        VocDataset voc = sbd == null ? VocDataset.open(dataset) : VocDataset.open(dataset, sbd);
-        if (!voc.splits().contains(split)) {
-            throw new UserException("--split " + split + ": the dataset has " + voc.splits());
-        }
+        VocDataset voc = data.openWithSplit(split);
         List<LabelledImage> images = voc.labelled(split);
         if (seeds.points != null && proposals == null) {
             throw new UserException("--points needs --proposals (the reference's proposal files)");

@@ -18,11 +18,8 @@ final class ShowCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = "--dataset", required = true, paramLabel = "DIR", description = "Dataset root (VOC layout).")
-    Path dataset;
-
-    @Option(names = "--sbd", paramLabel = "DIR", description = "SBD root; default: DIR/SBD when present.")
-    Path sbd;
+    @picocli.CommandLine.Mixin
+    DatasetOptions data;
 
     @Option(names = "--image", required = true, paramLabel = "ID", description = "Image id, e.g. 2007_000033.")
     String image;
@@ -52,7 +49,7 @@ final class ShowCommand implements Runnable {
 
     private void draw() throws java.io.IOException {
         System.setProperty("java.awt.headless", "true");
-        VocDataset voc = sbd == null ? VocDataset.open(dataset) : VocDataset.open(dataset, sbd);
+        VocDataset voc = data.open();
         LabelledImage img = voc.image(image);
         AnnotatedImage truth = voc.annotate(img);
         RgbImage rgb = voc.readImage(img);
