@@ -1,5 +1,6 @@
 package io.wiseseg.kernels;
 
+import io.wiseseg.testing.ArrayFixture;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -61,7 +62,7 @@ class NmsTest {
     @ParameterizedTest
     @ValueSource(strings = {"random", "dense", "ties", "large"})
     void matchesTorchvision(String name) throws Exception {
-        Fixture f = Fixture.load("nms_" + name);
+        ArrayFixture f = ArrayFixture.load("kernels", "nms_" + name);
         float threshold = (float) f.meta.get("iou_threshold").asDouble();
         float[] boxes = f.floats("boxes"), scores = f.floats("scores");
         int[] groups = f.ints("groups");

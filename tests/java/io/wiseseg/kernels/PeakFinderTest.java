@@ -1,5 +1,6 @@
 package io.wiseseg.kernels;
 
+import io.wiseseg.testing.ArrayFixture;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -28,7 +29,7 @@ class PeakFinderTest {
     @ParameterizedTest
     @MethodSource("prmCases")
     void matchesPrmPeakStimulationExactly(Device device, String name) throws IOException {
-        Fixture f = Fixture.load(name);
+        ArrayFixture f = ArrayFixture.load("kernels", name);
         Tensor maps = TestTensors.on(TestTensors.floats(f.floats("maps"), f.shape("maps")), device);
         Peaks peaks = new PeakFinder(device).find(maps, f.meta.get("window").asInt());
         int[] expected = f.ints("peaks");

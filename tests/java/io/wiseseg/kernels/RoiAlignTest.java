@@ -1,5 +1,6 @@
 package io.wiseseg.kernels;
 
+import io.wiseseg.testing.ArrayFixture;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -29,7 +30,7 @@ class RoiAlignTest {
     @ParameterizedTest
     @MethodSource("torchvisionCases")
     void matchesTorchvisionForwardAndBackward(Device device, String name) throws IOException {
-        Fixture f = Fixture.load(name);
+        ArrayFixture f = ArrayFixture.load("kernels", name);
         Tensor input = TestTensors.on(TestTensors.floats(f.floats("input"), f.shape("input")), device);
         Tensor rois = TestTensors.on(TestTensors.floats(f.floats("rois"), f.shape("rois")), device);
         RoiAlign.Params p = new RoiAlign.Params(f.meta.get("pooled").get(0).asInt(),

@@ -1,5 +1,6 @@
 package io.wiseseg.maskrcnn;
 
+import io.wiseseg.testing.ArrayFixture;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -20,7 +21,7 @@ import org.junit.jupiter.api.Test;
  * and input (tests/fixtures/make_maskrcnn_fixture.py), agree stage by stage.
  */
 class MaskRcnnParityTest {
-    private static ParityFixture fx;
+    private static ArrayFixture fx;
     private static MaskRcnn model;
     private static MaskRcnn.Trace trace;
     private static Detections result;
@@ -29,7 +30,7 @@ class MaskRcnnParityTest {
     static void run() throws Exception {
         TorchRuntime.ensureLoaded();
         org.bytedeco.pytorch.global.torch.set_num_threads(2); // full-size convolutions: both cores pay off
-        fx = new ParityFixture();
+        fx = ArrayFixture.load("maskrcnn", "parity");
         int classes = fx.meta.get("num_classes").asInt();
         model = new MaskRcnn(MaskRcnnConfig.torchvision(classes).withSizes(fx.meta.get("min_size").asInt(),
                 fx.meta.get("max_size").asInt()), Device.cpu());

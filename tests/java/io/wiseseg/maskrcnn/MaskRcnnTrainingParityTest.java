@@ -1,5 +1,6 @@
 package io.wiseseg.maskrcnn;
 
+import io.wiseseg.testing.ArrayFixture;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -29,7 +30,7 @@ class MaskRcnnTrainingParityTest {
     void lossesAndGradientsMatchTorchvision() throws Exception {
         TorchRuntime.ensureLoaded();
         torch.set_num_threads(2);
-        ParityFixture fx = new ParityFixture();
+        ArrayFixture fx = ArrayFixture.load("maskrcnn", "parity");
         int h = fx.meta.get("image_size").get(0).asInt(), w = fx.meta.get("image_size").get(1).asInt();
         MaskRcnnConfig config = MaskRcnnConfig.torchvision(fx.meta.get("num_classes").asInt())
                 .withSizes(fx.meta.get("train_min_size").asInt(), fx.meta.get("max_size").asInt())
