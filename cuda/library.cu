@@ -19,6 +19,8 @@ const char *ws_last_error(void) { return ws::last_error.c_str(); }
 
 const char *ws_backend_name(void) { return "cuda"; }
 
+const char *ws_cpu_isa(void) { return "none"; }
+
 int32_t ws_set_num_threads(int32_t) { return WS_OK; }
 
 int32_t ws_get_num_threads(void) { return 1; }

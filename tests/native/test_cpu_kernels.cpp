@@ -1,5 +1,7 @@
 // The CPU kernels against the plain references in references.h, on random inputs of several
 // shapes and on edge cases, with 1, 2 and 3 worker threads.
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <string>
@@ -21,6 +23,12 @@ std::string shape(int64_t a, int64_t b, int64_t c, int64_t d) {
 void test_library() {
   check(ws_abi_version() == WS_ABI_VERSION, "abi version");
   check(std::strcmp(ws_backend_name(), "cpu") == 0, "backend name");
+  // the multiversioned path: "default" when WISESEG_MAX_CPU_ISA caps it (ctest runs both)
+  const char *cap = std::getenv("WISESEG_MAX_CPU_ISA");
+  const std::string isa = ws_cpu_isa();
+  check(isa == "default" || isa == "avx2", "cpu isa name");
+  if (cap != nullptr && std::string(cap) == "default") check(isa == "default", "WISESEG_MAX_CPU_ISA=default honoured");
+  std::printf("test_cpu_kernels: kernel code path %s (WISESEG_MAX_CPU_ISA=%s)\n", isa.c_str(), cap ? cap : "unset");
   int32_t count = -1;
   check(ws_device_count(&count) == WS_OK && count == 0, "device count 0");
   check(ws_set_device(0) == WS_OK, "set_device(0)");

@@ -18,7 +18,7 @@ using test::close;
 namespace {
 
 #define WS_FUNCTIONS(X)                                                                       \
-  X(ws_backend_name) X(ws_last_error) X(ws_device_count) X(ws_device_name) X(ws_set_device)  \
+  X(ws_backend_name) X(ws_cpu_isa) X(ws_last_error) X(ws_device_count) X(ws_device_name) X(ws_set_device)  \
   X(ws_synchronize) X(ws_peak_find) X(ws_proposal_score) X(ws_roi_align_forward)            \
   X(ws_roi_align_backward) X(ws_fpn_level_assign) X(ws_nms) X(ws_batched_nms)
 

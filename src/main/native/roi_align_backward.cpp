@@ -61,8 +61,7 @@ std::vector<float> &thread_grads() {
 
 // Scatters one RoI's gradient into a pixel-major channel block; the j loops vectorise.
 template <int CB>
-WS_MULTIVERSION
-void scatter_block(const Problem &pb, int64_t roi, int64_t c0, float *block) {
+WS_ALWAYS_INLINE void scatter_block_body(const Problem &pb, int64_t roi, int64_t c0, float *block) {
   const RoiPlan &plan = pb.plans[roi];
   const int64_t bins = int64_t{pb.pooled_h} * pb.pooled_w;
   const int channels = static_cast<int>(std::min<int64_t>(CB, pb.c - c0));
@@ -97,6 +96,22 @@ void scatter_block(const Problem &pb, int64_t roi, int64_t c0, float *block) {
         }
       }
     }
+}
+
+template <int CB>
+WS_TARGET_AVX2 void scatter_block_avx2(const Problem &pb, int64_t roi, int64_t c0, float *block) {
+  scatter_block_body<CB>(pb, roi, c0, block);
+}
+
+template <int CB>
+void scatter_block_default(const Problem &pb, int64_t roi, int64_t c0, float *block) {
+  scatter_block_body<CB>(pb, roi, c0, block);
+}
+
+template <int CB>
+void scatter_block(const Problem &pb, int64_t roi, int64_t c0, float *block) {
+  if (active_isa() == CpuIsa::kAvx2) scatter_block_avx2<CB>(pb, roi, c0, block);
+  else scatter_block_default<CB>(pb, roi, c0, block);
 }
 
 template <int CB>

@@ -60,9 +60,8 @@ std::vector<float> &thread_pooled() {
 
 // Pools one RoI from a transposed channel block; the j loop is the vectorised one.
 template <int CB>
-WS_MULTIVERSION
-void pool_block(const float *block, const Geometry &g, const RoiPlan &plan, int64_t roi,
-                int64_t c0, float *output) {
+WS_ALWAYS_INLINE void pool_block_body(const float *block, const Geometry &g, const RoiPlan &plan,
+                                      int64_t roi, int64_t c0, float *output) {
   const int64_t bins = int64_t{g.pooled_h} * g.pooled_w;
   const int channels = static_cast<int>(std::min<int64_t>(CB, g.c - c0));
   float acc[CB];
@@ -94,6 +93,25 @@ void pool_block(const float *block, const Geometry &g, const RoiPlan &plan, int6
     float *out = output + (roi * g.c + c0 + j) * bins;
     for (int64_t bin = 0; bin < bins; ++bin) out[bin] = pooled[bin * CB + j];
   }
+}
+
+template <int CB>
+WS_TARGET_AVX2 void pool_block_avx2(const float *block, const Geometry &g, const RoiPlan &plan,
+                                    int64_t roi, int64_t c0, float *output) {
+  pool_block_body<CB>(block, g, plan, roi, c0, output);
+}
+
+template <int CB>
+void pool_block_default(const float *block, const Geometry &g, const RoiPlan &plan, int64_t roi,
+                        int64_t c0, float *output) {
+  pool_block_body<CB>(block, g, plan, roi, c0, output);
+}
+
+template <int CB>
+void pool_block(const float *block, const Geometry &g, const RoiPlan &plan, int64_t roi,
+                int64_t c0, float *output) {
+  if (active_isa() == CpuIsa::kAvx2) pool_block_avx2<CB>(block, g, plan, roi, c0, output);
+  else pool_block_default<CB>(block, g, plan, roi, c0, output);
 }
 
 template <int CB>

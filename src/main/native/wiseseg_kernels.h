@@ -26,7 +26,7 @@ extern "C" {
 #define WS_ERR_CUDA 2      /* a CUDA runtime error: message carries cudaGetErrorString */
 #define WS_ERR_INTERNAL 3  /* anything else (allocation failure, ...)            */
 
-#define WS_ABI_VERSION 1
+#define WS_ABI_VERSION 2
 
 /* Exported from the shared libraries, which build with hidden visibility by default. */
 #if defined(__GNUC__)
@@ -45,6 +45,11 @@ WS_API const char *ws_last_error(void);
 
 /* "cpu" or "cuda". */
 WS_API const char *ws_backend_name(void);
+
+/* CPU: the code path of the multiversioned kernels in this process, "avx2" or "default": the
+ * CPU's best, capped by the environment variable WISESEG_MAX_CPU_ISA=default|avx2 (read once).
+ * CUDA: "none". */
+WS_API const char *ws_cpu_isa(void);
 
 /* CPU: number of worker threads the kernels use (<= 0: all hardware threads). CUDA: set is a
  * no-op and get returns 1. */

@@ -1,6 +1,7 @@
 package io.wiseseg.cli;
 
 import io.wiseseg.kernels.Device;
+import io.wiseseg.util.CpuInfo;
 import picocli.CommandLine.Command;
 
 /** {@code wiseseg device}: which kernel library is active, and why CUDA is not when it is not. */
@@ -13,5 +14,10 @@ final class DeviceCommand implements Runnable {
         System.out.println("active: " + active.description());
         System.out.println("cpu:    " + Device.cpu().description());
         System.out.println("cuda:   " + (why == null ? "available" : why));
+        // the CPU code paths: float32 results differ in their last bits between them
+        System.out.println("cpu model:        " + CpuInfo.modelName());
+        System.out.println("libtorch aten:    " + CpuInfo.atenCapability() + " (ATEN_CPU_CAPABILITY caps it)");
+        System.out.println("libtorch onednn:  max ISA " + CpuInfo.onednnMaxIsa() + " (ONEDNN_MAX_CPU_ISA)");
+        System.out.println("wiseseg kernels:  " + Device.cpu().cpuIsa() + " path (WISESEG_MAX_CPU_ISA caps it)");
     }
 }

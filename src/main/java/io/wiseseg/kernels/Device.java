@@ -36,7 +36,7 @@ public final class Device {
                 if (cpu == null) {
                     NativeLibrary lib = NativeLibrary.load("wiseseg_cpu");
                     int threads = (int) NativeLibrary.invoke(lib.getNumThreads);
-                    cpu = new Device(Kind.CPU, 0, "CPU (" + threads + " threads)", lib);
+                    cpu = new Device(Kind.CPU, 0, "CPU (" + threads + " threads, " + lib.cpuIsa() + " path)", lib);
                 }
                 d = cpu;
             }
@@ -107,7 +107,15 @@ public final class Device {
         return index;
     }
 
-    /** e.g. "CPU (2 threads)" or "CUDA 0 (NVIDIA H200)". */
+    /**
+     * CPU: the code path of the multiversioned kernels in this process, "avx2" or "default" (the
+     * CPU's best, capped by the environment variable {@code WISESEG_MAX_CPU_ISA}); CUDA: "none".
+     */
+    public String cpuIsa() {
+        return lib.cpuIsa();
+    }
+
+    /** e.g. "CPU (2 threads, avx2 path)" or "CUDA 0 (NVIDIA H200)". */
     public String description() {
         return description;
     }

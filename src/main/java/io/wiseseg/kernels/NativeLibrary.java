@@ -25,11 +25,11 @@ import java.nio.file.StandardCopyOption;
  * MethodHandle: the kernel classes wrap them in typed methods.
  */
 final class NativeLibrary {
-    static final int ABI_VERSION = 1;
+    static final int ABI_VERSION = 2;
     private static final String PLATFORM = "linux-x86_64";
 
     final String name;
-    final MethodHandle abiVersion, lastError, backendName, setNumThreads, getNumThreads;
+    final MethodHandle abiVersion, lastError, backendName, cpuIsa, setNumThreads, getNumThreads;
     final MethodHandle deviceCount, deviceName, setDevice, synchronize;
     final MethodHandle peakFind, proposalScore, roiAlignForward, roiAlignBackward, fpnLevelAssign;
     final MethodHandle nms, batchedNms;
@@ -40,6 +40,7 @@ final class NativeLibrary {
         abiVersion = bind(linker, lookup, "ws_abi_version", FunctionDescriptor.of(JAVA_INT));
         lastError = bind(linker, lookup, "ws_last_error", FunctionDescriptor.of(ADDRESS));
         backendName = bind(linker, lookup, "ws_backend_name", FunctionDescriptor.of(ADDRESS));
+        cpuIsa = bind(linker, lookup, "ws_cpu_isa", FunctionDescriptor.of(ADDRESS));
         setNumThreads = bind(linker, lookup, "ws_set_num_threads", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
         getNumThreads = bind(linker, lookup, "ws_get_num_threads", FunctionDescriptor.of(JAVA_INT));
         deviceCount = bind(linker, lookup, "ws_device_count", FunctionDescriptor.of(JAVA_INT, ADDRESS));
@@ -83,8 +84,16 @@ final class NativeLibrary {
         }
     }
 
+    /** The environment variable that caps the CPU kernels' multiversioned code path. */
+    static final String MAX_ISA_VARIABLE = "WISESEG_MAX_CPU_ISA";
+
     /** Loads lib{name}.so: from -Dwiseseg.native.dir if set, else from the class path. */
     static NativeLibrary load(String name) {
+        String cap = System.getenv(MAX_ISA_VARIABLE);
+        if (cap != null && !cap.equalsIgnoreCase("default") && !cap.equalsIgnoreCase("avx2")) {
+            throw new IllegalStateException(MAX_ISA_VARIABLE + "=" + cap + " is not a kernel code path: use default "
+                    + "(baseline x86-64) or avx2, or unset it for the CPU's best");
+        }
         Path file = locate(name);
         SymbolLookup lookup = SymbolLookup.libraryLookup(file, Arena.global());
         return new NativeLibrary(name, lookup);
@@ -154,6 +163,12 @@ final class NativeLibrary {
     String lastErrorMessage() {
         MemorySegment s = (MemorySegment) invoke(lastError);
         return s.equals(MemorySegment.NULL) ? "" : s.reinterpret(4096).getString(0);
+    }
+
+    /** The CPU kernels' code path in this process: "avx2", "default", or "none" (CUDA library). */
+    String cpuIsa() {
+        MemorySegment s = (MemorySegment) invoke(cpuIsa);
+        return s.reinterpret(64).getString(0);
     }
 
     String backend() {
