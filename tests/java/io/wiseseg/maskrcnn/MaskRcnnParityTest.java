@@ -25,6 +25,7 @@ class MaskRcnnParityTest {
     private static MaskRcnn model;
     private static MaskRcnn.Trace trace;
     private static Detections result;
+    private static MaskRcnn.Trace headTrace;
 
     @BeforeAll
     static void run() throws Exception {
@@ -36,11 +37,19 @@ class MaskRcnnParityTest {
                 fx.meta.get("max_size").asInt()), Device.cpu());
         MaskRcnnWeights.load(model, FormulaWeights.stateDict(model), "formula weights");
         JsonNode size = fx.meta.get("image_size");
-        Tensor image = FormulaWeights.image(size.get(0).asInt(), size.get(1).asInt());
+        // the fixture's image: formula_noisy_image, whose generic scores leave few ties at the cuts
+        Tensor image = FormulaWeights.noisyImage(size.get(0).asInt(), size.get(1).asInt());
         assertClose(fx.floats("image"), TensorData.toFloats(image), 1e-6, "input image");
+        assertEquals("formula_noisy_image", fx.meta.get("image").asText(), "the fixture's input");
         List<MaskRcnn.Trace> traces = new ArrayList<>();
-        result = model.detect(List.of(image), traces).get(0);
+        model.detect(List.of(image), traces);
         trace = traces.get(0);
+        // Stage by stage: the heads run on torchvision's proposals, so a proposal that is a tie at an
+        // RPN cut (kept by one side only) cannot carry into the detections; the batch test below
+        // checks the whole chain end to end.
+        List<MaskRcnn.Trace> headTraces = new ArrayList<>();
+        result = model.detect(List.of(image), List.of(fx.floats("proposals")), headTraces).get(0);
+        headTrace = headTraces.get(0);
     }
 
     @Test
@@ -80,185 +89,182 @@ class MaskRcnnParityTest {
             System.out.println("parity: level " + names[l] + " slice max |difference| " + maxDifference(
                     fx.floats("level" + names[l] + "_slice"), TensorData.toFloats(f.select(0, 0).narrow(0, 0, 4))));
             assertClose(fx.floats("level" + names[l] + "_slice"), TensorData.toFloats(f.select(0, 0).narrow(0, 0, 4)),
-                    1e-4, "level " + names[l] + " slice");
+                    FEATURE_TOL, "level " + names[l] + " slice");
             float[] sums = TensorData.toFloats(f.select(0, 0).sum(1, 2));
-            assertClose(fx.floats("level" + names[l] + "_channel_sums"), sums, 1e-4 * f.size(2) * f.size(3),
+            assertClose(fx.floats("level" + names[l] + "_channel_sums"), sums, FEATURE_TOL * f.size(2) * f.size(3),
                     "level " + names[l] + " channel sums");
         }
     }
 
     @Test
     void proposalsMatch() throws Exception {
-        float[] theirs = fx.floats("proposals");
-        float[] ours = trace.proposals().get(0);
-        int unmatched = unmatchedBoxes(theirs, ours, 1e-3f) + unmatchedBoxes(ours, theirs, 1e-3f);
-        System.out.println("parity: proposals ours " + ours.length / 4 + ", torchvision " + theirs.length / 4
-                + ", unmatched " + unmatched);
-        // equal up to ties at the NMS / top-n cuts: allow a handful out of ~700
-        assertTrue(unmatched <= 4, unmatched + " proposals differ (ours " + ours.length / 4 + ", torchvision "
-                + theirs.length / 4 + ")");
-        assertTrue(Math.abs(theirs.length - ours.length) <= 8, "proposal counts differ");
+        CutAwareMatch.Result r = proposalCheck(fx, trace.proposals().get(0), trace.proposalScores().get(0));
+        System.out.println("parity: proposals ours " + trace.proposals().get(0).length / 4 + ", torchvision "
+                + fx.floats("proposals").length / 4 + ": " + r.summary());
+        r.ties().forEach(t -> System.out.println("parity:   tie: " + t));
+        assertAgrees(r, "proposals", fx.floats("proposal_scores").length);
     }
 
     @Test
     void detectionsMatch() throws Exception {
-        float[] boxes = fx.floats("boxes"), scores = fx.floats("scores");
-        int[] labels = fx.ints("labels");
-        float cut = scores.length == 100 ? scores[99] + 1e-4f : -1f; // above the 100-detection cap's tie zone
-        int checked = 0;
-        for (int i = 0; i < scores.length; i++) {
-            if (scores[i] <= cut) {
-                continue;
-            }
-            int j = find(result, Arrays.copyOfRange(boxes, 4 * i, 4 * i + 4), labels[i], 1e-3f);
-            assertTrue(j >= 0, "torchvision detection " + i + " (score " + scores[i] + ") not found");
-            assertEquals(scores[i], result.scores()[j], 1e-5, "score of detection " + i);
-            checked++;
-        }
-        assertTrue(checked > 10, "too few detections to compare: " + checked);
-        System.out.println("parity: detections ours " + result.count() + ", torchvision " + scores.length + ", "
-                + checked + " above the cap's tie zone all matched");
-        assertTrue(Math.abs(result.count() - scores.length) <= 2, "detection counts " + result.count() + " vs " + scores.length);
-        // and in the same order where scores are not within rounding of each other
-        for (int i = 0; i + 1 < Math.min(result.count(), scores.length); i++) {
-            if (scores[i] - scores[i + 1] > 1e-5 && scores[i] > cut) {
-                assertEquals(scores[i], result.scores()[i], 1e-5, "score at rank " + i);
-            }
-        }
+        CutAwareMatch.Result r = detectionCheck(fx, "", result);
+        System.out.println("parity: detections ours " + result.count() + ", torchvision " + fx.floats("scores").length
+                + ": " + r.summary());
+        r.ties().forEach(t -> System.out.println("parity:   tie: " + t));
+        assertAgrees(r, "detections", fx.floats("scores").length);
+        assertTrue(r.matched() > 10, "too few detections to compare: " + r.matched());
     }
 
     @Test
     void masksMatch() throws Exception {
-        float[] boxes = fx.floats("boxes"), scores = fx.floats("scores"), sums = fx.floats("mask_sums");
-        float[] raw = fx.floats("masks28");
-        int[] labels = fx.ints("labels"), pixels = fx.ints("mask_pixels");
-        Detections before = trace.beforePostprocess().get(0);
-        float cut = scores.length == 100 ? scores[99] + 1e-4f : -1f;
-        for (int i = 0; i < scores.length; i++) {
-            if (scores[i] <= cut) {
-                continue;
-            }
-            int j = find(result, Arrays.copyOfRange(boxes, 4 * i, 4 * i + 4), labels[i], 1e-3f);
-            float[] ours28 = TensorData.toFloats(before.masks().select(0, j));
-            assertClose(Arrays.copyOfRange(raw, i * 784, (i + 1) * 784), ours28, 1e-4, "28×28 mask " + i);
-            Tensor pasted = result.masks().select(0, j);
-            assertEquals(sums[i], pasted.sum().item_float(), 1e-3 * Math.max(1, sums[i]), "pasted mask sum " + i);
-            long ourPixels = pasted.gt(new org.bytedeco.pytorch.Scalar(0.5)).sum().item_long();
-            assertTrue(Math.abs(ourPixels - pixels[i]) <= 2, "mask " + i + ": " + ourPixels + " vs " + pixels[i] + " pixels");
-        }
-        float[] first = fx.floats("first_masks");
-        long hw = fx.shape("first_masks")[2] * fx.shape("first_masks")[3];
-        for (int i = 0; i < fx.shape("first_masks")[0]; i++) {
-            if (scores[i] <= cut) {
-                continue;
-            }
-            int j = find(result, Arrays.copyOfRange(boxes, 4 * i, 4 * i + 4), labels[i], 1e-3f);
-            assertClose(Arrays.copyOfRange(first, (int) (i * hw), (int) ((i + 1) * hw)),
-                    TensorData.toFloats(result.masks().select(0, j)), 1e-4, "pasted mask " + i);
-        }
+        List<String> problems = maskProblems(fx, result, headTrace.beforePostprocess().get(0));
+        assertTrue(problems.isEmpty(), String.join("\n", problems));
     }
 
     @Test
     void aBatchOfTwoSizesMatchesPerImage() throws Exception {
         JsonNode size = fx.meta.get("image_size"), second = fx.meta.get("second_image_size");
-        Tensor first = FormulaWeights.image(size.get(0).asInt(), size.get(1).asInt());
-        Tensor other = FormulaWeights.image(second.get(0).asInt(), second.get(1).asInt()).flip(1).contiguous();
+        Tensor first = FormulaWeights.noisyImage(size.get(0).asInt(), size.get(1).asInt());
+        Tensor other = FormulaWeights.noisyImage(second.get(0).asInt(), second.get(1).asInt()).flip(1).contiguous();
         List<Detections> pair = model.detect(List.of(first, other));
         for (int k = 0; k < 2; k++) {
-            float[] boxes = fx.floats("pair" + k + "_boxes"), scores = fx.floats("pair" + k + "_scores");
-            float[] sums = fx.floats("pair" + k + "_mask_sums");
-            int[] labels = fx.ints("pair" + k + "_labels");
             Detections ours = pair.get(k);
-            float cut = scores.length == 100 ? scores[99] + 1e-4f : -1f;
-            int checked = 0, ties = 0;
-            for (int i = 0; i < scores.length; i++) {
-                if (scores[i] <= cut) {
-                    continue;
+            CutAwareMatch.Result r = detectionCheck(fx, "pair" + k + "_", ours);
+            System.out.println("parity: batch image " + k + ": " + r.summary());
+            r.ties().forEach(t -> System.out.println("parity:   tie: " + t));
+            // End to end, a proposal that is a tie at an RPN cut (kept by one side only) yields
+            // detections of its own on that side, which no cut of the box head explains; the fixture
+            // holds no proposals of this batch to tell, so a few are let through, counted and printed.
+            r.unexplained().forEach(t -> System.out.println("parity:   from a proposal tie?: " + t));
+            assertTrue(r.unexplained().size() <= PROPOSAL_TIE_DETECTIONS, "image " + k + ": " + r.summary());
+            CutAwareMatch.Result rest = new CutAwareMatch.Result(r.pairs(), r.matched(), r.maxScoreDifference(),
+                    r.ties(), List.of());
+            assertAgrees(rest, "batch image " + k, fx.floats("pair" + k + "_scores").length);
+            assertTrue(r.matched() > 5, "image " + k + ": too few detections to compare: " + r.matched());
+            float[] sums = fx.floats("pair" + k + "_mask_sums");
+            for (int i = 0; i < r.pairs().length; i++) {
+                int j = r.pairs()[i];
+                if (j >= 0) {
+                    assertEquals(sums[i], ours.masks().select(0, j).sum().item_float(), MASK_TOL * Math.max(1, sums[i]),
+                            "image " + k + ": mask sum " + i);
                 }
-                float[] box = Arrays.copyOfRange(boxes, 4 * i, 4 * i + 4);
-                int j = find(ours, box, labels[i], 1e-3f);
-                if (j < 0) {
-                    // an NMS tie: two overlapping boxes whose scores agree to float rounding, kept the
-                    // other way round; ours must then hold the twin
-                    assertTrue(nmsTwin(ours, box, scores[i], labels[i]), "image " + k + ": torchvision detection " + i
-                            + " not found: " + Arrays.toString(box) + " score " + scores[i] + "; nearest of ours: "
-                            + nearest(ours, box));
-                    ties++;
-                    continue;
-                }
-                assertEquals(scores[i], ours.scores()[j], 1e-5, "image " + k + ": score " + i);
-                assertEquals(sums[i], ours.masks().select(0, j).sum().item_float(), 1e-3 * Math.max(1, sums[i]),
-                        "image " + k + ": mask sum " + i);
-                checked++;
             }
-            assertTrue(checked > 5, "image " + k + ": too few detections to compare: " + checked);
-            assertTrue(ties <= 2, "image " + k + ": " + ties + " NMS ties");
-            System.out.println("parity: batch image " + k + ": " + checked + " detections matched, " + ties + " NMS tie(s)");
-            assertEquals(k == 0 ? size.get(0).asInt() : second.get(0).asInt(),
-                    ours.masks().size(2), "masks at the image's own height");
+            assertEquals(k == 0 ? size.get(0).asInt() : second.get(0).asInt(), ours.masks().size(2),
+                    "masks at the image's own height");
         }
     }
 
-    /** Whether {@code d} has a same-label detection of equal score (to 1e-5) overlapping {@code box} above NMS's 0.5. */
-    private static boolean nmsTwin(Detections d, float[] box, float score, int label) {
-        for (int j = 0; j < d.count(); j++) {
-            float[] b = Arrays.copyOfRange(d.boxes(), 4 * j, 4 * j + 4);
-            if (d.labels()[j] == label && Math.abs(d.scores()[j] - score) < 1e-5 && Boxes.iou(b, box)[0] > 0.5f) {
-                return true;
-            }
-        }
-        return false;
+    // ---- the checks, shared with ParityTestsCatchErrorsTest -------------------------------------
+
+    /*
+     * Tolerances, from the float32 error of each computation. Summation order differs between
+     * CPUs (oneDNN and ATen pick AVX-512, AVX2 or SSE kernels; thread counts split sums), so each
+     * float32 sum of n products carries a relative error of order sqrt(n)·2^-24·Σ|terms|/|sum|.
+     *  - FPN features: ResNet-50 + FPN, measured within 1.7e-5 of torchvision under AVX2 and
+     *    SSE4.1 here (values up to ~4): FEATURE_TOL 1e-4.
+     *  - Scores (softmax / sigmoid of heads on those features): within 1e-5 here; SCORE_TOL 5e-5.
+     *  - Boxes: decoded from regression deltas, agree to ~1e-5 relative; matched within 1e-3 · |x|
+     *    (a shifted box of one pixel fails: ParityTestsCatchErrorsTest).
+     *  - The tie zone around a cut: SCORE_EPS = 1e-4 (twice SCORE_TOL) on scores, IOU_EPS = 5e-3 on IoU
+     *    (coordinates within 1e-3 relative move an IoU by at most ~4e-3).
+     *  - Mask probabilities: six more layers of 256-channel 3×3 convolutions (2,304 products per
+     *    sum) over RoI features; seen 1.6e-5 here and 1.66e-4 on an Intel Xeon (AVX-512, issue #11):
+     *    MASK_TOL 1e-3. One perturbed mask-head weight moves them by far more.
+     */
+    static final double FEATURE_TOL = 1e-4, SCORE_TOL = 5e-5, MASK_TOL = 1e-3;
+    static final float BOX_TOL = 1e-3f, SCORE_EPS = 1e-4f, IOU_EPS = 5e-3f;
+    /** At most this share of items may differ by a tie at a cut (never an unexplained one). */
+    static final double MAX_TIE_SHARE = 0.05;
+    /** End to end only: detections that may come from a proposal kept by one side (see the batch test). */
+    static final int PROPOSAL_TIE_DETECTIONS = 2;
+
+    static void assertAgrees(CutAwareMatch.Result r, String what, int count) {
+        String problem = disagreement(r, what, count);
+        assertTrue(problem == null, problem);
     }
 
-    private static String nearest(Detections d, float[] box) {
-        int best = -1;
-        double bestD = Double.MAX_VALUE;
-        for (int j = 0; j < d.count(); j++) {
-            double dist = 0;
-            for (int k = 0; k < 4; k++) {
-                dist += Math.abs(d.boxes()[4 * j + k] - box[k]);
-            }
-            if (dist < bestD) {
-                bestD = dist;
-                best = j;
-            }
+    /** null when the match holds: nothing unexplained, few ties, matched scores within SCORE_TOL. */
+    static String disagreement(CutAwareMatch.Result r, String what, int count) {
+        if (!r.unexplained().isEmpty()) {
+            return what + ": " + r.summary();
         }
-        return best < 0 ? "none" : Arrays.toString(Arrays.copyOfRange(d.boxes(), 4 * best, 4 * best + 4)) + " score "
-                + d.scores()[best] + " label " + d.labels()[best] + " rank " + best;
+        if (r.ties().size() > Math.max(2, MAX_TIE_SHARE * count)) {
+            return what + ": too many ties: " + r.summary();
+        }
+        return r.maxScoreDifference() <= SCORE_TOL ? null : what + ": scores differ by " + r.maxScoreDifference();
     }
 
-    private static int find(Detections d, float[] box, int label, float tol) {
-        for (int j = 0; j < d.count(); j++) {
-            if (d.labels()[j] != label) {
+    /** Our proposals of the fixture's image against torchvision's: the RPN's cuts. */
+    static CutAwareMatch.Result proposalCheck(ArrayFixture fx, float[] boxes, float[] scores) throws java.io.IOException {
+        float[] cutLogits = fx.floats("proposal_level_cuts");
+        float[] cuts = new float[cutLogits.length];
+        for (int i = 0; i < cuts.length; i++) {
+            cuts[i] = (float) (1 / (1 + Math.exp(-cutLogits[i]))); // each level's top-n cut, as a probability
+        }
+        // NMS runs per level and the fixture does not say a proposal's level: the check counts a
+        // suppressor of any level, which can only excuse more, never flag a correct proposal.
+        CutAwareMatch.Cuts rpn = new CutAwareMatch.Cuts(cuts, (float) fx.meta.get("rpn_nms_thresh").asDouble(), 1000,
+                SCORE_EPS, IOU_EPS);
+        return CutAwareMatch.compare(CutAwareMatch.Items.unlabelled(fx.floats("proposals"), fx.floats("proposal_scores")),
+                CutAwareMatch.Items.unlabelled(boxes, scores), rpn, BOX_TOL);
+    }
+
+    /** Our detections against the fixture's ({@code prefix} "" or "pair0_", "pair1_"): the box head's cuts. */
+    static CutAwareMatch.Result detectionCheck(ArrayFixture fx, String prefix, Detections ours) throws java.io.IOException {
+        return detectionCheck(fx, prefix, new CutAwareMatch.Items(ours.boxes(), ours.scores(),
+                Arrays.stream(ours.labels()).mapToInt(x -> (int) x).toArray()));
+    }
+
+    static CutAwareMatch.Result detectionCheck(ArrayFixture fx, String prefix, CutAwareMatch.Items ours)
+            throws java.io.IOException {
+        CutAwareMatch.Cuts box = new CutAwareMatch.Cuts(new float[] {(float) fx.meta.get("box_score_thresh").asDouble()},
+                (float) fx.meta.get("box_nms_thresh").asDouble(), fx.meta.get("detections_per_img").asInt(), SCORE_EPS,
+                IOU_EPS);
+        return CutAwareMatch.compare(new CutAwareMatch.Items(fx.floats(prefix + "boxes"), fx.floats(prefix + "scores"),
+                fx.ints(prefix + "labels")), ours, box, BOX_TOL);
+    }
+
+    /** The 28 × 28 mask probabilities and pasted masks of every matched detection. */
+    static List<String> maskProblems(ArrayFixture fx, Detections ours, Detections oursBeforePaste) throws java.io.IOException {
+        List<String> problems = new ArrayList<>();
+        float[] sums = fx.floats("mask_sums"), raw = fx.floats("masks28"), first = fx.floats("first_masks");
+        int[] pixels = fx.ints("mask_pixels");
+        int[] pairs = detectionCheck(fx, "", ours).pairs();
+        long hw = fx.shape("first_masks")[2] * fx.shape("first_masks")[3];
+        int compared = 0;
+        for (int i = 0; i < pairs.length; i++) {
+            int j = pairs[i];
+            if (j < 0) {
                 continue;
             }
-            boolean same = true;
-            for (int k = 0; k < 4; k++) {
-                same &= Math.abs(d.boxes()[4 * j + k] - box[k]) <= tol * Math.max(1, Math.abs(box[k]));
+            compared++;
+            String p = closeness(Arrays.copyOfRange(raw, i * 784, (i + 1) * 784),
+                    TensorData.toFloats(oursBeforePaste.masks().select(0, j)), MASK_TOL, "28×28 mask " + i);
+            if (p != null) {
+                problems.add(p);
             }
-            if (same) {
-                return j;
+            Tensor pasted = ours.masks().select(0, j);
+            float sum = pasted.sum().item_float();
+            if (!(Math.abs(sums[i] - sum) <= MASK_TOL * Math.max(1, sums[i]))) {
+                problems.add("pasted mask sum " + i + ": " + sum + " vs " + sums[i]);
+            }
+            // pixels over 0.5: those within MASK_TOL of 0.5 may go either way; a few per mask
+            long ourPixels = pasted.gt(new org.bytedeco.pytorch.Scalar(0.5)).sum().item_long();
+            if (Math.abs(ourPixels - pixels[i]) > 2) {
+                problems.add("mask " + i + ": " + ourPixels + " vs " + pixels[i] + " pixels over 0.5");
+            }
+            if (i < fx.shape("first_masks")[0]) {
+                String q = closeness(Arrays.copyOfRange(first, (int) (i * hw), (int) ((i + 1) * hw)),
+                        TensorData.toFloats(pasted), MASK_TOL, "pasted mask " + i);
+                if (q != null) {
+                    problems.add(q);
+                }
             }
         }
-        return -1;
-    }
-
-    private static int unmatchedBoxes(float[] a, float[] b, float tol) {
-        int missing = 0;
-        outer:
-        for (int i = 0; i < a.length / 4; i++) {
-            for (int j = 0; j < b.length / 4; j++) {
-                boolean same = true;
-                for (int k = 0; k < 4 && same; k++) {
-                    same = Math.abs(a[4 * i + k] - b[4 * j + k]) <= tol * Math.max(1, Math.abs(a[4 * i + k]));
-                }
-                if (same) {
-                    continue outer;
-                }
-            }
-            missing++;
+        if (compared < 10) {
+            problems.add("only " + compared + " masks compared");
         }
-        return missing;
+        return problems;
     }
 
     static double maxDifference(float[] expected, float[] actual) {
@@ -270,7 +276,15 @@ class MaskRcnnParityTest {
     }
 
     static void assertClose(float[] expected, float[] actual, double tol, String what) {
-        assertEquals(expected.length, actual.length, what + ": sizes");
+        String problem = closeness(expected, actual, tol, what);
+        assertTrue(problem == null, problem);
+    }
+
+    /** null when every |expected − actual| ≤ tol, else the worst difference. */
+    static String closeness(float[] expected, float[] actual, double tol, String what) {
+        if (expected.length != actual.length) {
+            return what + ": sizes " + expected.length + " vs " + actual.length;
+        }
         double worst = 0;
         int at = -1;
         for (int i = 0; i < expected.length; i++) {
@@ -280,7 +294,7 @@ class MaskRcnnParityTest {
                 at = i;
             }
         }
-        assertTrue(worst <= tol, what + ": max |difference| " + worst + " at " + at + " (expected "
-                + (at >= 0 ? expected[at] : 0) + ", got " + (at >= 0 ? actual[at] : 0) + "), tolerance " + tol);
+        return worst <= tol ? null : what + ": max |difference| " + worst + " at " + at + " (expected "
+                + (at >= 0 ? expected[at] : 0) + ", got " + (at >= 0 ? actual[at] : 0) + "), tolerance " + tol;
     }
 }

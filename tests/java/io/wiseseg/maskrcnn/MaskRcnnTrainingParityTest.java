@@ -21,9 +21,11 @@ import org.junit.jupiter.api.Test;
  * One training step against torchvision 0.14 (make_maskrcnn_fixture.py, training_case): with every
  * anchor and every RoI sampled the step is deterministic, so the five losses and the parameters'
  * gradients (through our RoIAlign backward and the two-graph bridge) must agree with torchvision's,
- * within bounds set by how far torchvision moves from itself between 1 and 2 threads (ReLUs at
+ * within bounds set by how far torchvision moves from itself when only the float32 summation order
+ * changes: the fixture holds its gradients from several runs (1, 2 and 3 threads; the CPU's best and
+ * its oldest code path; other CPUs' runs carried over), and their spread is the envelope. ReLUs at
  * rounding distance from 0 flip, so gradients upstream of the box head are not reproducible bit for
- * bit even there).
+ * bit even within torchvision.
  */
 class MaskRcnnTrainingParityTest {
     @Test
@@ -39,13 +41,19 @@ class MaskRcnnTrainingParityTest {
         MaskRcnnWeights.load(model, FormulaWeights.stateDict(model), "formula weights");
 
         MaskRcnn.Losses losses = model.losses(List.of(FormulaWeights.noisyImage(h, w)), List.of(target(h, w)), new Random(0));
-        float[] expected = fx.floats("train_losses_t2");
+        JsonNode runs = fx.meta.get("grad_runs");
+        int reference = 1; // this machine's 2-thread run on its best code path
+        System.out.println("parity (training): reference run: " + runs.get(reference).asText() + "; envelope over "
+                + runs.size() + " runs");
+        float[] expected = fx.floats("train_losses_r" + reference);
         float[] ours = {losses.objectness.item_float(), losses.rpnBox.item_float(), losses.classifier.item_float(),
                 losses.box.item_float(), losses.mask.item_float()};
         String[] names = {"objectness", "rpn box", "classifier", "box", "mask"};
         System.out.println("parity (training): losses torchvision " + Arrays.toString(expected) + ", ours "
                 + Arrays.toString(ours));
         for (int i = 0; i < 5; i++) {
+            // a loss is one float32 reduction over the sampled anchors/RoIs: 1e-5 relative, well over
+            // the runs' own spread (≤ 1e-6 relative) and far under any wrong term
             assertEquals(expected[i], ours[i], 1e-5 * Math.abs(expected[i]), names[i] + " loss");
         }
 
@@ -67,23 +75,61 @@ class MaskRcnnTrainingParityTest {
             for (int k = 0; k < sample.length; k++) {
                 sample[k] = all[k * step];
             }
-            float[] t1 = fx.floats("grad" + i + "_t1"), t2 = fx.floats("grad" + i + "_t2");
-            double unit = meanAbs(t2); // differences in units of the mean |gradient|
-            double[] ours2 = quantiles(sample, t2, unit), envelope = quantiles(t1, t2, unit);
-            System.out.printf("parity (training): %-48s ours vs torchvision: median %.2g p90 %.2g; torchvision 1 vs 2 "
-                    + "threads: median %.2g p90 %.2g%n", key, ours2[0], ours2[1], envelope[0], envelope[1]);
-            // Where torchvision is reproducible (the heads: envelope ~1e-6) ours must be too. Upstream of the
-            // box head's ReLUs torchvision itself moves by up to ~5% of the mean |gradient| between thread
-            // counts, and LibTorch 2.10's GEMMs round differently again (measured: losses equal to 1e-7,
-            // gradients at the pooled features within 0.04%, the rest amplified by cancellation); a wrong
-            // gradient path would differ by O(1), far above these bounds.
-            boolean noisy = envelope[1] > 1e-3;
-            double medianBound = noisy ? Math.max(3 * envelope[0], 0.03) : 3 * envelope[0] + 1e-4;
-            double p90Bound = noisy ? Math.max(3 * envelope[1], 0.1) : 3 * envelope[1] + 1e-3;
-            assertTrue(ours2[0] <= medianBound && ours2[1] <= p90Bound, key + ": our gradient departs from "
-                    + "torchvision's (median " + ours2[0] + ", p90 " + ours2[1] + " × mean |g|) beyond the bounds ("
-                    + medianBound + ", " + p90Bound + ")");
+            String problem = gradientProblem(fx, i, sample, reference);
+            assertTrue(problem == null, problem);
         }
+    }
+
+    /**
+     * null when our sampled gradient of parameter {@code i} lies within the envelope of
+     * torchvision's runs around the reference run, else why not. Differences are in units of the
+     * mean |gradient|: median and 90th percentile.
+     */
+    static String gradientProblem(ArrayFixture fx, int i, float[] sample, int reference) throws java.io.IOException {
+        String key = fx.meta.get("grad_keys").get(i).asText();
+        float[] ref = fx.floats("grad" + i + "_r" + reference);
+        double unit = meanAbs(ref);
+        double[] ours = quantiles(sample, ref, unit), envelope = {0, 0};
+        double slopeSpread = 0; // |α − 1| of the runs, α the least-squares scale from the reference to a run
+        for (int r = 0; r < fx.meta.get("grad_runs").size(); r++) {
+            float[] run = fx.floats("grad" + i + "_r" + r);
+            double[] q = quantiles(run, ref, unit);
+            envelope[0] = Math.max(envelope[0], q[0]);
+            envelope[1] = Math.max(envelope[1], q[1]);
+            slopeSpread = Math.max(slopeSpread, Math.abs(slope(run, ref) - 1));
+        }
+        // Rounding noise averages out over the 4,096 samples of the least-squares scale, a systematic
+        // error (a lost factor, a missing term) does not: ours must stay within 3× the runs' spread
+        // of it (LibTorch 2.10's kernels are one more summation order: seen up to 2.1× here), or 1e-3
+        // (the quantiles above let a scaled gradient through where most entries are 0).
+        double slope = slope(sample, ref), slopeBound = Math.max(3 * slopeSpread, 1e-3);
+        // Where torchvision is reproducible (the heads: envelope ~1e-6) ours must be too, to 1e-4 / 1e-3
+        // of the mean |g|. Upstream of the box head's ReLUs torchvision itself moves by up to ~20% of the
+        // mean |g| at the 90th percentile between code paths and CPUs (cancellation amplifies rounding);
+        // LibTorch 2.10's kernels are one more summation order, so ours may reach twice the envelope.
+        // A wrong gradient path differs by O(1) everywhere (ParityTestsCatchErrorsTest).
+        boolean noisy = envelope[1] > 1e-3;
+        double medianBound = noisy ? Math.max(2 * envelope[0], 0.03) : 2 * envelope[0] + 1e-4;
+        double p90Bound = noisy ? Math.max(2 * envelope[1], 0.1) : 2 * envelope[1] + 1e-3;
+        System.out.printf("parity (training): %-48s ours vs torchvision: median %.2g p90 %.2g scale %.6f; torchvision's "
+                + "envelope: median %.2g p90 %.2g scale ±%.2g%n", key, ours[0], ours[1], slope, envelope[0], envelope[1],
+                slopeSpread);
+        if (Math.abs(slope - 1) > slopeBound) {
+            return key + ": our gradient is " + slope + " × torchvision's (runs' spread ±" + slopeSpread + ")";
+        }
+        return ours[0] <= medianBound && ours[1] <= p90Bound ? null : key + ": our gradient departs from torchvision's"
+                + " (median " + ours[0] + ", p90 " + ours[1] + " × mean |g|) beyond the bounds (" + medianBound + ", "
+                + p90Bound + ")";
+    }
+
+    /** The least-squares α of a ≈ α · b. */
+    private static double slope(float[] a, float[] b) {
+        double ab = 0, bb = 0;
+        for (int k = 0; k < a.length; k++) {
+            ab += (double) a[k] * b[k];
+            bb += (double) b[k] * b[k];
+        }
+        return bb == 0 ? (ab == 0 ? 1 : Double.POSITIVE_INFINITY) : ab / bb;
     }
 
     private static double meanAbs(float[] v) {

@@ -63,7 +63,7 @@ class MaskRcnnTrainingTest {
     void lossFallsAndAFewImagesAreLearnt(@TempDir Path out) {
         torch.manual_seed(1);
         MaskRcnn model = new MaskRcnn(tiny(), Device.cpu());
-        MaskRcnnTrainer.Options options = new MaskRcnnTrainer.Options(100, 2, 0.03, 0.9, 1e-4, 20, 0.1, List.of(80), 0.1,
+        MaskRcnnTrainer.Options options = new MaskRcnnTrainer.Options(100, 2, 0.02, 0.9, 1e-4, 20, 0.1, List.of(80), 0.1,
                 true, 3);
         List<Double> losses = new MaskRcnnTrainer(model, options, out).train(examples(), false, ProgressListener.NONE);
         double first = losses.get(0), last = losses.get(losses.size() - 1);

@@ -31,6 +31,28 @@ class ResNetParityTest {
         }
     }
 
+    /** The same check fails on one perturbed weight: the 1e-4 bound is not loose enough to hide an error. */
+    @org.junit.jupiter.api.Test
+    void aPerturbedWeightIsCaught() throws Exception {
+        JsonNode meta = PrmFixtures.meta();
+        try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
+            ResNet net = new ResNet(ResNet.Depth.parse("resnet18"), 64);
+            PrmFixtures.fillWithFormula(net, meta.get("resnet18_keys"));
+            Tensor w = null;
+            for (long i = 0; i < net.named_parameters(true).size(); i++) {
+                if (net.named_parameters(true).get(i).key().getString().equals("layer3.0.conv2.weight")) {
+                    w = net.named_parameters(true).get(i).value();
+                }
+            }
+            assertTrue(w != null, "layer3.0.conv2.weight");
+            w.select(0, 0).add_(new org.bytedeco.pytorch.Scalar(0.01)); // one filter, +0.01 per element
+            Tensor y = net.forward(PrmFixtures.tensor(meta.get("arrays").get("input")));
+            double err = PrmFixtures.relativeError(Tensors.toFloats(y), PrmFixtures.floats(meta.get("arrays").get("resnet18_layer4")));
+            System.out.println("mutation: resnet18 layer3.0.conv2 filter 0 + 0.01: relative error " + err);
+            assertTrue(err >= 1e-4, "a perturbed filter passed: relative error " + err);
+        }
+    }
+
     private static long namedEntries(ResNet net) {
         return net.named_parameters(true).size() + net.named_buffers(true).size();
     }

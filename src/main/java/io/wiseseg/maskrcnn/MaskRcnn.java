@@ -37,7 +37,7 @@ public final class MaskRcnn extends Module {
 
     /** Intermediate results of one inference, for tests that compare stages with torchvision. */
     record Trace(GeneralizedTransform.Batch batch, List<Tensor> features, List<float[]> proposals,
-            List<Detections> beforePostprocess) {}
+            List<float[]> proposalScores, List<Detections> beforePostprocess) {}
 
     /** Inference on images (3 × H × W float in [0, 1]): detections at each image's own size. */
     public List<Detections> detect(List<Tensor> images) {
@@ -45,18 +45,28 @@ public final class MaskRcnn extends Module {
     }
 
     List<Detections> detect(List<Tensor> images, List<Trace> trace) {
+        return detect(images, null, trace);
+    }
+
+    /**
+     * Inference with the RPN's proposals replaced by {@code given} (per image, n × 4 flat, in the
+     * resized image's coordinates) when not null: the box and mask heads checked on their own,
+     * stage by stage against torchvision, without the RPN's ties at its cuts carried into them.
+     */
+    List<Detections> detect(List<Tensor> images, List<float[]> given, List<Trace> trace) {
         try (NoGradGuard g = new NoGradGuard()) {
             GeneralizedTransform.Batch batch = transform.apply(images, null);
             List<Tensor> features = backbone.forward(batch.images());
             Rpn.Output proposals = rpn.forward(features, batch.sizes(), batch.images().size(2), batch.images().size(3),
                     null, false, null);
-            List<Detections> raw = roiHeads.detect(features.subList(0, 4), proposals.proposals(), batch.sizes());
+            List<Detections> raw = roiHeads.detect(features.subList(0, 4), given != null ? given : proposals.proposals(),
+                    batch.sizes());
             List<Detections> out = new ArrayList<>();
             for (int i = 0; i < raw.size(); i++) {
                 out.add(transform.postprocess(raw.get(i), batch.sizes().get(i), batch.originalSizes().get(i)));
             }
             if (trace != null) {
-                trace.add(new Trace(batch, features, proposals.proposals(), raw));
+                trace.add(new Trace(batch, features, proposals.proposals(), proposals.scores(), raw));
             }
             return out;
         }

@@ -34,8 +34,11 @@ final class Rpn extends Module {
         sampler = new BalancedSampler(config.rpnBatch(), config.rpnPositiveFraction());
     }
 
-    /** Proposals per image (n × 4 flat) and, in training, the two losses. */
-    record Output(List<float[]> proposals, Tensor objectnessLoss, Tensor boxLoss) {}
+    /**
+     * Proposals per image (n × 4 flat), their objectness probabilities (n, same order) and, in
+     * training, the two losses.
+     */
+    record Output(List<float[]> proposals, List<float[]> scores, Tensor objectnessLoss, Tensor boxLoss) {}
 
     Output forward(List<Tensor> features, List<int[]> imageSizes, long paddedH, long paddedW,
             List<float[]> gtBoxes, boolean training, Random random) {
@@ -66,19 +69,24 @@ final class Rpn extends Module {
         float[] del = TensorData.toFloats(deltas);
         int preN = training ? config.rpnPreNmsTrain() : config.rpnPreNmsTest();
         int postN = training ? config.rpnPostNmsTrain() : config.rpnPostNmsTest();
-        List<float[]> proposals = new ArrayList<>();
+        List<float[]> proposals = new ArrayList<>(), proposalScores = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             float[] decoded = coder.decode(Arrays.copyOfRange(del, i * total * 4, (i + 1) * total * 4), allAnchors);
-            proposals.add(filter(decoded, logits.select(0, i), prob, i * total, perLevel, preN, postN, imageSizes.get(i)));
+            float[][] kept = filter(decoded, logits.select(0, i), prob, i * total, perLevel, preN, postN, imageSizes.get(i));
+            proposals.add(kept[0]);
+            proposalScores.add(kept[1]);
         }
         if (!training) {
-            return new Output(proposals, null, null);
+            return new Output(proposals, proposalScores, null, null);
         }
-        return losses(objectness, deltas, allAnchors, gtBoxes, proposals, random);
+        return losses(objectness, deltas, allAnchors, gtBoxes, proposals, proposalScores, random);
     }
 
-    /** One image's proposals: per level the top-n anchors by logit, then clip, size filter, NMS per level, best post-n. */
-    private float[] filter(float[] decoded, Tensor logits, float[] prob, int base, int[] perLevel, int preN,
+    /**
+     * One image's proposals and their scores: per level the top-n anchors by logit, then clip,
+     * size filter, NMS per level, best post-n.
+     */
+    private float[][] filter(float[] decoded, Tensor logits, float[] prob, int base, int[] perLevel, int preN,
             int postN, int[] size) {
         List<Integer> chosen = new ArrayList<>();
         List<Integer> chosenLevel = new ArrayList<>();
@@ -114,11 +122,16 @@ final class Rpn extends Module {
         int[] keep = TensorData.toInts(nms.batched(TensorData.floats(Arrays.copyOf(boxes, kept * 4), kept, 4),
                 TensorData.floats(Arrays.copyOf(scores, kept), kept), TensorData.longs(Arrays.copyOf(groups, kept), kept),
                 config.rpnNms()));
-        return Boxes.select(boxes, Arrays.copyOf(keep, Math.min(keep.length, postN)));
+        int[] top = Arrays.copyOf(keep, Math.min(keep.length, postN));
+        float[] topScores = new float[top.length];
+        for (int k = 0; k < top.length; k++) {
+            topScores[k] = scores[top[k]];
+        }
+        return new float[][] {Boxes.select(boxes, top), topScores};
     }
 
     private Output losses(Tensor objectness, Tensor deltas, float[] anchorsFlat, List<float[]> gtBoxes,
-            List<float[]> proposals, Random random) {
+            List<float[]> proposals, List<float[]> proposalScores, Random random) {
         int n = gtBoxes.size();
         int total = anchorsFlat.length / 4;
         List<Long> sampledPos = new ArrayList<>(), sampledAll = new ArrayList<>();
@@ -166,6 +179,6 @@ final class Rpn extends Module {
         Tensor pos = TensorData.longs(sampledPos.stream().mapToLong(Long::longValue).toArray(), sampledPos.size());
         Tensor boxLoss = torch.smooth_l1_loss(flatDeltas.index_select(0, pos), TensorData.floats(tgt, targets.size(), 4),
                 2, 1.0 / 9).div(new org.bytedeco.pytorch.Scalar((double) Math.max(1, sampledAll.size())));
-        return new Output(proposals, objLoss, boxLoss);
+        return new Output(proposals, proposalScores, objLoss, boxLoss);
     }
 }
