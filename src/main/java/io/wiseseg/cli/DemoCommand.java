@@ -28,7 +28,7 @@ import io.wiseseg.prm.PeakStimulation;
 import io.wiseseg.prm.PrmCheckpoint;
 import io.wiseseg.prm.PrmConfig;
 import io.wiseseg.prm.PrmTrainer;
-import io.wiseseg.prm.ResNet;
+import io.wiseseg.backbone.ResNet;
 import io.wiseseg.proposals.ProposalCache;
 import io.wiseseg.proposals.SelectiveSearch;
 import io.wiseseg.pseudo.BestIou;

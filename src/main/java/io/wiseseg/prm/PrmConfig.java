@@ -2,6 +2,7 @@ package io.wiseseg.prm;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.wiseseg.backbone.ResNet;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
