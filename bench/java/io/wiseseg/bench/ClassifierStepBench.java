@@ -4,7 +4,7 @@ import io.wiseseg.kernels.Device;
 import io.wiseseg.kernels.PeakFinder;
 import io.wiseseg.prm.PeakStimulation;
 import io.wiseseg.prm.PrmNetwork;
-import io.wiseseg.prm.ResNet;
+import io.wiseseg.backbone.ResNet;
 import io.wiseseg.util.CpuInfo;
 import java.util.Arrays;
 import org.bytedeco.javacpp.PointerScope;

@@ -6,7 +6,7 @@ import io.wiseseg.prm.Peak;
 import io.wiseseg.prm.PeakResponseMaps;
 import io.wiseseg.prm.PeakStimulation;
 import io.wiseseg.prm.PrmNetwork;
-import io.wiseseg.prm.ResNet;
+import io.wiseseg.backbone.ResNet;
 import io.wiseseg.util.TorchRuntime;
 import java.util.ArrayList;
 import java.util.Arrays;

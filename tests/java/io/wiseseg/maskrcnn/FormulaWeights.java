@@ -1,5 +1,6 @@
 package io.wiseseg.maskrcnn;
 
+import io.wiseseg.util.Tensors;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.bytedeco.pytorch.Module;
@@ -34,7 +35,7 @@ public final class FormulaWeights {
             for (int d = 0; d < shape.length; d++) {
                 shape[d] = t.size(d);
             }
-            out.put(name, TensorData.floats(values(name, shape), shape));
+            out.put(name, Tensors.floats(values(name, shape), shape));
         }
     }
 
@@ -85,7 +86,7 @@ public final class FormulaWeights {
 
     /** formula_noisy_image: the formula image mixed with fract(sin(12.9898x + 78.233y + 37.719c) · 43758.5453). */
     public static Tensor noisyImage(int h, int w) {
-        float[] base = TensorData.toFloats(image(h, w));
+        float[] base = Tensors.toFloats(image(h, w));
         float[] v = new float[base.length];
         int k = 0;
         for (int c = 0; c < 3; c++) {
@@ -97,7 +98,7 @@ public final class FormulaWeights {
                 }
             }
         }
-        return TensorData.floats(v, 3, h, w);
+        return Tensors.floats(v, 3, h, w);
     }
 
     public static Tensor image(int h, int w) {
@@ -111,6 +112,6 @@ public final class FormulaWeights {
                 }
             }
         }
-        return TensorData.floats(v, 3, h, w);
+        return Tensors.floats(v, 3, h, w);
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.wiseseg.kernels.Device;
+import io.wiseseg.util.Tensors;
 import io.wiseseg.util.TorchRuntime;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -39,7 +40,7 @@ class MaskRcnnParityTest {
         JsonNode size = fx.meta.get("image_size");
         // the fixture's image: formula_noisy_image, whose generic scores leave few ties at the cuts
         Tensor image = FormulaWeights.noisyImage(size.get(0).asInt(), size.get(1).asInt());
-        assertClose(fx.floats("image"), TensorData.toFloats(image), 1e-6, "input image");
+        assertClose(fx.floats("image"), Tensors.toFloats(image), 1e-6, "input image");
         assertEquals("formula_noisy_image", fx.meta.get("image").asText(), "the fixture's input");
         List<MaskRcnn.Trace> traces = new ArrayList<>();
         model.detect(List.of(image), traces);
@@ -76,7 +77,7 @@ class MaskRcnnParityTest {
         assertEquals(fx.meta.get("resized").get(1).asInt(), resized[1]);
         assertEquals(fx.meta.get("padded").get(0).asLong(), trace.batch().images().size(2));
         assertEquals(fx.meta.get("padded").get(1).asLong(), trace.batch().images().size(3));
-        float[] sums = TensorData.toFloats(trace.batch().images().sum(2, 3));
+        float[] sums = Tensors.toFloats(trace.batch().images().sum(2, 3));
         // float32 sums of 35,840 values: rounding of the summation order only
         assertClose(fx.floats("batch_sum"), sums, 1e-3, "normalised batch channel sums");
     }
@@ -87,10 +88,10 @@ class MaskRcnnParityTest {
         for (int l = 0; l < names.length; l++) {
             Tensor f = trace.features().get(l);
             System.out.println("parity: level " + names[l] + " slice max |difference| " + maxDifference(
-                    fx.floats("level" + names[l] + "_slice"), TensorData.toFloats(f.select(0, 0).narrow(0, 0, 4))));
-            assertClose(fx.floats("level" + names[l] + "_slice"), TensorData.toFloats(f.select(0, 0).narrow(0, 0, 4)),
+                    fx.floats("level" + names[l] + "_slice"), Tensors.toFloats(f.select(0, 0).narrow(0, 0, 4))));
+            assertClose(fx.floats("level" + names[l] + "_slice"), Tensors.toFloats(f.select(0, 0).narrow(0, 0, 4)),
                     FEATURE_TOL, "level " + names[l] + " slice");
-            float[] sums = TensorData.toFloats(f.select(0, 0).sum(1, 2));
+            float[] sums = Tensors.toFloats(f.select(0, 0).sum(1, 2));
             assertClose(fx.floats("level" + names[l] + "_channel_sums"), sums, FEATURE_TOL * f.size(2) * f.size(3),
                     "level " + names[l] + " channel sums");
         }
@@ -239,7 +240,7 @@ class MaskRcnnParityTest {
             }
             compared++;
             String p = closeness(Arrays.copyOfRange(raw, i * 784, (i + 1) * 784),
-                    TensorData.toFloats(oursBeforePaste.masks().select(0, j)), MASK_TOL, "28×28 mask " + i);
+                    Tensors.toFloats(oursBeforePaste.masks().select(0, j)), MASK_TOL, "28×28 mask " + i);
             if (p != null) {
                 problems.add(p);
             }
@@ -255,7 +256,7 @@ class MaskRcnnParityTest {
             }
             if (i < fx.shape("first_masks")[0]) {
                 String q = closeness(Arrays.copyOfRange(first, (int) (i * hw), (int) ((i + 1) * hw)),
-                        TensorData.toFloats(pasted), MASK_TOL, "pasted mask " + i);
+                        Tensors.toFloats(pasted), MASK_TOL, "pasted mask " + i);
                 if (q != null) {
                     problems.add(q);
                 }

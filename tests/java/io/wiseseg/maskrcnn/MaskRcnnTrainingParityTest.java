@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.wiseseg.kernels.Device;
+import io.wiseseg.util.Tensors;
 import io.wiseseg.util.TorchRuntime;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -69,7 +70,7 @@ class MaskRcnnTrainingParityTest {
             String key = keys.get(i).asText();
             Tensor g = params.get(key).grad();
             assertTrue(g.defined(), key + " has no gradient");
-            float[] all = TensorData.toFloats(g.flatten());
+            float[] all = Tensors.toFloats(g.flatten());
             int step = Math.max(1, all.length / samples);
             float[] sample = new float[Math.min(samples, (all.length + step - 1) / step)];
             for (int k = 0; k < sample.length; k++) {

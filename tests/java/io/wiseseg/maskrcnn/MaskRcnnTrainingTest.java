@@ -13,7 +13,7 @@ import io.wiseseg.eval.EvaluationReport;
 import io.wiseseg.eval.GroundTruth;
 import io.wiseseg.eval.ReferenceAp;
 import io.wiseseg.kernels.Device;
-import io.wiseseg.prm.ResNet;
+import io.wiseseg.backbone.ResNet;
 import io.wiseseg.util.TorchRuntime;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.wiseseg.backbone.ResNet;
 import io.wiseseg.kernels.Device;
 import io.wiseseg.util.TorchRuntime;
 import java.util.LinkedHashMap;
@@ -50,15 +51,18 @@ class MaskRcnnWeightsTest {
         assertTrue(model.backbone.fpn.named_parameters(true).get(0).value().equal(legacy.get("backbone.fpn.inner_blocks.0.weight")));
     }
 
-    /** A PRM classifier's backbone (any output stride) loads into backbone.body tensor for tensor. */
+    /**
+     * A classifier's backbone (a ResNet of any output stride, as PRM's classifier holds) loads
+     * into backbone.body tensor for tensor.
+     */
     @Test
-    void loadsTheBackboneOfAPrmClassifier() {
+    void loadsTheBackboneOfAClassifier() {
         MaskRcnn model = new MaskRcnn(MaskRcnnTrainingTest.tiny(), Device.cpu());
         org.bytedeco.pytorch.global.torch.manual_seed(5);
-        io.wiseseg.prm.PrmNetwork classifier = new io.wiseseg.prm.PrmNetwork(io.wiseseg.prm.ResNet.Depth.RESNET18, 8, 6, 16);
+        ResNet classifier = new ResNet(ResNet.Depth.RESNET18, 8, 16);
         classifier.calibrateBatchNorm(org.bytedeco.pytorch.global.torch.randn(2, 3, 64, 64)); // non-trivial BN statistics
-        MaskRcnnWeights.loadBackbone(model, classifier.backbone(), "classifier");
-        Map<String, Tensor> want = io.wiseseg.util.TorchvisionWeights.stateDict(classifier.backbone());
+        MaskRcnnWeights.loadBackbone(model, classifier, "classifier");
+        Map<String, Tensor> want = io.wiseseg.util.TorchvisionWeights.stateDict(classifier);
         Map<String, Tensor> got = io.wiseseg.util.TorchvisionWeights.stateDict(model.backbone.body);
         assertEquals(want.keySet(), got.keySet());
         for (String key : want.keySet()) {
@@ -70,9 +74,9 @@ class MaskRcnnWeightsTest {
             got.get("conv1.weight").add_(new org.bytedeco.pytorch.Scalar(1.0));
         }
         assertTrue(!got.get("conv1.weight").equal(want.get("conv1.weight")));
-        io.wiseseg.prm.PrmNetwork wider = new io.wiseseg.prm.PrmNetwork(io.wiseseg.prm.ResNet.Depth.RESNET18, 16, 6);
+        ResNet wider = new ResNet(ResNet.Depth.RESNET18, 16);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> MaskRcnnWeights.loadBackbone(model, wider.backbone(), "wider"));
+                () -> MaskRcnnWeights.loadBackbone(model, wider, "wider"));
         assertTrue(e.getMessage().contains("width 16"), e.getMessage());
     }
 

@@ -3,6 +3,7 @@ package io.wiseseg.maskrcnn;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.wiseseg.kernels.Device;
+import io.wiseseg.util.Tensors;
 import io.wiseseg.util.TorchRuntime;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,7 +57,7 @@ class MultiScaleRoiAlignTest {
         // ours: kernels on detached levels, loss on a leaf, bridge back into the levels' graph
         MultiScaleRoiAlign pooler = new MultiScaleRoiAlign(OUT, Device.cpu());
         List<int[]> sizes = List.of(new int[] {IMAGE, IMAGE}, new int[] {IMAGE, IMAGE});
-        MultiScaleRoiAlign.Pooling pooling = pooler.pool(features, TensorData.floats(roi, rois, 5), sizes);
+        MultiScaleRoiAlign.Pooling pooling = pooler.pool(features, Tensors.floats(roi, rois, 5), sizes);
         Tensor leaf = pooling.output().set_requires_grad(true);
         leaf.mul(weights).sum().backward();
         MultiScaleRoiAlign.gradientSurrogate(features, pooler.backward(pooling, leaf.grad())).backward();
@@ -65,9 +66,9 @@ class MultiScaleRoiAlignTest {
         Tensor reference = referencePool(refParams, roi, rois, n);
         reference.mul(weights).sum().backward();
 
-        MaskRcnnParityTest.assertClose(TensorData.toFloats(reference), TensorData.toFloats(pooling.output()), 1e-5, "pooled features");
+        MaskRcnnParityTest.assertClose(Tensors.toFloats(reference), Tensors.toFloats(pooling.output()), 1e-5, "pooled features");
         for (int l = 0; l < SIDES.length; l++) {
-            MaskRcnnParityTest.assertClose(TensorData.toFloats(refParams.get(l).grad()), TensorData.toFloats(params.get(l).grad()),
+            MaskRcnnParityTest.assertClose(Tensors.toFloats(refParams.get(l).grad()), Tensors.toFloats(params.get(l).grad()),
                     1e-4, "gradient of level " + l);
             assertTrue(params.get(l).grad().abs().sum().item_float() > 0, "level " + l + " received no RoI");
         }
@@ -111,7 +112,7 @@ class MultiScaleRoiAlignTest {
                 }
             }
         }
-        Tensor matrix = TensorData.floats(m, (long) rois * OUT * OUT, cols);
+        Tensor matrix = Tensors.floats(m, (long) rois * OUT * OUT, cols);
         return matrix.matmul(all.t()).view(rois, OUT, OUT, C).permute(0, 3, 1, 2).contiguous();
     }
 

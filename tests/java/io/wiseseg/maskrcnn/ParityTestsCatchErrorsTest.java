@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.wiseseg.kernels.Device;
 import io.wiseseg.testing.ArrayFixture;
+import io.wiseseg.util.Tensors;
 import io.wiseseg.util.TorchRuntime;
 import java.util.ArrayList;
 import java.util.List;
@@ -91,7 +92,7 @@ class ParityTestsCatchErrorsTest {
                     .withSizes(fx.meta.get("min_size").asInt(), fx.meta.get("max_size").asInt()), Device.cpu());
             Map<String, Tensor> weights = FormulaWeights.stateDict(model);
             Tensor original = weights.get(key);
-            float[] v = TensorData.toFloats(original);
+            float[] v = Tensors.toFloats(original);
             long[] shape = new long[(int) original.dim()];
             for (int d = 0; d < shape.length; d++) {
                 shape[d] = original.size(d);
@@ -101,7 +102,7 @@ class ParityTestsCatchErrorsTest {
             for (int k = channel * per; k < (channel + 1) * per; k++) {
                 v[k] += 0.1f; // one output channel's filter
             }
-            weights.put(key, TensorData.floats(v, shape));
+            weights.put(key, Tensors.floats(v, shape));
             MaskRcnnWeights.load(model, weights, "formula weights, one perturbed");
             int h = fx.meta.get("image_size").get(0).asInt(), w = fx.meta.get("image_size").get(1).asInt();
             List<MaskRcnn.Trace> traces = new ArrayList<>();

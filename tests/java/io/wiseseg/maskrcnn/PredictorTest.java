@@ -8,6 +8,7 @@ import io.wiseseg.data.Instance;
 import io.wiseseg.data.Rle;
 import io.wiseseg.data.RgbImage;
 import io.wiseseg.kernels.Device;
+import io.wiseseg.util.Tensors;
 import io.wiseseg.util.TorchRuntime;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +29,7 @@ class PredictorTest {
         torch.manual_seed(4);
         MaskRcnn model = new MaskRcnn(MaskRcnnTrainingTest.tiny(), Device.cpu());
         // a strong foreground bias so that detections (and masks) come out of an untrained model
-        model.roiHeads.boxPredictor.clsScore.bias.detach().copy_(TensorData.floats(new float[] {-5, 5, 5, 5, 5, 5, 5}, 7));
+        model.roiHeads.boxPredictor.clsScore.bias.detach().copy_(Tensors.floats(new float[] {-5, 5, 5, 5, 5, 5, 5}, 7));
         predictor = new Predictor(model);
         byte[] rgb = new byte[3 * 96 * 80];
         new Random(1).nextBytes(rgb);
@@ -56,7 +57,7 @@ class PredictorTest {
     @Test
     void anImageWithoutDetectionsGivesNoInstances() {
         MaskRcnn model = new MaskRcnn(MaskRcnnTrainingTest.tiny(), Device.cpu());
-        model.roiHeads.boxPredictor.clsScore.bias.detach().copy_(TensorData.floats(new float[] {50, -50, -50, -50, -50, -50, -50}, 7));
+        model.roiHeads.boxPredictor.clsScore.bias.detach().copy_(Tensors.floats(new float[] {50, -50, -50, -50, -50, -50, -50}, 7));
         ImagePrediction p = new Predictor(model).predict("empty", image);
         assertTrue(p.instances().isEmpty(), p.instances().size() + " instances");
     }

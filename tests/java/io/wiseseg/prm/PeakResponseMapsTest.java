@@ -3,8 +3,10 @@ package io.wiseseg.prm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.wiseseg.backbone.ResNet;
 import io.wiseseg.kernels.Device;
 import io.wiseseg.kernels.PeakFinder;
+import io.wiseseg.testing.FloatArrays;
 import io.wiseseg.util.TorchRuntime;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
@@ -70,7 +72,7 @@ class PeakResponseMapsTest {
             // the maps are those of the same peaks computed one by one
             PeakResponseMaps.Result loop = everything.compute(image, want, PeakResponseMaps.Mode.LOOP);
             for (int k = 0; k < want.size(); k++) {
-                assertTrue(PrmFixtures.relativeError(r.maps().get(k), loop.maps().get(k)) < 1e-4);
+                assertTrue(FloatArrays.relativeError(r.maps().get(k), loop.maps().get(k)) < 1e-4);
             }
             assertEquals(want, strict.peaks(image, new int[] {0, 2}).peaks());
             assertEquals(java.util.List.of(), strict.peaks(image, new int[] {}).peaks());
@@ -85,7 +87,7 @@ class PeakResponseMapsTest {
         for (int k = 0; k < loop.maps().size(); k++) {
             float[] a = batched.maps().get(k), b = loop.maps().get(k);
             assertEquals(size * size, a.length);
-            double err = PrmFixtures.relativeError(a, b);
+            double err = FloatArrays.relativeError(a, b);
             assertTrue(err < 1e-4, "peak " + k + " relative error " + err);
             double sum = 0;
             for (float v : a) {

@@ -28,7 +28,7 @@ import io.wiseseg.prm.PeakStimulation;
 import io.wiseseg.prm.PrmCheckpoint;
 import io.wiseseg.prm.PrmConfig;
 import io.wiseseg.prm.PrmTrainer;
-import io.wiseseg.prm.ResNet;
+import io.wiseseg.backbone.ResNet;
 import io.wiseseg.proposals.ProposalCache;
 import io.wiseseg.proposals.SelectiveSearch;
 import io.wiseseg.pseudo.BestIou;
@@ -38,6 +38,7 @@ import io.wiseseg.pseudo.PrmEvidence;
 import io.wiseseg.pseudo.PrmRetrieval;
 import io.wiseseg.pseudo.PseudoLabeller;
 import io.wiseseg.pseudo.SelectionRule;
+import io.wiseseg.util.AtomicFiles;
 import io.wiseseg.util.TorchRuntime;
 import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
@@ -45,7 +46,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -388,9 +388,8 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private static void writeJson(Path file, Object value) throws IOException {
-        Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), file.getFileName().toString(), ".tmp");
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(tmp.toFile(), value);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        AtomicFiles.write(file, tmp -> json.writeValue(tmp.toFile(), value));
     }
 
     private static void say(PrintWriter w, String format, Object... args) {

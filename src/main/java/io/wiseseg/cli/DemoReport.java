@@ -1,10 +1,8 @@
 package io.wiseseg.cli;
 
+import io.wiseseg.util.AtomicFiles;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -80,9 +78,7 @@ final class DemoReport {
                     .append("\" alt=\"").append(esc(png.getFileName().toString())).append("\"></p>\n");
         }
         h.append("</body></html>\n");
-        Path tmp = Files.createTempFile(base, file.getFileName().toString(), ".tmp");
-        Files.writeString(tmp, h, StandardCharsets.UTF_8);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.writeString(file, h);
     }
 
     private static String esc(String s) {

@@ -16,11 +16,11 @@ import io.wiseseg.eval.Evaluator;
 import io.wiseseg.eval.GroundTruth;
 import io.wiseseg.eval.ReferenceAp;
 import io.wiseseg.eval.VocR;
+import io.wiseseg.util.AtomicFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -121,9 +121,6 @@ final class EvaluateCommand implements Callable<Integer> {
         ObjectNode root = mapper.createObjectNode();
         reports.forEach((name, r) -> root.set(name, r.toJsonNode()));
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "metrics", ".json.tmp");
-        mapper.writeValue(tmp.toFile(), root);
-        Files.move(tmp, dir.resolve("metrics.json"), StandardCopyOption.REPLACE_EXISTING,
-                StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.write(dir.resolve("metrics.json"), tmp -> mapper.writeValue(tmp.toFile(), root));
     }
 }

@@ -16,13 +16,13 @@ import io.wiseseg.prm.PeakStimulation;
 import io.wiseseg.prm.PrmCheckpoint;
 import io.wiseseg.prm.PrmConfig;
 import io.wiseseg.prm.PrmNetwork;
+import io.wiseseg.util.AtomicFiles;
 import io.wiseseg.util.TorchRuntime;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import javax.imageio.ImageIO;
 import org.bytedeco.javacpp.PointerScope;
 import picocli.CommandLine;
@@ -106,10 +106,7 @@ final class PeaksCommand implements Runnable {
             Overlay.writePng(heat, out.resolve(file));
         }
         try {
-            Path file = out.resolve("peaks.json");
-            Path tmp = out.resolve("peaks.json.tmp");
-            json.writeValue(tmp.toFile(), root);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.write(out.resolve("peaks.json"), tmp -> json.writeValue(tmp.toFile(), root));
         } catch (IOException e) {
             throw new UserException("cannot write " + out.resolve("peaks.json") + " (" + e.getMessage() + ")");
         }

@@ -13,7 +13,7 @@ import io.wiseseg.maskrcnn.MaskRcnnConfig;
 import io.wiseseg.maskrcnn.MaskRcnnTrainer;
 import io.wiseseg.maskrcnn.MaskRcnnWeights;
 import io.wiseseg.prm.PrmCheckpoint;
-import io.wiseseg.prm.ResNet;
+import io.wiseseg.backbone.ResNet;
 import io.wiseseg.util.TorchRuntime;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,5 +1,6 @@
 package io.wiseseg.data;
 
+import io.wiseseg.util.AtomicFiles;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.FontMetrics;
@@ -9,7 +10,6 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Locale;
 
@@ -85,9 +85,7 @@ public final class Overlay {
         try {
             Path parent = file.toAbsolutePath().getParent();
             Files.createDirectories(parent);
-            Path tmp = parent.resolve(file.getFileName() + ".tmp");
-            Files.write(tmp, VocPalette.encode(image, "png"));
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.write(file, VocPalette.encode(image, "png"));
         } catch (IOException e) {
             throw new DatasetException(file, "cannot write (" + e.getMessage() + ")", e);
         }

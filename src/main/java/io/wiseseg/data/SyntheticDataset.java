@@ -1,10 +1,10 @@
 package io.wiseseg.data;
 
+import io.wiseseg.util.AtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -98,15 +98,18 @@ public final class SyntheticDataset {
         return new Generated(imageId(index), r.image(), r.objectIds(), r.classIds(), List.copyOf(instances));
     }
 
-    /** Writes the dataset under {@code out} and opens it. Existing files of the same names are replaced. */
+    /**
+     * Writes the dataset under {@code out} and opens it. Existing files of the same names are
+     * replaced, each atomically, so an interrupted run leaves no half file.
+     */
     public static VocDataset generate(Path out, Options o, ProgressListener listener) {
         try {
             for (String dir : List.of("JPEGImages", "Annotations", "SegmentationClass", "SegmentationObject",
                     "ImageSets/Segmentation")) {
                 Files.createDirectories(out.resolve(dir));
             }
-            write(out.resolve("classes.txt"), lines(CLASSES.names()));
-            write(out.resolve("synthetic.txt"), describe(o));
+            AtomicFiles.write(out.resolve("classes.txt"), lines(CLASSES.names()));
+            AtomicFiles.write(out.resolve("synthetic.txt"), describe(o));
             int train = o.images() - (int) Math.round(o.images() * o.valFraction());
             List<String> ids = new ArrayList<>();
             listener.progress("generate", 0, o.images());
@@ -117,9 +120,9 @@ public final class SyntheticDataset {
                 listener.progress("generate", i + 1, o.images());
             }
             Path sets = out.resolve("ImageSets/Segmentation");
-            write(sets.resolve("train.txt"), lines(ids.subList(0, train)));
-            write(sets.resolve("val.txt"), lines(ids.subList(train, ids.size())));
-            write(sets.resolve("trainval.txt"), lines(ids));
+            AtomicFiles.write(sets.resolve("train.txt"), lines(ids.subList(0, train)));
+            AtomicFiles.write(sets.resolve("val.txt"), lines(ids.subList(train, ids.size())));
+            AtomicFiles.write(sets.resolve("trainval.txt"), lines(ids));
         } catch (IOException e) {
             throw new DatasetException(out, "cannot write the synthetic dataset (" + e.getMessage() + ")", e);
         }
@@ -128,12 +131,12 @@ public final class SyntheticDataset {
 
     private static void writeImage(Path out, Options o, Generated g) throws IOException {
         String file = g.id() + (o.jpeg() ? ".jpg" : ".png");
-        write(out.resolve("JPEGImages").resolve(file), o.jpeg() ? jpeg(g.image()) : VocPalette.encode(g.image().toBufferedImage(), "png"));
-        write(out.resolve("SegmentationObject").resolve(g.id() + ".png"), VocPalette.encodePng(o.width(), o.height(), g.objectIds()));
-        write(out.resolve("SegmentationClass").resolve(g.id() + ".png"), VocPalette.encodePng(o.width(), o.height(), g.classIds()));
+        AtomicFiles.write(out.resolve("JPEGImages").resolve(file), o.jpeg() ? jpeg(g.image()) : VocPalette.encode(g.image().toBufferedImage(), "png"));
+        AtomicFiles.write(out.resolve("SegmentationObject").resolve(g.id() + ".png"), VocPalette.encodePng(o.width(), o.height(), g.objectIds()));
+        AtomicFiles.write(out.resolve("SegmentationClass").resolve(g.id() + ".png"), VocPalette.encodePng(o.width(), o.height(), g.classIds()));
         List<String> names = g.instances().stream().map(i -> CLASSES.name(i.classId())).toList();
         List<Box> boxes = g.instances().stream().map(Instance::box).toList();
-        write(out.resolve("Annotations").resolve(g.id() + ".xml"),
+        AtomicFiles.write(out.resolve("Annotations").resolve(g.id() + ".xml"),
                 VocXml.formatBytes(file, o.width(), o.height(), names, boxes));
     }
 
@@ -150,13 +153,6 @@ public final class SyntheticDataset {
             writer.dispose();
         }
         return bytes.toByteArray();
-    }
-
-    /** Writes through a temporary file and a rename, so an interrupted run leaves no half file. */
-    private static void write(Path file, byte[] bytes) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.write(tmp, bytes);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     private static byte[] lines(List<String> lines) {

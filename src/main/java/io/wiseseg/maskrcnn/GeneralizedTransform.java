@@ -1,5 +1,6 @@
 package io.wiseseg.maskrcnn;
 
+import io.wiseseg.util.Tensors;
 import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.pytorch.Tensor;
@@ -30,7 +31,7 @@ final class GeneralizedTransform {
         List<Tensor> resized = new ArrayList<>();
         List<int[]> sizes = new ArrayList<>(), originals = new ArrayList<>();
         List<Target> outTargets = targets == null ? null : new ArrayList<>();
-        Tensor mean = TensorData.floats(MEAN, 3, 1, 1), std = TensorData.floats(STD, 3, 1, 1);
+        Tensor mean = Tensors.floats(MEAN, 3, 1, 1), std = Tensors.floats(STD, 3, 1, 1);
         int maxH = 0, maxW = 0;
         for (int i = 0; i < images.size(); i++) {
             Tensor image = images.get(i);
@@ -52,7 +53,7 @@ final class GeneralizedTransform {
         }
         long ph = (long) Math.ceil((double) maxH / divisible) * divisible;
         long pw = (long) Math.ceil((double) maxW / divisible) * divisible;
-        Tensor batch = TensorData.zeros(images.size(), 3, ph, pw);
+        Tensor batch = Tensors.zeros(images.size(), 3, ph, pw);
         for (int i = 0; i < resized.size(); i++) {
             batch.select(0, i).narrow(1, 0, sizes.get(i)[0]).narrow(2, 0, sizes.get(i)[1]).copy_(resized.get(i));
         }

@@ -1,5 +1,6 @@
 package io.wiseseg.maskrcnn;
 
+import io.wiseseg.util.Tensors;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
@@ -16,7 +17,7 @@ final class MaskPaste {
     static Tensor paste(Tensor masks, float[] boxes, int height, int width) {
         int d = (int) masks.size(0);
         if (d == 0) {
-            return TensorData.zeros(0, 1, height, width);
+            return Tensors.zeros(0, 1, height, width);
         }
         long m = masks.size(-1);
         float scale = (float) ((m + 2.0) / m);
@@ -35,7 +36,7 @@ final class MaskPaste {
     private static Tensor pasteOne(Tensor mask, long x1, long y1, long x2, long y2, int height, int width) {
         long w = Math.max(x2 - x1 + 1, 1), h = Math.max(y2 - y1 + 1, 1);
         Tensor resized = torch.upsample_bilinear2d(mask.unsqueeze(0), new long[] {h, w}, false).select(0, 0).select(0, 0);
-        Tensor image = TensorData.zeros(1, height, width);
+        Tensor image = Tensors.zeros(1, height, width);
         long ix0 = Math.max(x1, 0), ix1 = Math.min(x2 + 1, width);
         long iy0 = Math.max(y1, 0), iy1 = Math.min(y2 + 1, height);
         if (ix1 > ix0 && iy1 > iy0) {

@@ -1,6 +1,6 @@
 package io.wiseseg.maskrcnn;
 
-import io.wiseseg.prm.ResNet;
+import io.wiseseg.backbone.ResNet;
 
 /**
  * Every setting of the detector in one place, with torchvision's maskrcnn_resnet50_fpn defaults in

@@ -5,11 +5,11 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.wiseseg.data.Instance;
 import io.wiseseg.data.ProgressListener;
 import io.wiseseg.data.RgbImage;
+import io.wiseseg.util.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -236,15 +236,11 @@ public final class MaskRcnnTrainer {
     }
 
     private static void saveAtomically(OutputArchive archive, Path target) throws IOException {
-        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-        archive.save_to(tmp.toString());
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.write(target, tmp -> archive.save_to(tmp.toString()));
     }
 
     private static void writeJsonAtomically(Path target, Object value) throws IOException {
-        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-        JSON.writeValue(tmp.toFile(), value);
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.write(target, tmp -> JSON.writeValue(tmp.toFile(), value));
     }
 
     private static Map<?, ?> readJson(Path file) {

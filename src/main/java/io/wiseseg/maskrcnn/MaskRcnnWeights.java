@@ -1,6 +1,6 @@
 package io.wiseseg.maskrcnn;
 
-import io.wiseseg.prm.ResNet;
+import io.wiseseg.backbone.ResNet;
 import io.wiseseg.util.TorchvisionWeights;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;

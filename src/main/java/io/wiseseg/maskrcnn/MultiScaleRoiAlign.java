@@ -3,6 +3,7 @@ package io.wiseseg.maskrcnn;
 import io.wiseseg.kernels.Device;
 import io.wiseseg.kernels.FpnLevels;
 import io.wiseseg.kernels.RoiAlign;
+import io.wiseseg.util.Tensors;
 import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.pytorch.Tensor;
@@ -52,7 +53,7 @@ final class MultiScaleRoiAlign {
         int kMax = (int) -Math.round(Math.log(scales[scales.length - 1]) / Math.log(2));
         Tensor first = features.get(0);
         long r = rois.size(0);
-        Tensor output = TensorData.zeros(r, first.size(1), outputSize, outputSize);
+        Tensor output = Tensors.zeros(r, first.size(1), outputSize, outputSize);
         List<long[]> shapes = new ArrayList<>();
         List<Tensor> indices = new ArrayList<>();
         List<Tensor> levelRois = new ArrayList<>();
@@ -90,7 +91,7 @@ final class MultiScaleRoiAlign {
             long[] shape = pooling.levelShapes().get(l);
             Tensor idx = pooling.levelIndex().get(l);
             if (idx == null) {
-                grads.add(TensorData.zeros(shape));
+                grads.add(Tensors.zeros(shape));
             } else {
                 grads.add(roiAlign.backward(g.index_select(0, idx).contiguous(), pooling.levelRois().get(l), shape,
                         pooling.params().get(l)));

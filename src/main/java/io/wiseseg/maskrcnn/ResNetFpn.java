@@ -1,6 +1,6 @@
 package io.wiseseg.maskrcnn;
 
-import io.wiseseg.prm.ResNet;
+import io.wiseseg.backbone.ResNet;
 import java.util.List;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.StringTensorDict;

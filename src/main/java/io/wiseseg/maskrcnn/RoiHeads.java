@@ -3,6 +3,7 @@ package io.wiseseg.maskrcnn;
 import io.wiseseg.kernels.Device;
 import io.wiseseg.kernels.Nms;
 import io.wiseseg.kernels.RoiAlign;
+import io.wiseseg.util.Tensors;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -55,9 +56,9 @@ final class RoiHeads extends Module {
         int classes = config.numClasses();
         Tensor rois = rois(proposals);
         Tensor[] predicted = boxPredictor.forward(boxHead.forward(boxPool.pool(features, rois, sizes).output()));
-        float[] scores = TensorData.toFloats(torch.softmax(predicted[0], -1));
+        float[] scores = Tensors.toFloats(torch.softmax(predicted[0], -1));
         float[] all = concat(proposals);
-        float[] decoded = coder.decode(TensorData.toFloats(predicted[1]), all);
+        float[] decoded = coder.decode(Tensors.toFloats(predicted[1]), all);
         List<float[]> boxesPerImage = new ArrayList<>();
         List<float[]> scoresPerImage = new ArrayList<>();
         List<long[]> labelsPerImage = new ArrayList<>();
@@ -83,8 +84,8 @@ final class RoiHeads extends Module {
                     k++;
                 }
             }
-            int[] keep = TensorData.toInts(nms.batched(TensorData.floats(Arrays.copyOf(boxes, 4 * k), k, 4),
-                    TensorData.floats(Arrays.copyOf(sc, k), k), TensorData.longs(Arrays.copyOf(lab, k), k), config.boxNms()));
+            int[] keep = Tensors.toInts(nms.batched(Tensors.floats(Arrays.copyOf(boxes, 4 * k), k, 4),
+                    Tensors.floats(Arrays.copyOf(sc, k), k), Tensors.longs(Arrays.copyOf(lab, k), k), config.boxNms()));
             keep = Arrays.copyOf(keep, Math.min(keep.length, config.detectionsPerImage()));
             float[] kb = Boxes.select(boxes, keep);
             float[] ks = new float[keep.length];
@@ -109,7 +110,7 @@ final class RoiHeads extends Module {
                 rows[j] = (long) (offset + j) * classes + lab[j];
             }
             Tensor masks = torch.sigmoid(maskLogits.reshape(-1, MASK_SIZE, MASK_SIZE)
-                    .index_select(0, TensorData.longs(rows, rows.length))).unsqueeze(1);
+                    .index_select(0, Tensors.longs(rows, rows.length))).unsqueeze(1);
             out.add(new Detections(boxesPerImage.get(i), scoresPerImage.get(i), lab, masks));
             offset += lab.length;
         }
@@ -173,7 +174,7 @@ final class RoiHeads extends Module {
         leaves.add(new Leaf(boxPool, boxPooling, boxLeaf));
         Tensor[] predicted = boxPredictor.forward(boxHead.forward(boxLeaf));
         long n = labels.size();
-        Tensor labelTensor = TensorData.longs(labels.stream().mapToLong(Long::longValue).toArray(), n);
+        Tensor labelTensor = Tensors.longs(labels.stream().mapToLong(Long::longValue).toArray(), n);
         Tensor classifier = torch.cross_entropy_loss(predicted[0], labelTensor);
         float[] tgt = new float[(int) n * 4];
         for (int j = 0; j < n; j++) {
@@ -186,8 +187,8 @@ final class RoiHeads extends Module {
             flatRows[j] = pr[j] * classes + pl[j];
         }
         Tensor box = torch.smooth_l1_loss(
-                predicted[1].reshape(-1, 4).index_select(0, TensorData.longs(flatRows, flatRows.length)),
-                TensorData.floats(tgt, n, 4).index_select(0, TensorData.longs(pr, pr.length)), 2, 1.0 / 9)
+                predicted[1].reshape(-1, 4).index_select(0, Tensors.longs(flatRows, flatRows.length)),
+                Tensors.floats(tgt, n, 4).index_select(0, Tensors.longs(pr, pr.length)), 2, 1.0 / 9)
                 .div(new Scalar((double) Math.max(1, n)));
         Tensor mask;
         if (pr.length == 0) {
@@ -201,7 +202,7 @@ final class RoiHeads extends Module {
             for (int j = 0; j < pl.length; j++) {
                 maskRows[j] = j * (long) classes + pl[j];
             }
-            Tensor selected = logits.reshape(-1, MASK_SIZE, MASK_SIZE).index_select(0, TensorData.longs(maskRows, maskRows.length));
+            Tensor selected = logits.reshape(-1, MASK_SIZE, MASK_SIZE).index_select(0, Tensors.longs(maskRows, maskRows.length));
             mask = torch.binary_cross_entropy_with_logits(selected, maskTargets(targets, positiveBoxes, maskRois));
         }
         return new Losses(classifier, box, mask, leaves);
@@ -225,7 +226,7 @@ final class RoiHeads extends Module {
                 System.arraycopy(maskRois.get(k++), 0, r, 5 * j, 5);
             }
             Tensor gt = targets.get(i).masks().unsqueeze(1).to(torch.ScalarType.Float).contiguous();
-            parts.push_back(maskTargets.forward(gt, TensorData.floats(r, count, 5), params).squeeze(1));
+            parts.push_back(maskTargets.forward(gt, Tensors.floats(r, count, 5), params).squeeze(1));
         }
         return torch.cat(parts, 0);
     }
@@ -246,7 +247,7 @@ final class RoiHeads extends Module {
                 k++;
             }
         }
-        return TensorData.floats(r, total, 5);
+        return Tensors.floats(r, total, 5);
     }
 
     static float[] concat(List<float[]> parts) {

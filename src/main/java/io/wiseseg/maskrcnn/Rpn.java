@@ -1,6 +1,7 @@
 package io.wiseseg.maskrcnn;
 
 import io.wiseseg.kernels.Nms;
+import io.wiseseg.util.Tensors;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -65,8 +66,8 @@ final class Rpn extends Module {
             off += la.length;
         }
         Tensor logits = objectness.detach();
-        float[] prob = TensorData.toFloats(torch.sigmoid(logits));
-        float[] del = TensorData.toFloats(deltas);
+        float[] prob = Tensors.toFloats(torch.sigmoid(logits));
+        float[] del = Tensors.toFloats(deltas);
         int preN = training ? config.rpnPreNmsTrain() : config.rpnPreNmsTest();
         int postN = training ? config.rpnPostNmsTrain() : config.rpnPostNmsTest();
         List<float[]> proposals = new ArrayList<>(), proposalScores = new ArrayList<>();
@@ -95,7 +96,7 @@ final class Rpn extends Module {
             // torch's topk, as torchvision's _get_top_n_idx (same order among equal logits)
             int k = Math.min(preN, perLevel[l]);
             Tensor top = logits.narrow(0, start, perLevel[l]).topk(k, 0, true, true).get1();
-            for (long idx : TensorData.toLongs(top)) {
+            for (long idx : Tensors.toLongs(top)) {
                 chosen.add(start + (int) idx);
                 chosenLevel.add(l);
             }
@@ -119,8 +120,8 @@ final class Rpn extends Module {
             groups[kept] = chosenLevel.get(k);
             kept++;
         }
-        int[] keep = TensorData.toInts(nms.batched(TensorData.floats(Arrays.copyOf(boxes, kept * 4), kept, 4),
-                TensorData.floats(Arrays.copyOf(scores, kept), kept), TensorData.longs(Arrays.copyOf(groups, kept), kept),
+        int[] keep = Tensors.toInts(nms.batched(Tensors.floats(Arrays.copyOf(boxes, kept * 4), kept, 4),
+                Tensors.floats(Arrays.copyOf(scores, kept), kept), Tensors.longs(Arrays.copyOf(groups, kept), kept),
                 config.rpnNms()));
         int[] top = Arrays.copyOf(keep, Math.min(keep.length, postN));
         float[] topScores = new float[top.length];
@@ -165,19 +166,19 @@ final class Rpn extends Module {
         }
         Tensor flatObj = objectness.reshape(-1);
         Tensor flatDeltas = deltas.reshape(-1, 4);
-        Tensor all = TensorData.longs(sampledAll.stream().mapToLong(Long::longValue).toArray(), sampledAll.size());
+        Tensor all = Tensors.longs(sampledAll.stream().mapToLong(Long::longValue).toArray(), sampledAll.size());
         float[] lab = new float[labelsAll.size()];
         for (int i = 0; i < lab.length; i++) {
             lab[i] = labelsAll.get(i);
         }
         Tensor objLoss = torch.binary_cross_entropy_with_logits(flatObj.index_select(0, all),
-                TensorData.floats(lab, lab.length));
+                Tensors.floats(lab, lab.length));
         float[] tgt = new float[targets.size() * 4];
         for (int i = 0; i < targets.size(); i++) {
             System.arraycopy(targets.get(i), 0, tgt, 4 * i, 4);
         }
-        Tensor pos = TensorData.longs(sampledPos.stream().mapToLong(Long::longValue).toArray(), sampledPos.size());
-        Tensor boxLoss = torch.smooth_l1_loss(flatDeltas.index_select(0, pos), TensorData.floats(tgt, targets.size(), 4),
+        Tensor pos = Tensors.longs(sampledPos.stream().mapToLong(Long::longValue).toArray(), sampledPos.size());
+        Tensor boxLoss = torch.smooth_l1_loss(flatDeltas.index_select(0, pos), Tensors.floats(tgt, targets.size(), 4),
                 2, 1.0 / 9).div(new org.bytedeco.pytorch.Scalar((double) Math.max(1, sampledAll.size())));
         return new Output(proposals, proposalScores, objLoss, boxLoss);
     }

@@ -4,6 +4,7 @@ import io.wiseseg.data.Box;
 import io.wiseseg.data.Instance;
 import io.wiseseg.data.Mask;
 import io.wiseseg.data.RgbImage;
+import io.wiseseg.util.Tensors;
 import java.util.ArrayList;
 import java.util.List;
 import org.bytedeco.pytorch.Tensor;
@@ -16,7 +17,7 @@ final class Samples {
 
     /** 3 × H × W float in [0, 1] (the detector normalises itself). */
     static Tensor image(RgbImage image) {
-        return TensorData.floats(image.toChw(), 3, image.height(), image.width());
+        return Tensors.floats(image.toChw(), 3, image.height(), image.width());
     }
 
     /**

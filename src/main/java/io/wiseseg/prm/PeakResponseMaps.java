@@ -1,5 +1,6 @@
 package io.wiseseg.prm;
 
+import io.wiseseg.backbone.BackwardTrace;
 import io.wiseseg.util.Tensors;
 import io.wiseseg.kernels.Peaks;
 import java.util.ArrayList;

@@ -1,9 +1,9 @@
 package io.wiseseg.prm;
 
+import io.wiseseg.util.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import org.bytedeco.pytorch.InputArchive;
 import org.bytedeco.pytorch.OutputArchive;
 import org.bytedeco.pytorch.SGD;
@@ -70,17 +70,13 @@ public final class PrmCheckpoint {
     static void save(org.bytedeco.pytorch.Module module, Path file) throws IOException {
         OutputArchive a = new OutputArchive();
         module.save(a);
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        a.save_to(tmp.toString());
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.write(file, tmp -> a.save_to(tmp.toString()));
     }
 
     static void save(SGD sgd, Path file) throws IOException {
         OutputArchive a = new OutputArchive();
         sgd.save(a);
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        a.save_to(tmp.toString());
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.write(file, tmp -> a.save_to(tmp.toString()));
     }
 
     private static String firstLine(String s) {

@@ -1,5 +1,8 @@
 package io.wiseseg.prm;
 
+import io.wiseseg.backbone.BackwardTrace;
+import io.wiseseg.backbone.Conv;
+import io.wiseseg.backbone.ResNet;
 import io.wiseseg.util.Tensors;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Scalar;
@@ -36,8 +39,8 @@ public final class PrmNetwork extends Module {
         // the loss starts at log 2. PyTorch's default init gives peak values of several units, a
         // first loss of ~5, and on the synthetic benchmark from scratch a much slower start.
         try (org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
-            classifier.weight.normal_(0.0, 0.01, new org.bytedeco.pytorch.GeneratorOptional());
-            classifier.bias.zero_();
+            classifier.weight().normal_(0.0, 0.01, new org.bytedeco.pytorch.GeneratorOptional());
+            classifier.bias().zero_();
         }
     }
 
@@ -63,7 +66,7 @@ public final class PrmNetwork extends Module {
 
     /** The classifier's weights, C×F×1×1 (for the batched peak back-propagation). */
     Tensor classifierWeight() {
-        return classifier.weight;
+        return classifier.weight();
     }
 
     /**
@@ -107,12 +110,7 @@ public final class PrmNetwork extends Module {
 
     /** Sets every BatchNorm's frozen statistics from one batch (for training from scratch). */
     public void calibrateBatchNorm(Tensor images) {
-        backbone.norms().forEach(n -> n.calibrate(true));
-        try (org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
-            backbone.forward(images);
-        } finally {
-            backbone.norms().forEach(n -> n.calibrate(false));
-        }
+        backbone.calibrateBatchNorm(images);
     }
 
     /**
@@ -120,7 +118,7 @@ public final class PrmNetwork extends Module {
      * reference's setting, and what inference and the batched peak back-propagation need).
      */
     public void setBatchNormTraining(boolean on) {
-        backbone.norms().forEach(n -> n.trainStatistics(on));
+        backbone.setBatchNormTraining(on);
     }
 
     private static TensorVector trainable(TensorVector all) {

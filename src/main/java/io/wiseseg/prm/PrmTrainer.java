@@ -6,11 +6,11 @@ import io.wiseseg.data.Dataset;
 import io.wiseseg.data.LabelledImage;
 import io.wiseseg.data.ProgressListener;
 import io.wiseseg.kernels.PeakFinder;
+import io.wiseseg.util.AtomicFiles;
 import io.wiseseg.util.TorchvisionWeights;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -129,10 +129,7 @@ public final class PrmTrainer {
         PrmCheckpoint.save(head, out.resolve(PrmCheckpoint.OPT_HEAD));
         // The state is written last: a crash before it leaves the previous step's state, and
         // resuming then repeats at most the steps since that checkpoint.
-        Path file = out.resolve(PrmCheckpoint.STATE);
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        new ObjectMapper().writeValue(tmp.toFile(), state);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.write(out.resolve(PrmCheckpoint.STATE), tmp -> new ObjectMapper().writeValue(tmp.toFile(), state));
     }
 
     private SGD sgd(org.bytedeco.pytorch.TensorVector params, double lr) {

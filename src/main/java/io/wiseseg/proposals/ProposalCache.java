@@ -2,6 +2,7 @@ package io.wiseseg.proposals;
 
 import io.wiseseg.data.LabelledImage;
 import io.wiseseg.data.RgbImage;
+import io.wiseseg.util.AtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -35,9 +36,7 @@ public final class ProposalCache implements ProposalSource {
             }
         } else {
             Files.createDirectories(dir);
-            Path tmp = Files.createTempFile(dir, SOURCE_FILE, ".tmp");
-            Files.writeString(tmp, want + "\n", StandardCharsets.UTF_8);
-            ProposalJson.moveAtomically(tmp, marker);
+            AtomicFiles.writeString(marker, want + "\n");
         }
     }
 

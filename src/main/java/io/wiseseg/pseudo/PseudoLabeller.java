@@ -12,13 +12,12 @@ import io.wiseseg.data.LabelledImage;
 import io.wiseseg.data.Mask;
 import io.wiseseg.data.ProgressListener;
 import io.wiseseg.kernels.ProposalScorer;
+import io.wiseseg.util.AtomicFiles;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -151,9 +150,7 @@ public final class PseudoLabeller {
             }
             return;
         }
-        Path tmp = Files.createTempFile(parts, "SETTINGS", ".tmp");
-        Files.writeString(tmp, want + "\n", StandardCharsets.UTF_8);
-        move(tmp, settings);
+        AtomicFiles.writeString(settings, want + "\n");
     }
 
     private static Path partFile(Path parts, String id) throws IOException {
@@ -167,8 +164,7 @@ public final class PseudoLabeller {
     private static void assemble(List<LabelledImage> images, Path parts, Path out) throws IOException {
         Path dir = out.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, out.getFileName().toString(), ".tmp");
-        try {
+        AtomicFiles.write(out, tmp -> {
             try (OutputStream os = Files.newOutputStream(tmp);
                     JsonGenerator g = new JsonFactory(MAPPER).createGenerator(os)) {
                 g.writeStartArray();
@@ -190,17 +186,6 @@ public final class PseudoLabeller {
                 }
                 g.writeEndArray();
             }
-            move(tmp, out);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-    }
-
-    private static void move(Path tmp, Path target) throws IOException {
-        try {
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-        }
+        });
     }
 }

@@ -36,12 +36,37 @@ public final class Tensors {
         return t;
     }
 
+    /** A new float32 CPU tensor of {@code shape} filled with zeros. */
+    public static Tensor zeros(long... shape) {
+        return torch.zeros(shape, new TensorOptions(ScalarType.Float));
+    }
+
     /** The values of a float tensor (any device, any layout), row-major. */
     public static float[] toFloats(Tensor t) {
         Tensor c = cpuContiguous(t, ScalarType.Float);
         float[] out = new float[Math.toIntExact(c.numel())];
         if (out.length > 0) {
             MemorySegment.copy(segment(c), ValueLayout.JAVA_FLOAT, 0, out, 0, out.length);
+        }
+        return out;
+    }
+
+    /** The values of a tensor as int64 (any device, any layout, converted if need be), row-major. */
+    public static long[] toLongs(Tensor t) {
+        Tensor c = cpuContiguous(t, ScalarType.Long);
+        long[] out = new long[Math.toIntExact(c.numel())];
+        if (out.length > 0) {
+            MemorySegment.copy(segment(c), ValueLayout.JAVA_LONG, 0, out, 0, out.length);
+        }
+        return out;
+    }
+
+    /** As {@link #toLongs}, narrowed to int; a value outside the int range is an ArithmeticException. */
+    public static int[] toInts(Tensor t) {
+        long[] l = toLongs(t);
+        int[] out = new int[l.length];
+        for (int i = 0; i < l.length; i++) {
+            out[i] = Math.toIntExact(l[i]);
         }
         return out;
     }

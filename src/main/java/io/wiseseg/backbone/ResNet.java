@@ -1,9 +1,10 @@
-package io.wiseseg.prm;
+package io.wiseseg.backbone;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.T_TensorTensor_T;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -13,6 +14,9 @@ import org.bytedeco.pytorch.global.torch;
  * parameter names (conv1, bn1, layer1.0.conv1, ..., layer2.0.downsample.0), so torchvision state
  * dicts load by name. BatchNorm is frozen. {@code width} is the stem width (torchvision: 64); a
  * smaller one gives the narrow networks the fast tests and the synthetic benchmark use.
+ *
+ * <p>The shared backbone: PRM's classifier runs it with a {@link BackwardTrace} for its batched
+ * peak response maps, Mask R-CNN's feature pyramid reads its {@link #stageOutputs}.
  */
 public final class ResNet extends Module {
     /** The depths we build: block type and blocks per stage, as torchvision. */
@@ -108,7 +112,7 @@ public final class ResNet extends Module {
         return outChannels;
     }
 
-    /** Features of stride 32 for a normalised N×3×H×W batch. */
+    /** Layer4's features (stride {@link #outputStride()}) for a normalised N×3×H×W batch. */
     public Tensor forward(Tensor x) {
         return forward(x, null);
     }
@@ -136,7 +140,11 @@ public final class ResNet extends Module {
         return (width << stage) * (depth.bottleneck ? Bottleneck.EXPANSION : BasicBlock.EXPANSION);
     }
 
-    Tensor forward(Tensor x, BackwardTrace trace) {
+    /**
+     * Features of stride {@link #outputStride()}; with a {@code trace} (may be null) the pass also
+     * records what {@link #inputGrad} needs.
+     */
+    public Tensor forward(Tensor x, BackwardTrace trace) {
         Tensor y = Relu.forward(bn1.forward(conv1.forward(x, trace)), trace);
         T_TensorTensor_T pooled = torch.max_pool2d_with_indices(y, new long[] {3, 3}, new long[] {2, 2},
                 new long[] {1, 1}, new long[] {1, 1}, false);
@@ -153,9 +161,9 @@ public final class ResNet extends Module {
 
     /**
      * The gradient w.r.t. the input image for a batch of K upstream gradients on layer4's output,
-     * replaying the trace of one forward pass of a single image.
+     * replaying the trace of one forward pass of a single image. Needs frozen BatchNorm.
      */
-    Tensor inputGrad(Tensor g, BackwardTrace trace) {
+    public Tensor inputGrad(Tensor g, BackwardTrace trace) {
         for (int i = blocks.size() - 1; i >= 0; i--) {
             g = blocks.get(i).inputGrad(g, trace);
         }
@@ -168,6 +176,24 @@ public final class ResNet extends Module {
         g = flat.view(k, c, size[0], size[1]);
         g = Relu.inputGrad(g, trace);
         return conv1.inputGrad(bn1.inputGrad(g), trace);
+    }
+
+    /** Sets every BatchNorm's frozen statistics from one batch (for training from scratch). */
+    public void calibrateBatchNorm(Tensor images) {
+        norms().forEach(n -> n.calibrate(true));
+        try (NoGradGuard g = new NoGradGuard()) {
+            forward(images);
+        } finally {
+            norms().forEach(n -> n.calibrate(false));
+        }
+    }
+
+    /**
+     * BatchNorm in PyTorch's training mode (batch statistics, trainable affine) or frozen (the
+     * reference's setting, and what inference and {@link #inputGrad} need).
+     */
+    public void setBatchNormTraining(boolean on) {
+        norms().forEach(n -> n.trainStatistics(on));
     }
 
     /** Every BatchNorm layer, stem first. */

@@ -1,5 +1,6 @@
-package io.wiseseg.prm;
+package io.wiseseg.backbone;
 
+import io.wiseseg.testing.FloatArrays;
 import io.wiseseg.util.Tensors;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -17,16 +18,16 @@ class ResNetParityTest {
     @ParameterizedTest
     @ValueSource(strings = {"resnet18", "resnet50"})
     void layer4MatchesTorchvision(String arch) throws Exception {
-        JsonNode meta = PrmFixtures.meta();
+        JsonNode meta = ResNetFixtures.meta();
         try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
             ResNet net = new ResNet(ResNet.Depth.parse(arch), 64);
             assertEquals(meta.get(arch + "_keys").size() - 2, namedEntries(net), "entries besides fc.weight/fc.bias");
-            PrmFixtures.fillWithFormula(net, meta.get(arch + "_keys"));
-            Tensor x = PrmFixtures.tensor(meta.get("arrays").get("input"));
+            ResNetFixtures.fillWithFormula(net, meta.get(arch + "_keys"));
+            Tensor x = ResNetFixtures.tensor(meta.get("arrays").get("input"));
             JsonNode expected = meta.get("arrays").get(arch + "_layer4");
             Tensor y = net.forward(x);
-            assertArrayEquals(PrmFixtures.shape(expected), Tensors.shape(y));
-            double err = PrmFixtures.relativeError(Tensors.toFloats(y), PrmFixtures.floats(expected));
+            assertArrayEquals(ResNetFixtures.shape(expected), Tensors.shape(y));
+            double err = FloatArrays.relativeError(Tensors.toFloats(y), ResNetFixtures.floats(expected));
             assertTrue(err < 1e-4, arch + " relative error " + err);
         }
     }
@@ -34,10 +35,10 @@ class ResNetParityTest {
     /** The same check fails on one perturbed weight: the 1e-4 bound is not loose enough to hide an error. */
     @org.junit.jupiter.api.Test
     void aPerturbedWeightIsCaught() throws Exception {
-        JsonNode meta = PrmFixtures.meta();
+        JsonNode meta = ResNetFixtures.meta();
         try (PointerScope scope = new PointerScope(); NoGradGuard g = new NoGradGuard()) {
             ResNet net = new ResNet(ResNet.Depth.parse("resnet18"), 64);
-            PrmFixtures.fillWithFormula(net, meta.get("resnet18_keys"));
+            ResNetFixtures.fillWithFormula(net, meta.get("resnet18_keys"));
             Tensor w = null;
             for (long i = 0; i < net.named_parameters(true).size(); i++) {
                 if (net.named_parameters(true).get(i).key().getString().equals("layer3.0.conv2.weight")) {
@@ -46,8 +47,8 @@ class ResNetParityTest {
             }
             assertTrue(w != null, "layer3.0.conv2.weight");
             w.select(0, 0).add_(new org.bytedeco.pytorch.Scalar(0.01)); // one filter, +0.01 per element
-            Tensor y = net.forward(PrmFixtures.tensor(meta.get("arrays").get("input")));
-            double err = PrmFixtures.relativeError(Tensors.toFloats(y), PrmFixtures.floats(meta.get("arrays").get("resnet18_layer4")));
+            Tensor y = net.forward(ResNetFixtures.tensor(meta.get("arrays").get("input")));
+            double err = FloatArrays.relativeError(Tensors.toFloats(y), ResNetFixtures.floats(meta.get("arrays").get("resnet18_layer4")));
             System.out.println("mutation: resnet18 layer3.0.conv2 filter 0 + 0.01: relative error " + err);
             assertTrue(err >= 1e-4, "a perturbed filter passed: relative error " + err);
         }

@@ -1,4 +1,4 @@
-package io.wiseseg.prm;
+package io.wiseseg.backbone;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -11,10 +11,12 @@ import org.bytedeco.pytorch.Tensor;
  * {@link #rewind} replays the same trace for another chunk of upstream gradients.
  *
  * <p>Why: with frozen weights the backward pass of a ReLU network is linear in the upstream
- * gradient, so a batch of K upstream gradients can share one forward pass (see
- * {@link PeakResponseMaps}).
+ * gradient, so a batch of K upstream gradients can share one forward pass (PRM's peak response
+ * maps: every peak of an image in one backward pass). Only this package's layers record and take
+ * back entries; users create a trace, pass it to {@link ResNet#forward(Tensor, BackwardTrace)} and
+ * {@link ResNet#inputGrad}, and rewind it between chunks.
  */
-final class BackwardTrace {
+public final class BackwardTrace {
     private final List<Object> saved = new ArrayList<>();
     private int cursor;
 
@@ -37,17 +39,17 @@ final class BackwardTrace {
     }
 
     /** True when every recorded entry has been taken back since the last rewind. */
-    boolean isEmpty() {
+    public boolean isEmpty() {
         return cursor == 0;
     }
 
     /** Starts taking entries back from the last one again. */
-    void rewind() {
+    public void rewind() {
         cursor = saved.size();
     }
 
     /** The largest number of elements of a recorded tensor (a single image's activation). */
-    long largestTensor() {
+    public long largestTensor() {
         long most = 0;
         for (Object o : saved) {
             if (o instanceof Tensor t) {

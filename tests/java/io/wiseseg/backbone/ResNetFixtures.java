@@ -1,4 +1,4 @@
-package io.wiseseg.prm;
+package io.wiseseg.backbone;
 
 import io.wiseseg.util.Tensors;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -17,18 +17,18 @@ import org.bytedeco.pytorch.StringTensorDict;
 import org.bytedeco.pytorch.Tensor;
 
 /** The arrays written by tests/fixtures/make_resnet_fixture.py, and its weight formula. */
-final class PrmFixtures {
+final class ResNetFixtures {
     static {
         TorchRuntime.ensureLoaded();
     }
 
     static final Path DIR = Path.of(System.getProperty("wiseseg.test.resources", "tests/resources"),
-            "fixtures", "prm");
+            "fixtures", "backbone");
 
-    private PrmFixtures() {}
+    private ResNetFixtures() {}
 
     static JsonNode meta() throws IOException {
-        return new ObjectMapper().readTree(DIR.resolve("prm_fixtures.json").toFile());
+        return new ObjectMapper().readTree(DIR.resolve("resnet_fixtures.json").toFile());
     }
 
     static long[] shape(JsonNode array) {
@@ -108,15 +108,5 @@ final class PrmFixtures {
         for (long i = 0; i < dict.size(); i++) {
             into.put(dict.get(i).key().getString(), dict.get(i).value());
         }
-    }
-
-    /** max |a - b| / max |b|. */
-    static double relativeError(float[] a, float[] b) {
-        double maxDiff = 0, maxRef = 0;
-        for (int i = 0; i < a.length; i++) {
-            maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
-            maxRef = Math.max(maxRef, Math.abs(b[i]));
-        }
-        return maxDiff / maxRef;
     }
 }

@@ -1,4 +1,4 @@
-package io.wiseseg.prm;
+package io.wiseseg.backbone;
 
 import io.wiseseg.util.Tensors;
 import org.bytedeco.pytorch.Module;

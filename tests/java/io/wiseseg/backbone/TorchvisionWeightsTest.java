@@ -1,4 +1,4 @@
-package io.wiseseg.prm;
+package io.wiseseg.backbone;
 
 import io.wiseseg.util.Tensors;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The .pth reader on a state dict saved by torch 1.13 (see make_resnet_fixture.py). */
 class TorchvisionWeightsTest {
-    static final Path TINY = PrmFixtures.DIR.resolve("tiny_state_dict.pth");
+    static final Path TINY = ResNetFixtures.DIR.resolve("tiny_state_dict.pth");
 
     /** The tiny model's layout: conv1 (3→4, 3×3) and bn1, with torchvision's names. */
     static final class Tiny extends Module {
@@ -32,16 +32,16 @@ class TorchvisionWeightsTest {
 
     @Test
     void readsEveryEntryWithItsValues() throws Exception {
-        JsonNode expected = PrmFixtures.meta().get("tiny");
+        JsonNode expected = ResNetFixtures.meta().get("tiny");
         Map<String, Tensor> sd = TorchvisionWeights.read(TINY);
         assertEquals(List.of("conv1.weight", "bn1.weight", "bn1.bias", "bn1.running_mean", "bn1.running_var",
                 "bn1.num_batches_tracked", "extra.transposed", "extra.slice", "extra.double"), List.copyOf(sd.keySet()));
         for (Map.Entry<String, Tensor> e : sd.entrySet()) {
             JsonNode array = expected.get(e.getKey());
-            assertArrayEquals(PrmFixtures.shape(array), Tensors.shape(e.getValue()), e.getKey());
-            ByteBuffer b = PrmFixtures.bytes(array);
+            assertArrayEquals(ResNetFixtures.shape(array), Tensors.shape(e.getValue()), e.getKey());
+            ByteBuffer b = ResNetFixtures.bytes(array);
             switch (array.get("dtype").asText()) {
-                case "float32" -> assertArrayEquals(PrmFixtures.floats(array), Tensors.toFloats(e.getValue()), e.getKey());
+                case "float32" -> assertArrayEquals(ResNetFixtures.floats(array), Tensors.toFloats(e.getValue()), e.getKey());
                 case "float64" -> {
                     assertEquals(ScalarType.Double.value, e.getValue().scalar_type().value);
                     double[] d = new double[b.remaining() / 8];
@@ -62,11 +62,11 @@ class TorchvisionWeightsTest {
 
     @Test
     void loadsIntoAModuleByName() throws Exception {
-        JsonNode expected = PrmFixtures.meta().get("tiny");
+        JsonNode expected = ResNetFixtures.meta().get("tiny");
         Tiny tiny = new Tiny();
         TorchvisionWeights.load(tiny, TINY, Set.of("extra."));
-        assertArrayEquals(PrmFixtures.floats(expected.get("conv1.weight")), Tensors.toFloats(tiny.conv1.weight));
-        assertArrayEquals(PrmFixtures.floats(expected.get("bn1.running_var")), Tensors.toFloats(tiny.bn1.runningVar));
+        assertArrayEquals(ResNetFixtures.floats(expected.get("conv1.weight")), Tensors.toFloats(tiny.conv1.weight));
+        assertArrayEquals(ResNetFixtures.floats(expected.get("bn1.running_var")), Tensors.toFloats(tiny.bn1.runningVar));
         assertEquals(7, tiny.named_buffers(true).get("bn1.num_batches_tracked").item_long());
     }
 

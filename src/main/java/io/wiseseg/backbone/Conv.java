@@ -1,4 +1,4 @@
-package io.wiseseg.prm;
+package io.wiseseg.backbone;
 
 import org.bytedeco.javacpp.BoolPointer;
 import org.bytedeco.pytorch.LongArrayRefOptional;
@@ -11,14 +11,14 @@ import org.bytedeco.pytorch.global.torch;
 /**
  * A 2-D convolution with torchvision's parameter names ({@code weight}, optional {@code bias}).
  * Our own module rather than {@code Conv2dImpl} so that stride and padding are at hand for the
- * batched input gradient.
+ * batched input gradient. Public for heads built on the backbone (PRM's 1×1 classifier).
  */
-final class Conv extends Module {
+public final class Conv extends Module {
     final int inChannels, outChannels, kernel, stride, padding;
     final Tensor weight;
     final Tensor bias;
 
-    Conv(int inChannels, int outChannels, int kernel, int stride, int padding, boolean withBias) {
+    public Conv(int inChannels, int outChannels, int kernel, int stride, int padding, boolean withBias) {
         this.inChannels = inChannels;
         this.outChannels = outChannels;
         this.kernel = kernel;
@@ -41,13 +41,24 @@ final class Conv extends Module {
         }
     }
 
-    Tensor forward(Tensor x, BackwardTrace trace) {
+    /** The convolution; with a {@code trace} (may be null) it records its input size. */
+    public Tensor forward(Tensor x, BackwardTrace trace) {
         if (trace != null) {
             trace.push(new long[] {x.size(2), x.size(3)});
         }
         TensorOptional b = bias == null ? new TensorOptional() : new TensorOptional(bias);
         return torch.conv2d(x, weight, b, new long[] {stride, stride}, new long[] {padding, padding},
                 new long[] {1, 1}, 1);
+    }
+
+    /** out×in×k×k, registered as {@code weight}. */
+    public Tensor weight() {
+        return weight;
+    }
+
+    /** The bias registered as {@code bias}, or null without one. */
+    public Tensor bias() {
+        return bias;
     }
 
     /** The gradient w.r.t. this layer's input for a batch of upstream gradients {@code g}. */

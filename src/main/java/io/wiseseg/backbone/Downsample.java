@@ -1,4 +1,4 @@
-package io.wiseseg.prm;
+package io.wiseseg.backbone;
 
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
