@@ -41,6 +41,18 @@ class MainTest {
         assertTrue(out.contains("cpu:    CPU ("), out);
         // without a GPU the CUDA line says why not; with one it says available
         assertTrue(out.contains("cuda:   "), out);
+        // and the CPU code paths, which float32 results depend on
+        assertTrue(out.contains("libtorch aten:    "), out);
+        assertTrue(out.contains("wiseseg kernels:  avx2 path") || out.contains("wiseseg kernels:  default path"), out);
+    }
+
+    @Test
+    void anUnknownRuleIsRefusedWithTheKnownOnes() {
+        CliRun r = CliRun.run("demo", "--rule", "nope", "--out", System.getProperty("java.io.tmpdir") + "/wiseseg-no-rule");
+        assertTrue(r.code() != 0, r.err());
+        assertTrue(r.err().contains("no such selection rule; known: wise, prm, iou"), r.err());
+        CliRun help = CliRun.run("pseudo", "--help");
+        assertTrue(help.out().contains("wise, prm, iou"), help.out());
     }
 
     @Test

@@ -31,13 +31,12 @@ import io.wiseseg.prm.PrmTrainer;
 import io.wiseseg.backbone.ResNet;
 import io.wiseseg.proposals.ProposalCache;
 import io.wiseseg.proposals.SelectiveSearch;
-import io.wiseseg.pseudo.BestIou;
-import io.wiseseg.pseudo.BestObjectness;
 import io.wiseseg.pseudo.InstanceNms;
 import io.wiseseg.pseudo.PrmEvidence;
-import io.wiseseg.pseudo.PrmRetrieval;
 import io.wiseseg.pseudo.PseudoLabeller;
+import io.wiseseg.pseudo.RuleSettings;
 import io.wiseseg.pseudo.SelectionRule;
+import io.wiseseg.pseudo.SelectionRules;
 import io.wiseseg.util.AtomicFiles;
 import io.wiseseg.util.TorchRuntime;
 import java.awt.Graphics2D;
@@ -66,8 +65,6 @@ import picocli.CommandLine.Option;
                 + "Mask R-CNN on the pseudo masks (and on the GT masks, the upper bound) → evaluation, with an HTML "
                 + "report and overlay PNGs. Resumes from what an earlier run left in --out.")
 final class DemoCommand implements Callable<Integer> {
-    enum Rule { wise, prm, iou }
-
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -87,10 +84,9 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the data and the training (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--rule", defaultValue = "iou",
-            description = "Pseudo-mask rule: wise (best objectness), prm (PRM retrieval + instance NMS), "
-                    + "iou (best IoU with the peak response map) (default: ${DEFAULT-VALUE}).")
-    Rule rule;
+    @Option(names = "--rule", defaultValue = "iou", completionCandidates = RuleNames.class,
+            description = "Pseudo-mask rule, one of ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    String rule;
 
     @Option(names = "--overlays", defaultValue = "8", description = "Overlay PNGs to write (default: ${DEFAULT-VALUE}).")
     int overlays;
@@ -107,6 +103,7 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        RuleNames.check(rule);
         int n = images != null ? images : quick ? 200 : 1000;
         int e = epochs != null ? epochs : quick ? 30 : 12;
         PrintWriter w = spec.commandLine().getOut();
@@ -155,12 +152,9 @@ final class DemoCommand implements Callable<Integer> {
         t0 = System.nanoTime();
         PeakResponseMaps prm = new PeakResponseMaps(trained.network(), new PeakStimulation(finder),
                 PeakResponseMaps.DEFAULT_CLASS_THRESHOLD, 0f);
-        SelectionRule selection = switch (rule) {
-            case wise -> BestObjectness.boProposal();
-            case prm -> PrmRetrieval.prm();
-            case iou -> BestIou.smoothed(MAP_BLUR, MAP_FRACTION, 100);
-        };
-        PseudoLabeller labeller = new PseudoLabeller(selection, rule == Rule.prm ? InstanceNms.prm() : null,
+        SelectionRule selection = SelectionRules.create(rule, new RuleSettings(Double.NEGATIVE_INFINITY, false,
+                MAP_BLUR, MAP_FRACTION, 100));
+        PseudoLabeller labeller = new PseudoLabeller(selection, selection.instanceNmsByDefault() ? InstanceNms.prm() : null,
                 new ProposalScorer(Device.cpu()));
         ProposalCache proposals = new ProposalCache(out.resolve("proposals"),
                 new SelectiveSearch(SelectiveSearch.Options.fast()));

@@ -6,7 +6,6 @@ import io.wiseseg.data.VocDataset;
 import io.wiseseg.kernels.Device;
 import io.wiseseg.kernels.ProposalScorer;
 import io.wiseseg.proposals.ProposalFiles;
-import io.wiseseg.pseudo.BestObjectness;
 import io.wiseseg.pseudo.ImageEvidence;
 import io.wiseseg.pseudo.PseudoLabeller;
 import io.wiseseg.pseudo.ReferencePoints;
@@ -19,11 +18,11 @@ import io.wiseseg.prm.PrmNetwork;
 import io.wiseseg.proposals.ProposalCache;
 import io.wiseseg.proposals.ProposalSource;
 import io.wiseseg.proposals.SelectiveSearch;
-import io.wiseseg.pseudo.BestIou;
 import io.wiseseg.pseudo.InstanceNms;
 import io.wiseseg.pseudo.PrmEvidence;
-import io.wiseseg.pseudo.PrmRetrieval;
+import io.wiseseg.pseudo.RuleSettings;
 import io.wiseseg.pseudo.SelectionRule;
+import io.wiseseg.pseudo.SelectionRules;
 import io.wiseseg.util.TorchRuntime;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -74,9 +73,9 @@ final class PseudoCommand implements Runnable {
                     + "--checkpoint it may be omitted: selective search (fast) then runs, cached in <out>.proposals/.")
     Path proposals;
 
-    @Option(names = "--rule", description = "wise (best objectness), prm (PRM retrieval + instance NMS) or iou "
-            + "(best IoU with the peak response map); default: wise with --points, iou with --checkpoint.")
-    DemoCommand.Rule rule;
+    @Option(names = "--rule", completionCandidates = RuleNames.class, description = "The pseudo-mask rule, one of "
+            + "${COMPLETION-CANDIDATES}; default: wise with --points, iou with --checkpoint.")
+    String rule;
 
     @Option(names = "--peak-threshold", defaultValue = "30",
             description = "With --checkpoint: keep peaks at least this high (WISE: 30, for ImageNet-initialised "
@@ -134,21 +133,18 @@ final class PseudoCommand implements Runnable {
             throw new UserException("--points needs --proposals (the reference's proposal files)");
         }
         boolean pointsOnly = seeds.checkpoint == null;
-        DemoCommand.Rule chosen = rule != null ? rule : pointsOnly ? DemoCommand.Rule.wise : DemoCommand.Rule.iou;
-        if (pointsOnly && chosen != DemoCommand.Rule.wise) {
-            throw new UserException("--rule " + chosen + " needs peak response maps: use --checkpoint");
+        String chosen = RuleNames.check(rule != null ? rule : pointsOnly ? "wise" : "iou");
+        SelectionRule selection = SelectionRules.create(chosen, new RuleSettings(t, singlePoint, mapBlur, mapFraction,
+                proposalCount));
+        if (pointsOnly && selection.evidence() != SelectionRule.Evidence.PEAKS) {
+            throw new UserException("--rule " + chosen + " needs " + selection.evidence().name().toLowerCase(java.util.Locale.ROOT)
+                    .replace('_', ' ') + ": use --checkpoint");
         }
         try (ProgressBarListener bar = new ProgressBarListener()) {
             ProposalSource source = proposals != null ? new ProposalFiles(proposals)
                     : new ProposalCache(out.resolveSibling(out.getFileName() + ".proposals"),
                             new SelectiveSearch(SelectiveSearch.Options.fast()));
-            SelectionRule selection = switch (chosen) {
-                case wise -> new BestObjectness(t, singlePoint);
-                case prm -> PrmRetrieval.prm();
-                case iou -> mapBlur > 0 ? BestIou.smoothed(mapBlur, mapFraction, proposalCount)
-                        : new BestIou(1.0, proposalCount);
-            };
-            PseudoLabeller labeller = new PseudoLabeller(selection, chosen == DemoCommand.Rule.prm || nms ? InstanceNms.prm() : null,
+            PseudoLabeller labeller = new PseudoLabeller(selection, selection.instanceNmsByDefault() || nms ? InstanceNms.prm() : null,
                     new ProposalScorer(Device.cpu()));
             PseudoLabeller.EvidenceSource evidence;
             PrmEvidence fromClassifier = null;

@@ -46,6 +46,11 @@ public final class BestIou implements SelectionRule {
     }
 
     @Override
+    public Evidence evidence() {
+        return Evidence.PEAK_RESPONSE_MAPS;
+    }
+
+    @Override
     public Selection select(ImageEvidence e, ProposalScorer scorer) {
         List<Seed> seeds = e.seeds();
         int k = seeds.size();

@@ -44,6 +44,11 @@ public final class BestObjectness implements SelectionRule {
     }
 
     @Override
+    public Evidence evidence() {
+        return Evidence.PEAKS;
+    }
+
+    @Override
     public Selection select(ImageEvidence evidence, ProposalScorer scorer) {
         List<Seed> seeds = evidence.seeds();
         List<Proposal> proposals = evidence.proposals();

@@ -24,9 +24,6 @@ import org.bytedeco.pytorch.global.torch;
  * optionally, their image-level labels (the weak supervision): no mask, box or void is read.
  */
 public final class PrmEvidence implements PseudoLabeller.EvidenceSource {
-    /** What the selection rule needs beyond peaks and proposals. */
-    public enum Needs { PEAKS, PEAK_RESPONSE_MAPS, CLASS_MAPS }
-
     /** Where a peak's seed sits: at the peak, or at the maximum of its response map (WISE's points). */
     public enum Point { PEAK, RESPONSE_MAX }
 
@@ -35,7 +32,7 @@ public final class PrmEvidence implements PseudoLabeller.EvidenceSource {
     private final PeakResponseMaps prm;
     private final int imageSize;
     private final ProposalSource proposals;
-    private final Needs needs;
+    private final SelectionRule.Evidence needs;
     private final Point point;
     private final boolean imageLabels;
     private final StageTimes times = new StageTimes();
@@ -44,7 +41,7 @@ public final class PrmEvidence implements PseudoLabeller.EvidenceSource {
      * @param imageSize the network input's longer side (the classifier's training size)
      */
     public PrmEvidence(Dataset dataset, PrmNetwork network, PeakResponseMaps prm, int imageSize,
-            ProposalSource proposals, Needs needs, Point point) {
+            ProposalSource proposals, SelectionRule.Evidence needs, Point point) {
         this(dataset, network, prm, imageSize, proposals, needs, point, false);
     }
 
@@ -53,7 +50,7 @@ public final class PrmEvidence implements PseudoLabeller.EvidenceSource {
      *                    supervision); otherwise from every class the classifier scores present
      */
     public PrmEvidence(Dataset dataset, PrmNetwork network, PeakResponseMaps prm, int imageSize,
-            ProposalSource proposals, Needs needs, Point point, boolean imageLabels) {
+            ProposalSource proposals, SelectionRule.Evidence needs, Point point, boolean imageLabels) {
         this.imageLabels = imageLabels;
         this.dataset = dataset;
         this.network = network;
@@ -64,15 +61,11 @@ public final class PrmEvidence implements PseudoLabeller.EvidenceSource {
         this.point = point;
     }
 
-    /** The needs of a rule: best objectness needs peaks only, unless the seeds sit at response maxima. */
-    public static Needs needsOf(SelectionRule rule, Point point) {
-        if (rule instanceof PrmRetrieval) {
-            return Needs.CLASS_MAPS;
-        }
-        if (rule instanceof BestIou || point == Point.RESPONSE_MAX) {
-            return Needs.PEAK_RESPONSE_MAPS;
-        }
-        return Needs.PEAKS;
+    /** What to compute for {@code rule}: its evidence, plus response maps when seeds sit at their maxima. */
+    public static SelectionRule.Evidence needsOf(SelectionRule rule, Point point) {
+        SelectionRule.Evidence e = rule.evidence();
+        return e == SelectionRule.Evidence.PEAKS && point == Point.RESPONSE_MAX
+                ? SelectionRule.Evidence.PEAK_RESPONSE_MAPS : e;
     }
 
     /** Time per stage: image reading, peaks (+ response maps), resizing, proposals. */
@@ -87,7 +80,7 @@ public final class PrmEvidence implements PseudoLabeller.EvidenceSource {
         int h = rgb.height(), w = rgb.width();
         int[] in = ImageTensors.inputSize(h, w, imageSize);
         Tensor x = ImageTensors.normalised(rgb, in[0], in[1], false);
-        boolean maps = needs != Needs.PEAKS;
+        boolean maps = needs != SelectionRule.Evidence.PEAKS;
         t = times.add("image", t);
         PeakResponseMaps.Result r = imageLabels ? (maps ? prm.compute(x, image.labels()) : prm.peaks(x, image.labels()))
                 : maps ? prm.compute(x) : prm.peaks(x);
@@ -108,7 +101,7 @@ public final class PrmEvidence implements PseudoLabeller.EvidenceSource {
         }
         Tensor responseMaps = maps ? resized(r.maps(), r.height(), r.width(), h, w, false) : null;
         Tensor classMaps = null;
-        if (needs == Needs.CLASS_MAPS) {
+        if (needs == SelectionRule.Evidence.CLASS_MAPS) {
             // PRM resizes the class response maps to the image bicubically
             Tensor c = network.classResponseMaps(x).detach();
             classMaps = torch.upsample_bicubic2d(c, new long[] {h, w}, false).select(0, 0).contiguous();

@@ -67,6 +67,17 @@ public final class PrmRetrieval implements SelectionRule {
     }
 
     @Override
+    public Evidence evidence() {
+        return Evidence.CLASS_MAPS;
+    }
+
+    /** PRM follows its retrieval with instance NMS. */
+    @Override
+    public boolean instanceNmsByDefault() {
+        return true;
+    }
+
+    @Override
     public Selection select(ImageEvidence e, ProposalScorer scorer) {
         List<Seed> seeds = e.seeds();
         int k = seeds.size(), p = Math.min(proposalCount, e.proposals().size());
