@@ -30,7 +30,7 @@ import java.nio.file.StandardCopyOption;
  * ({@link Linker#downcallHandle(FunctionDescriptor, Linker.Option...)}), so the CPU and the CUDA
  * library share them and each instance holds only its addresses. Measured on a 14-argument call
  * that returns at once: about 19 ns, against 26 ns with the handles in instance fields and
- * 220 ns with {@code invokeWithArguments} (bench/RESULTS.md, 2026-11-30). No handle is
+ * 220 ns when each call boxed its arguments into an array (bench/RESULTS.md, 2026-12-01). No handle is
  * {@code critical}: the kernels run for milliseconds on worker threads, or synchronise a CUDA
  * stream, and the trivial functions are called once; it saved about 1 ns a call.
  */
