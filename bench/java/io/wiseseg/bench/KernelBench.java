@@ -30,12 +30,19 @@ import org.bytedeco.pytorch.global.torch;
  * run, the reference implementations (torchvision / PRM / numpy, bench/reference/
  * kernels_reference.py under /usr/bin/python3); prints a markdown table of medians and ratios.
  *
- * <p>Run: {@code bench/run.sh KernelBench [repeats]}.
+ * <p>Run: {@code bench/run.sh KernelBench [repeats]}. {@code bench/run.sh KernelBench peaks1 [calls]}
+ * times only the 1×20×112×112 peak-finding call (seeded maps, JIT warmed by 300 calls, then
+ * {@code calls} timed calls, default 301) and the reference op: the quick A/B check for changes
+ * to the Java side of that call.
  */
 public final class KernelBench {
     record Row(String name, String shape, double oursMs, String target, double targetRatio) {}
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("peaks1")) {
+            peaksOnly(args.length > 1 ? Integer.parseInt(args[1]) : 301);
+            return;
+        }
         int repeats = args.length > 0 ? Integer.parseInt(args[0]) : 5;
         TorchRuntime.ensureLoaded();
         Device cpu = Device.cpu();
@@ -101,6 +108,35 @@ public final class KernelBench {
                 + "); kernel threads: " + cpu.description() + "; reference: torch.set_num_threads(2)");
     }
 
+    /** The 1×20×112×112 peak-finding call alone: median and spread of many timed calls. */
+    static void peaksOnly(int calls) throws Exception {
+        TorchRuntime.ensureLoaded();
+        Device cpu = Device.cpu();
+        torch.manual_seed(0);
+        Tensor maps1 = torch.randn(1, 20, 112, 112);
+        PeakFinder peaks = new PeakFinder(cpu);
+        for (int i = 0; i < 300; i++) {
+            try (PointerScope s = new PointerScope()) {
+                peaks.find(maps1, 3);
+            }
+        }
+        double[] t = new double[calls];
+        for (int i = 0; i < calls; i++) {
+            try (PointerScope s = new PointerScope()) {
+                long t0 = System.nanoTime();
+                peaks.find(maps1, 3);
+                t[i] = (System.nanoTime() - t0) / 1e6;
+            }
+        }
+        Arrays.sort(t);
+        double ours = t[calls / 2];
+        Double ref = reference(calls, "peaks_1x20x112").get("peaks_1x20x112");
+        System.out.printf("peaks_1x20x112: wiseseg %.3f ms (p10 %.3f, p90 %.3f, %d calls); reference %s; %s%n",
+                ours, t[calls / 10], t[calls * 9 / 10], calls,
+                ref == null ? "n/a" : String.format("%.3f ms", ref),
+                ref == null ? "" : String.format("speed-up %.2f×", ref / ours));
+    }
+
     interface Work {
         void run() throws Exception;
     }
@@ -139,14 +175,17 @@ public final class KernelBench {
     }
 
     /** Runs the Python reference in a child process; empty when python3-torch is missing. */
-    static Map<String, Double> reference(int repeats) throws IOException, InterruptedException {
+    static Map<String, Double> reference(int repeats, String... names) throws IOException, InterruptedException {
         Path script = Path.of("bench/reference/kernels_reference.py");
         Map<String, Double> out = new LinkedHashMap<>();
         if (!Files.isExecutable(Path.of("/usr/bin/python3")) || !Files.exists(script)) {
             System.err.println("reference skipped: /usr/bin/python3 or " + script + " missing");
             return out;
         }
-        Process p = new ProcessBuilder("/usr/bin/python3", script.toString(), Integer.toString(repeats), "2")
+        List<String> command = new ArrayList<>(List.of("/usr/bin/python3", script.toString(),
+                Integer.toString(repeats), "2"));
+        command.addAll(List.of(names));
+        Process p = new ProcessBuilder(command)
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         String json = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (p.waitFor() != 0) {

@@ -35,7 +35,7 @@ public final class Device {
             synchronized (Device.class) {
                 if (cpu == null) {
                     NativeLibrary lib = NativeLibrary.load("wiseseg_cpu");
-                    int threads = (int) NativeLibrary.invoke(lib.getNumThreads);
+                    int threads = lib.getNumThreads();
                     cpu = new Device(Kind.CPU, 0, "CPU (" + threads + " threads, " + lib.cpuIsa() + " path)", lib);
                 }
                 d = cpu;
@@ -54,7 +54,7 @@ public final class Device {
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment count = arena.allocate(ValueLayout.JAVA_INT);
-            int status = (int) NativeLibrary.invoke(lib.deviceCount, count);
+            int status = lib.deviceCount(count);
             if (status != 0) {
                 throw new IllegalStateException("CUDA kernels unavailable: " + lib.lastErrorMessage());
             }
@@ -63,7 +63,7 @@ public final class Device {
                 throw new IllegalStateException("CUDA device " + index + " requested, " + n + " visible");
             }
             MemorySegment name = arena.allocate(256);
-            lib.check((int) NativeLibrary.invoke(lib.deviceName, index, name, 256), "ws_device_name");
+            lib.check(lib.deviceName(index, name, 256), "ws_device_name");
             return new Device(Kind.CUDA, index, "CUDA " + index + " (" + name.getString(0) + ")", lib);
         }
     }
@@ -122,13 +122,13 @@ public final class Device {
 
     /** CPU only: the number of kernel worker threads (<= 0: all hardware threads). */
     public void setNumThreads(int n) {
-        lib.check((int) NativeLibrary.invoke(lib.setNumThreads, n), "ws_set_num_threads");
+        lib.check(lib.setNumThreads(n), "ws_set_num_threads");
     }
 
     /** Runs a kernel call on this device: selects the GPU first on CUDA. */
     void activate() {
         if (kind == Kind.CUDA) {
-            lib.check((int) NativeLibrary.invoke(lib.setDevice, index), "ws_set_device");
+            lib.check(lib.setDevice(index), "ws_set_device");
         }
     }
 

@@ -34,7 +34,7 @@ public final class FpnLevels {
             return levels;
         }
         device.activate();
-        int status = (int) NativeLibrary.invoke(device.lib.fpnLevelAssign, rs, r, kMin, kMax,
+        int status = device.lib.fpnLevelAssign(rs, r, kMin, kMax,
                 CANONICAL_SCALE, CANONICAL_LEVEL, EPS, TensorAccess.addressOrNull(levels),
                 MemorySegment.NULL);
         device.lib.check(status, "ws_fpn_level_assign");

@@ -59,9 +59,8 @@ public final class Nms {
             MemorySegment count = arena.allocate(ValueLayout.JAVA_LONG);
             MemorySegment k = TensorAccess.addressOrNull(keep);
             int status = groups == null
-                    ? (int) NativeLibrary.invoke(device.lib.nms, b, s, n, iouThreshold, k, count, MemorySegment.NULL)
-                    : (int) NativeLibrary.invoke(device.lib.batchedNms, b, s, g, n, iouThreshold, k, count,
-                            MemorySegment.NULL);
+                    ? device.lib.nms(b, s, n, iouThreshold, k, count, MemorySegment.NULL)
+                    : device.lib.batchedNms(b, s, g, n, iouThreshold, k, count, MemorySegment.NULL);
             device.lib.check(status, groups == null ? "ws_nms" : "ws_batched_nms");
             return keep.narrow(0, 0, count.get(ValueLayout.JAVA_LONG, 0));
         }

@@ -68,7 +68,7 @@ public final class PeakFinder {
             while (true) {
                 Tensor peaks = TensorAccess.empty(maps, ScalarType.Int, capacity, 4);
                 Tensor values = TensorAccess.empty(maps, ScalarType.Float, capacity);
-                int status = (int) NativeLibrary.invoke(device.lib.peakFind, mapsAddr, n, c, h, w,
+                int status = device.lib.peakFind(mapsAddr, n, c, h, w,
                         window, TensorAccess.addressOrNull(thr), capacity,
                         TensorAccess.addressOrNull(peaks), TensorAccess.addressOrNull(values), count,
                         TensorAccess.addressOrNull(aggregation), TensorAccess.addressOrNull(counts),
@@ -101,7 +101,7 @@ public final class PeakFinder {
         Scratch s = scratch.get();
         while (true) {
             s.reserve(capacity, mapCount);
-            int status = (int) NativeLibrary.invoke(device.lib.peakFind, mapsAddr, (long) n, (long) c, h, w,
+            int status = device.lib.peakFind(mapsAddr, n, c, h, w,
                     window, TensorAccess.addressOrNull(thr), capacity, s.peaks, s.values, s.count,
                     s.aggregation, s.counts, s.medians, MemorySegment.NULL);
             device.lib.check(status, "ws_peak_find");

@@ -59,8 +59,8 @@ public final class ProposalScorer {
         Tensor contains = TensorAccess.zeros(maps, ScalarType.Byte, kp);
         Tensor area = TensorAccess.empty(maps, ScalarType.Long, p);
         device.activate();
-        int status = (int) NativeLibrary.invoke(device.lib.proposalScore,
-                TensorAccess.addressOrNull(maskWords), (long) p, h, w, TensorAccess.addressOrNull(maps),
+        int status = device.lib.proposalScore(
+                TensorAccess.addressOrNull(maskWords), p, h, w, TensorAccess.addressOrNull(maps),
                 k, TensorAccess.addressOrNull(thr), TensorAccess.addressOrNull(pts),
                 Math.max(boundaryRadius, 0), TensorAccess.addressOrNull(sumInside),
                 TensorAccess.addressOrNull(inter), TensorAccess.addressOrNull(union),

@@ -50,7 +50,7 @@ public final class RoiAlign {
             return out.zero_();
         }
         device.activate();
-        int status = (int) NativeLibrary.invoke(device.lib.roiAlignForward, in, input.size(0), c,
+        int status = device.lib.roiAlignForward(in, input.size(0), c,
                 input.size(2), input.size(3), rs, r, params.pooledHeight(), params.pooledWidth(),
                 params.spatialScale(), params.samplingRatio(), params.aligned() ? 1 : 0,
                 TensorAccess.addressOrNull(out), MemorySegment.NULL);
@@ -80,7 +80,7 @@ public final class RoiAlign {
             return gradInput;
         }
         device.activate();
-        int status = (int) NativeLibrary.invoke(device.lib.roiAlignBackward, go, rs, r, inputShape[0],
+        int status = device.lib.roiAlignBackward(go, rs, r, inputShape[0],
                 inputShape[1], inputShape[2], inputShape[3], params.pooledHeight(), params.pooledWidth(),
                 params.spatialScale(), params.samplingRatio(), params.aligned() ? 1 : 0,
                 TensorAccess.addressOrNull(gradInput), MemorySegment.NULL);
