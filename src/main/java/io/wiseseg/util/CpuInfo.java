@@ -47,6 +47,7 @@ public final class CpuInfo {
 
     /** One line for logs and reports: model, ATen capability, oneDNN cap. */
     public static String describe() {
-        return modelName() + "; LibTorch ATen " + atenCapability() + ", oneDNN max ISA " + onednnMaxIsa();
+        return modelName() + "; LibTorch ATen " + atenCapability() + ", oneDNN max ISA " + onednnMaxIsa()
+                + ", OpenMP waits " + TorchRuntime.openMpWaitPolicy().split(" ")[0];
     }
 }

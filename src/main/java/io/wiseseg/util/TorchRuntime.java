@@ -1,5 +1,10 @@
 package io.wiseseg.util;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.pytorch.global.torch;
 
@@ -22,6 +27,7 @@ public final class TorchRuntime {
         if (loaded) {
             return;
         }
+        preferPassiveOpenMpWaits();
         try {
             Loader.cacheResources(torch.class, "/org/bytedeco/pytorch/" + Loader.getPlatform() + "/");
         } catch (java.io.IOException e) {
@@ -31,6 +37,44 @@ public final class TorchRuntime {
         Loader.load(torch.class);
         loaded = true;
     }
+
+    /**
+     * Sets OMP_WAIT_POLICY=PASSIVE in this process's C environment unless the user set it, before
+     * LibTorch's OpenMP runtime starts (it reads the variable once, when it loads).
+     *
+     * <p>Why: with the default policy, the threads of a parallel region spin while they wait. On a
+     * machine where another job holds a core, a 2-thread region then waits for its descheduled
+     * thread while the spinning one burns the other core: the demo's classifier fell from 3.5 to
+     * 0.3 training steps/s (bench/classifier_speed.sh; bench/RESULTS.md). Passive waits cost
+     * about 10% on an idle machine and keep the speed when a core is busy.
+     */
+    static void preferPassiveOpenMpWaits() {
+        if (System.getenv(OMP_WAIT_POLICY) != null) {
+            return; // the user's choice
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            Linker linker = Linker.nativeLinker();
+            MethodHandle setenv = linker.downcallHandle(linker.defaultLookup().find("setenv").orElseThrow(),
+                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS,
+                            ValueLayout.JAVA_INT));
+            int rc = (int) setenv.invokeExact(arena.allocateFrom(OMP_WAIT_POLICY), arena.allocateFrom("PASSIVE"), 0);
+            if (rc != 0) {
+                System.getLogger("io.wiseseg").log(System.Logger.Level.WARNING,
+                        "could not set OMP_WAIT_POLICY=PASSIVE (setenv returned " + rc + ")");
+            }
+        } catch (Throwable t) { // no setenv (not a POSIX libc): LibTorch keeps its default
+            System.getLogger("io.wiseseg").log(System.Logger.Level.WARNING,
+                    "could not set OMP_WAIT_POLICY=PASSIVE: " + t);
+        }
+    }
+
+    /** The OpenMP wait policy LibTorch's runtime was started with: the user's, else PASSIVE (ours). */
+    public static String openMpWaitPolicy() {
+        String v = System.getenv(OMP_WAIT_POLICY);
+        return v != null ? v + " (set by the user)" : "PASSIVE (set by wiseseg; OMP_WAIT_POLICY overrides)";
+    }
+
+    private static final String OMP_WAIT_POLICY = "OMP_WAIT_POLICY";
 
     /** The LibTorch version of the presets on the class path, e.g. "2.10.0-1.5.13". */
     public static String version() {
