@@ -8,7 +8,7 @@ import io.wiseseg.data.RgbImage;
 import io.wiseseg.data.VocDataset;
 import io.wiseseg.kernels.Device;
 import io.wiseseg.maskrcnn.MaskRcnn;
-import io.wiseseg.maskrcnn.MaskRcnnTrainer;
+import io.wiseseg.maskrcnn.MaskRcnnCheckpoint;
 import io.wiseseg.maskrcnn.Predictor;
 import io.wiseseg.util.TorchRuntime;
 import java.io.IOException;
@@ -61,14 +61,16 @@ final class PredictCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         TorchRuntime.ensureLoaded();
-        if (!Files.isRegularFile(checkpoint.resolve(MaskRcnnTrainer.CONFIG_FILE))) {
-            throw new UserException(checkpoint + ": not a train-maskrcnn folder (no " + MaskRcnnTrainer.CONFIG_FILE + ")");
-        }
         if (threads != null) {
             torch.set_num_threads(threads);
             Device.cpu().setNumThreads(threads);
         }
-        MaskRcnn model = MaskRcnnTrainer.loadTrained(checkpoint, Device.cpu());
+        MaskRcnn model;
+        try {
+            model = MaskRcnnCheckpoint.load(checkpoint, Device.cpu()).model();
+        } catch (IllegalArgumentException e) {
+            throw new UserException(e.getMessage());
+        }
         List<Item> items = new ArrayList<>();
         List<String> classNames;
         if (input.dataset != null) {
