@@ -9,6 +9,7 @@ import io.wiseseg.data.ImageFiles;
 import io.wiseseg.data.RgbImage;
 import io.wiseseg.data.SyntheticDataset;
 import io.wiseseg.kernels.Device;
+import io.wiseseg.testing.TinyRun;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

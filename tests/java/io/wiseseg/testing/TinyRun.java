@@ -1,4 +1,4 @@
-package io.wiseseg.pipeline;
+package io.wiseseg.testing;
 
 import io.wiseseg.backbone.ResNet;
 import io.wiseseg.data.AnnotatedImage;
@@ -23,16 +23,16 @@ import org.bytedeco.pytorch.global.torch;
 /**
  * A tiny trained run folder, as {@code train-maskrcnn --out} writes it: a narrow ResNet-18-FPN
  * trained for a few seconds on four 64×64 synthetic JPEGs until it finds their shapes. Trained
- * once per test JVM and shared; deleted when the JVM exits.
+ * once per test JVM and shared by the tests of the Java API; deleted when the JVM exits.
  */
-final class TinyRun {
-    static final int EPOCHS = 30;
+public final class TinyRun {
+    private static final int EPOCHS = 30;
     private static Path root;
 
     private TinyRun() {}
 
     /** The run folder (config.json + model.pt). */
-    static synchronized Path dir() {
+    public static synchronized Path dir() {
         if (root == null) {
             root = train();
         }
@@ -40,7 +40,7 @@ final class TinyRun {
     }
 
     /** The training images, JPEG files the run has learnt. */
-    static List<Path> images() {
+    public static List<Path> images() {
         dir();
         try (Stream<Path> files = Files.list(root.resolve("synth/JPEGImages"))) {
             return files.sorted().toList();
