@@ -14,7 +14,12 @@ import io.wiseseg.data.Mask;
  * @param mask      the instance's binary mask at the input image's size
  */
 public record Segment(int classId, String className, float score, Box box, Mask mask) {
-    /** This instance as the data package's {@link Instance} (what COCO results and the evaluators take). */
+    /**
+     * This instance in the data package's terms.
+     *
+     * @return the same class id, mask, box and score as an {@link Instance}, which COCO results
+     *     ({@code data.CocoJson}) and the evaluators take
+     */
     public Instance instance() {
         return new Instance(classId, mask, box, score);
     }

@@ -28,11 +28,12 @@ import org.bytedeco.javacpp.PointerScope;
  * }
  * }</pre>
  *
- * <p><b>Threads.</b> One segmenter serves any number of threads at once, with no lock between
- * their {@code segment} calls: a call only reads the model (it runs without autograd, whose mode
- * is per thread; the detector's stages and its frozen BatchNorm keep no state between calls; the
- * native kernels keep their scratch memory and last error per thread), and its tensors belong to
- * the calling thread's own PointerScope. {@link #close} waits for the calls in progress. LibTorch's
+ * <p><b>Threads.</b> One segmenter serves any number of threads at once, and their
+ * {@code segment} calls run in parallel, not one after another: a call only reads the model (it
+ * runs without autograd, whose mode is per thread; the detector's stages and its frozen BatchNorm
+ * keep no state between calls; the native kernels keep their scratch memory and last error per
+ * thread), and its tensors belong to the calling thread's own PointerScope. {@link #close} waits
+ * for the calls in progress. LibTorch's
  * thread count ({@code torch.set_num_threads}) is one setting for the whole process: with several
  * threads segmenting at once, give LibTorch fewer threads.
  *
@@ -144,7 +145,11 @@ public final class Segmenter implements AutoCloseable {
         }
     }
 
-    /** The classes the run was trained on; {@link Segment#classId()} indexes them. */
+    /**
+     * The classes the run was trained on.
+     *
+     * @return the class names, indexed by {@link Segment#classId()}
+     */
     public ClassSet classes() {
         return classes;
     }
