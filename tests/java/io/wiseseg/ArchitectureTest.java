@@ -1,5 +1,9 @@
 package io.wiseseg;
 
+import static com.tngtech.archunit.base.DescribedPredicate.not;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.equivalentTo;
+import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,8 +11,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.lang.ArchRule;
 import com.tngtech.archunit.lang.EvaluationResult;
 import com.tngtech.archunit.library.Architectures.LayeredArchitecture;
+import io.wiseseg.util.TorchRuntime;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -44,7 +50,7 @@ class ArchitectureTest {
                 .optionalLayer("serve").definedBy("io.wiseseg.serve..")
                 // cli may use every layer; that no layer uses cli follows from the lists below
                 .whereLayer("util").mayNotAccessAnyLayer()
-                .whereLayer("kernels").mayNotAccessAnyLayer()
+                .whereLayer("kernels").mayOnlyAccessLayers("util") // TorchRuntime only: kernelsUseOnlyTorchRuntime()
                 .whereLayer("data").mayOnlyAccessLayers("util")
                 .whereLayer("eval").mayOnlyAccessLayers("data", "util")
                 .whereLayer("proposals").mayOnlyAccessLayers("data", "util")
@@ -57,17 +63,31 @@ class ArchitectureTest {
                 .whereLayer("serve").mayOnlyAccessLayers("pipeline", "data", "eval", "util");
     }
 
+    /**
+     * Of {@code util}, {@code kernels} uses {@link TorchRuntime} alone: its classes take LibTorch
+     * tensors, so they must load LibTorch safely before a caller can make one (the cold-cache fix),
+     * and a second copy of that loader would be worse than this one exception to "uses nothing".
+     */
+    static ArchRule kernelsUseOnlyTorchRuntime() {
+        return noClasses().that().resideInAPackage("io.wiseseg.kernels..")
+                .should().dependOnClassesThat(resideInAPackage("io.wiseseg.util..")
+                        .and(not(equivalentTo(TorchRuntime.class))))
+                .because("kernels uses nothing of ours but util.TorchRuntime (ARCHITECTURE.md)");
+    }
+
     @Test
     void mainClassesFollowTheImportRule() {
         JavaClasses main = new ClassFileImporter()
                 .withImportOption(new ImportOption.DoNotIncludeTests())
                 .importPackages("io.wiseseg");
         importRule().because("imports point one way, down the pipeline (DESIGN.md)").check(main);
+        kernelsUseOnlyTorchRuntime().check(main);
     }
 
     /**
-     * The same rule on a few test-only classes that break it (kernels using data, maskrcnn using
-     * prm, a class outside every named package: this test) next to main classes that keep it.
+     * The same rule on a few test-only classes that break it (kernels using data and util.Tensors,
+     * maskrcnn using prm, a class outside every named package: this test) next to main classes
+     * that keep it (kernels.Device uses util.TorchRuntime).
      */
     @Test
     void theRuleReportsEachBreach() {
@@ -75,6 +95,7 @@ class ArchitectureTest {
                 io.wiseseg.kernels.BreaksImportRule.class,
                 io.wiseseg.maskrcnn.BreaksImportRule.class,
                 ArchitectureTest.class,
+                io.wiseseg.kernels.Device.class,           // kernels -> util.TorchRuntime: allowed
                 io.wiseseg.maskrcnn.MaskRcnnWeights.class, // maskrcnn -> backbone, util: allowed
                 io.wiseseg.prm.PrmNetwork.class,           // prm -> backbone, util: allowed
                 io.wiseseg.pseudo.PseudoLabeller.class);   // pseudo -> prm, proposals, kernels, data: allowed
@@ -86,6 +107,11 @@ class ArchitectureTest {
                 "io.wiseseg.ArchitectureTest"), offenders(details), String.join("\n", details));
         assertTrue(details.stream().anyMatch(d -> d.contains("<io.wiseseg.data.Mask>")), "kernels -> data");
         assertTrue(details.stream().anyMatch(d -> d.contains("<io.wiseseg.prm.Peak>")), "maskrcnn -> prm");
+
+        List<String> utilUses = kernelsUseOnlyTorchRuntime().evaluate(classes).getFailureReport().getDetails();
+        utilUses.forEach(d -> System.out.println("expected breach: " + d));
+        assertEquals(Set.of("io.wiseseg.kernels.BreaksImportRule"), offenders(utilUses), String.join("\n", utilUses));
+        assertTrue(utilUses.stream().allMatch(d -> d.contains("<io.wiseseg.util.Tensors")), "kernels -> util.Tensors");
     }
 
     /** The classes a violation report starts from: the first io.wiseseg class each line names. */

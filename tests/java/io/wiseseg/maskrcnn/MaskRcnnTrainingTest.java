@@ -65,7 +65,8 @@ class MaskRcnnTrainingTest {
         MaskRcnn model = new MaskRcnn(tiny(), Device.cpu());
         MaskRcnnTrainer.Options options = new MaskRcnnTrainer.Options(100, 2, 0.02, 0.9, 1e-4, 20, 0.1, List.of(80), 0.1,
                 true, 3);
-        List<Double> losses = new MaskRcnnTrainer(model, options, out).train(examples(), false, ProgressListener.NONE);
+        List<Double> losses = new MaskRcnnTrainer(model, dataset.classes(), options, out)
+                .train(examples(), false, ProgressListener.NONE);
         double first = losses.get(0), last = losses.get(losses.size() - 1);
         assertTrue(last < 0.5 * first, "loss " + first + " → " + last);
 
@@ -84,16 +85,19 @@ class MaskRcnnTrainingTest {
         torch.manual_seed(2);
         MaskRcnn model = new MaskRcnn(tiny(), Device.cpu());
         MaskRcnnTrainer.Options one = new MaskRcnnTrainer.Options(1, 2, 0.01, 0.9, 1e-4, 2, 0.1, List.of(5), 0.1, true, 3);
-        new MaskRcnnTrainer(model, one, out).train(examples(), false, ProgressListener.NONE);
-        assertTrue(Files.isRegularFile(out.resolve(MaskRcnnTrainer.MODEL_FILE)));
-        assertTrue(Files.isRegularFile(out.resolve(MaskRcnnTrainer.CONFIG_FILE)));
+        new MaskRcnnTrainer(model, dataset.classes(), one, out).train(examples(), false, ProgressListener.NONE);
+        assertTrue(Files.isRegularFile(out.resolve(MaskRcnnCheckpoint.MODEL_FILE)));
+        assertTrue(Files.isRegularFile(out.resolve(MaskRcnnCheckpoint.CONFIG_FILE)));
         MaskRcnnTrainer.Options two = new MaskRcnnTrainer.Options(2, 2, 0.01, 0.9, 1e-4, 2, 0.1, List.of(5), 0.1, true, 3);
         MaskRcnn resumed = new MaskRcnn(tiny(), Device.cpu());
-        List<Double> more = new MaskRcnnTrainer(resumed, two, out).train(examples(), true, ProgressListener.NONE);
+        List<Double> more = new MaskRcnnTrainer(resumed, dataset.classes(), two, out)
+                .train(examples(), true, ProgressListener.NONE);
         assertEquals(1, more.size(), "resume runs only the missing epoch");
 
-        MaskRcnn reloaded = MaskRcnnTrainer.loadTrained(out, Device.cpu());
+        MaskRcnnCheckpoint checkpoint = MaskRcnnCheckpoint.load(out, Device.cpu());
+        MaskRcnn reloaded = checkpoint.model();
         assertEquals(tiny(), reloaded.config());
+        assertEquals(dataset.classes(), checkpoint.classes());
         var image = Samples.image(dataset.readImage(train.get(0).image()));
         Detections a = resumed.detect(List.of(image)).get(0), b = reloaded.detect(List.of(image)).get(0);
         assertArrayEquals(a.scores(), b.scores());
@@ -104,7 +108,7 @@ class MaskRcnnTrainingTest {
     void sgdStepReducesTheLossOfItsBatch() {
         torch.manual_seed(3);
         MaskRcnn model = new MaskRcnn(tiny(), Device.cpu());
-        MaskRcnnTrainer trainer = new MaskRcnnTrainer(model,
+        MaskRcnnTrainer trainer = new MaskRcnnTrainer(model, dataset.classes(),
                 new MaskRcnnTrainer.Options(1, 1, 0.01, 0.0, 0.0, 0, 1.0, List.of(), 0.1, false, 0), Path.of("unused"));
         List<MaskRcnnTrainer.Example> batch = examples().subList(0, 1);
         double before = trainer.step(batch, new Random(0));

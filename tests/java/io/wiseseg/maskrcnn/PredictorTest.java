@@ -62,6 +62,18 @@ class PredictorTest {
         assertTrue(p.instances().isEmpty(), p.instances().size() + " instances");
     }
 
+    /** torchvision fails on these (the short side floors to 0 pixels); we resize it to 1. */
+    @Test
+    void aVeryThinImageGivesMasksOfItsSize() {
+        for (int[] size : new int[][] {{1, 300}, {300, 1}}) {
+            ImagePrediction p = predictor.predict("thin", new RgbImage(size[0], size[1], new byte[3 * 300]));
+            for (Instance in : p.instances()) {
+                assertEquals(size[1], in.mask().height());
+                assertEquals(size[0], in.mask().width());
+            }
+        }
+    }
+
     @Test
     void nativeMemoryStaysFlatOverManyRequests() throws Exception {
         for (int i = 0; i < 5; i++) {

@@ -290,7 +290,7 @@ final class DemoCommand implements Callable<Integer> {
         MaskRcnnTrainer.Options options = MaskRcnnTrainer.Options.wise(epochs, 4, 0.02, Math.min(100, steps / 8), true,
                 seed);
         try (ProgressBarListener bar = new ProgressBarListener()) {
-            new MaskRcnnTrainer(net, options, dir).train(examples, true, new Prefixed(bar, what));
+            new MaskRcnnTrainer(net, voc.classes(), options, dir).train(examples, true, new Prefixed(bar, what));
         }
         Predictor predictor = new Predictor(net);
         List<ImagePrediction> out = new java.util.ArrayList<>();

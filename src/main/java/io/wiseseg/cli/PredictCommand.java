@@ -3,13 +3,13 @@ package io.wiseseg.cli;
 import io.wiseseg.data.CocoJson;
 import io.wiseseg.data.ImageFiles;
 import io.wiseseg.data.ImagePrediction;
+import io.wiseseg.data.Instance;
 import io.wiseseg.data.LabelledImage;
 import io.wiseseg.data.RgbImage;
 import io.wiseseg.data.VocDataset;
 import io.wiseseg.kernels.Device;
-import io.wiseseg.maskrcnn.MaskRcnn;
-import io.wiseseg.maskrcnn.MaskRcnnTrainer;
-import io.wiseseg.maskrcnn.Predictor;
+import io.wiseseg.pipeline.Segment;
+import io.wiseseg.pipeline.Segmenter;
 import io.wiseseg.util.TorchRuntime;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -61,14 +61,23 @@ final class PredictCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         TorchRuntime.ensureLoaded();
-        if (!Files.isRegularFile(checkpoint.resolve(MaskRcnnTrainer.CONFIG_FILE))) {
-            throw new UserException(checkpoint + ": not a train-maskrcnn folder (no " + MaskRcnnTrainer.CONFIG_FILE + ")");
-        }
         if (threads != null) {
             torch.set_num_threads(threads);
             Device.cpu().setNumThreads(threads);
         }
-        MaskRcnn model = MaskRcnnTrainer.loadTrained(checkpoint, Device.cpu());
+        Segmenter segmenter;
+        try {
+            segmenter = Segmenter.load(checkpoint, Device.cpu());
+        } catch (IllegalArgumentException e) {
+            throw new UserException(e.getMessage());
+        }
+        try (segmenter) {
+            return predict(segmenter);
+        }
+    }
+
+    private int predict(Segmenter segmenter) throws IOException {
+        int classCount = segmenter.classes().size();
         List<Item> items = new ArrayList<>();
         List<String> classNames;
         if (input.dataset != null) {
@@ -94,20 +103,21 @@ final class PredictCommand implements Callable<Integer> {
             }
             classNames = null;
         }
-        if (classNames != null && classNames.size() + 1 != model.config().numClasses()) {
-            throw new UserException(checkpoint + ": the model has " + (model.config().numClasses() - 1)
+        if (classNames != null && classNames.size() != classCount) {
+            throw new UserException(checkpoint + ": the model has " + classCount
                     + " classes but the dataset has " + classNames.size());
         }
-        Predictor predictor = new Predictor(model);
         List<ImagePrediction> predictions = new ArrayList<>();
         try (ProgressBarListener bar = new ProgressBarListener()) {
             bar.progress("predict", 0, items.size());
             for (Item it : items) {
-                predictions.add(predictor.predict(it.id(), it.image().get()));
+                RgbImage image = it.image().get();
+                List<Instance> instances = segmenter.segment(image).stream().map(Segment::instance).toList();
+                predictions.add(new ImagePrediction(it.id(), image.height(), image.width(), instances));
                 bar.progress("predict", predictions.size(), items.size());
             }
         }
-        List<Integer> categories = java.util.stream.IntStream.rangeClosed(1, model.config().numClasses() - 1).boxed().toList();
+        List<Integer> categories = java.util.stream.IntStream.rangeClosed(1, classCount).boxed().toList();
         CocoJson.writeResults(out, predictions, categories);
         spec.commandLine().getOut().println("wrote " + out + " (" + predictions.stream().mapToInt(p -> p.instances().size()).sum()
                 + " instances, " + predictions.size() + " images)");

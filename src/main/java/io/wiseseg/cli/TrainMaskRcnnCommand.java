@@ -9,6 +9,7 @@ import io.wiseseg.data.LabelledImage;
 import io.wiseseg.data.VocDataset;
 import io.wiseseg.kernels.Device;
 import io.wiseseg.maskrcnn.MaskRcnn;
+import io.wiseseg.maskrcnn.MaskRcnnCheckpoint;
 import io.wiseseg.maskrcnn.MaskRcnnConfig;
 import io.wiseseg.maskrcnn.MaskRcnnTrainer;
 import io.wiseseg.maskrcnn.MaskRcnnWeights;
@@ -104,10 +105,10 @@ final class TrainMaskRcnnCommand implements Callable<Integer> {
         }
         List<MaskRcnnTrainer.Example> examples = TrainingExamples.of(voc, dataset, split, labels);
         int classes = voc.classes().size() + 1;
-        MaskRcnnConfig config = resume && Files.isRegularFile(out.resolve(MaskRcnnTrainer.CONFIG_FILE))
-                ? MaskRcnnTrainer.readConfig(out) : config(classes);
+        MaskRcnnConfig config = resume && Files.isRegularFile(out.resolve(MaskRcnnCheckpoint.CONFIG_FILE))
+                ? MaskRcnnCheckpoint.readConfig(out) : config(classes);
         if (config.numClasses() != classes) {
-            throw new UserException(out.resolve(MaskRcnnTrainer.CONFIG_FILE) + ": the checkpoint has "
+            throw new UserException(out.resolve(MaskRcnnCheckpoint.CONFIG_FILE) + ": the checkpoint has "
                     + (config.numClasses() - 1) + " classes but " + dataset + " has " + (classes - 1));
         }
         if (threads != null) {
@@ -132,13 +133,13 @@ final class TrainMaskRcnnCommand implements Callable<Integer> {
         MaskRcnnTrainer.Options options = MaskRcnnTrainer.Options.wise(epochs, batchSize, lr, warmup, !noFlip, seed);
         List<Double> losses;
         try (ProgressBarListener bar = new ProgressBarListener()) {
-            losses = new MaskRcnnTrainer(net, options, out).train(examples, resume, bar);
+            losses = new MaskRcnnTrainer(net, voc.classes(), options, out).train(examples, resume, bar);
         }
         var w = spec.commandLine().getOut();
         for (int i = 0; i < losses.size(); i++) {
             w.printf("epoch %d: mean loss %.4f%n", epochs - losses.size() + i + 1, losses.get(i));
         }
-        w.println("wrote " + out.resolve(MaskRcnnTrainer.MODEL_FILE));
+        w.println("wrote " + out.resolve(MaskRcnnCheckpoint.MODEL_FILE));
         w.flush();
         return 0;
     }

@@ -27,7 +27,16 @@ public final class ImageFiles {
 
     /** An RGB image from a JPEG or PNG file. */
     public static RgbImage readRgb(Path file) {
-        return RgbImage.fromBufferedImage(decode(file, readChecked(file)));
+        return RgbImage.fromBufferedImage(decode(file.toString(), readChecked(file)));
+    }
+
+    /**
+     * An RGB image from the bytes of a JPEG or PNG file (an upload, a blob), with the same checks
+     * as {@link #readRgb}; errors name it "encoded image (N bytes)".
+     */
+    public static RgbImage decodeRgb(byte[] encoded) {
+        String name = "encoded image (" + encoded.length + " bytes)";
+        return RgbImage.fromBufferedImage(decode(name, checked(name, encoded)));
     }
 
     /** Width and height from the file header, without decoding the pixels. */
@@ -55,7 +64,7 @@ public final class ImageFiles {
      * and object ids: 0 background, 1..254 ids, 255 void.
      */
     public static IndexMap readIndexed(Path file) {
-        BufferedImage img = decode(file, readChecked(file));
+        BufferedImage img = decode(file.toString(), readChecked(file));
         Raster raster = img.getRaster();
         boolean indexed = img.getColorModel() instanceof IndexColorModel;
         boolean grey = img.getType() == BufferedImage.TYPE_BYTE_GRAY;
@@ -81,31 +90,36 @@ public final class ImageFiles {
         } catch (IOException e) {
             throw new DatasetException(file, "cannot read (" + e.getMessage() + ")", e);
         }
+        return checked(file.toString(), bytes);
+    }
+
+    /** {@code bytes} when they are a whole JPEG or PNG file; else an exception naming {@code name}. */
+    private static byte[] checked(String name, byte[] bytes) {
         if (bytes.length == 0) {
-            throw new DatasetException(file, "empty file");
+            throw new DatasetException(name, "empty file");
         }
         if (isJpeg(bytes) && !endsWithJpegEoi(bytes)) {
-            throw new DatasetException(file, "truncated JPEG (no end-of-image marker FF D9)");
+            throw new DatasetException(name, "truncated JPEG (no end-of-image marker FF D9)");
         }
         if (isPng(bytes) && !endsWith(bytes, PNG_IEND)) {
-            throw new DatasetException(file, "truncated PNG (no IEND chunk at the end)");
+            throw new DatasetException(name, "truncated PNG (no IEND chunk at the end)");
         }
         if (!isJpeg(bytes) && !isPng(bytes)) {
-            throw new DatasetException(file, "not a JPEG or PNG file");
+            throw new DatasetException(name, "not a JPEG or PNG file");
         }
         return bytes;
     }
 
-    private static BufferedImage decode(Path file, byte[] bytes) {
+    private static BufferedImage decode(String name, byte[] bytes) {
         BufferedImage img;
         try {
             img = ImageIO.read(new ByteArrayInputStream(bytes));
         } catch (IOException | RuntimeException e) {
-            throw new DatasetException(file, "corrupt " + (isPng(bytes) ? "PNG" : "JPEG") + " ("
+            throw new DatasetException(name, "corrupt " + (isPng(bytes) ? "PNG" : "JPEG") + " ("
                     + e.getMessage() + ")", e);
         }
         if (img == null) {
-            throw new DatasetException(file, "not a readable image");
+            throw new DatasetException(name, "not a readable image");
         }
         return img;
     }

@@ -1,5 +1,6 @@
 package io.wiseseg.kernels;
 
+import io.wiseseg.util.TorchRuntime;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -22,6 +23,8 @@ public final class Device {
     final NativeLibrary lib;
 
     private Device(Kind kind, int index, String description, NativeLibrary lib) {
+        // every kernel class taking LibTorch tensors needs a Device: load LibTorch safely first
+        TorchRuntime.ensureLoaded();
         this.kind = kind;
         this.index = index;
         this.description = description;

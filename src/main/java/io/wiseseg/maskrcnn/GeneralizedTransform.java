@@ -60,10 +60,15 @@ final class GeneralizedTransform {
         return new Batch(batch, sizes, originals, outTargets);
     }
 
-    /** torchvision's output size: floor(side × scale), scale = min(min/short, max/long) in float32. */
+    /**
+     * torchvision's output size: floor(side × scale), scale = min(min/short, max/long) in float32;
+     * at least 1 pixel, where torchvision fails (a side shorter than long/maxSize, e.g. 1×300 at
+     * maxSize 64, would floor to 0).
+     */
     int[] resizedSize(int h, int w) {
         float scale = Math.min((float) minSize / (float) Math.min(h, w), (float) maxSize / (float) Math.max(h, w));
-        return new int[] {(int) Math.floor(h * (double) scale), (int) Math.floor(w * (double) scale)};
+        return new int[] {Math.max(1, (int) Math.floor(h * (double) scale)),
+                Math.max(1, (int) Math.floor(w * (double) scale))};
     }
 
     private static Target resizeTarget(Target t, int h, int w, int[] out) {

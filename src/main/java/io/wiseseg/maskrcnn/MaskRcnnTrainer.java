@@ -2,6 +2,7 @@ package io.wiseseg.maskrcnn;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.wiseseg.data.ClassSet;
 import io.wiseseg.data.Instance;
 import io.wiseseg.data.ProgressListener;
 import io.wiseseg.data.RgbImage;
@@ -27,7 +28,9 @@ import org.bytedeco.pytorch.TensorVector;
  * Trains a {@link MaskRcnn} on instance targets (pseudo labels or ground truth): batches of
  * images padded together, random horizontal flips, SGD with momentum and weight decay, linear
  * warm-up then step decay (torchvision's reference recipe), a checkpoint after every epoch that
- * {@code resume} continues from, and the resolved configuration written next to it.
+ * {@code resume} continues from, and the resolved configuration written next to it. The model's
+ * files (config.json, model.pt) are a {@link MaskRcnnCheckpoint}; the optimizer and the progress
+ * files are this class's own.
  */
 public final class MaskRcnnTrainer {
     /** One training image: its id, a way to read its pixels, and its instances. */
@@ -61,19 +64,25 @@ public final class MaskRcnnTrainer {
         }
     }
 
-    /** What the trainer writes to its output folder. */
-    public static final String MODEL_FILE = "model.pt", OPTIMIZER_FILE = "optimizer.pt", STATE_FILE = "trainer.json",
-            CONFIG_FILE = "config.json";
+    /** What the trainer writes to its output folder besides the {@link MaskRcnnCheckpoint} files. */
+    public static final String OPTIMIZER_FILE = "optimizer.pt", STATE_FILE = "trainer.json";
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private final MaskRcnn model;
+    private final ClassSet classes;
     private final Options options;
     private final Path out;
     private final SGD optimizer;
 
-    public MaskRcnnTrainer(MaskRcnn model, Options options, Path out) {
+    /** {@code classes} names the model's classes (without the background) in config.json. */
+    public MaskRcnnTrainer(MaskRcnn model, ClassSet classes, Options options, Path out) {
+        if (classes.size() + 1 != model.config().numClasses()) {
+            throw new IllegalArgumentException(classes.size() + " class names for a model of "
+                    + (model.config().numClasses() - 1) + " classes");
+        }
         this.model = model;
+        this.classes = classes;
         this.options = options;
         this.out = out;
         TensorVector trainable = new TensorVector();
@@ -100,7 +109,7 @@ public final class MaskRcnnTrainer {
             Map<?, ?> state = readJson(out.resolve(STATE_FILE));
             startEpoch = ((Number) state.get("epochsDone")).intValue();
             iteration = ((Number) state.get("iterations")).longValue();
-            loadModel(model, out.resolve(MODEL_FILE));
+            MaskRcnnCheckpoint.loadWeights(model, out.resolve(MaskRcnnCheckpoint.MODEL_FILE));
             InputArchive a = new InputArchive();
             a.load_from(out.resolve(OPTIMIZER_FILE).toString());
             optimizer.load(a);
@@ -185,10 +194,7 @@ public final class MaskRcnnTrainer {
 
     private void checkpoint(int epochsDone, long iterations, double loss) {
         try {
-            Files.createDirectories(out);
-            OutputArchive m = new OutputArchive();
-            model.save(m);
-            saveAtomically(m, out.resolve(MODEL_FILE));
+            MaskRcnnCheckpoint.saveWeights(model, out);
             OutputArchive o = new OutputArchive();
             optimizer.save(o);
             saveAtomically(o, out.resolve(OPTIMIZER_FILE));
@@ -201,38 +207,11 @@ public final class MaskRcnnTrainer {
 
     private void writeConfig() {
         try {
-            Files.createDirectories(out);
-            writeJsonAtomically(out.resolve(CONFIG_FILE), Map.of("model", model.config(), "training", options));
+            MaskRcnnCheckpoint.writeConfig(out, model.config(), classes, options);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + out.resolve(CONFIG_FILE) + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write " + out.resolve(MaskRcnnCheckpoint.CONFIG_FILE) + ": "
+                    + e.getMessage(), e);
         }
-    }
-
-    /** Loads a checkpoint written by {@link #checkpoint} into a model of the same configuration. */
-    static void loadModel(MaskRcnn model, Path file) {
-        if (!Files.isRegularFile(file)) {
-            throw new IllegalArgumentException("checkpoint not found: " + file);
-        }
-        InputArchive a = new InputArchive();
-        a.load_from(file.toString());
-        model.load(a);
-    }
-
-    /** The model configuration saved in a training folder's config.json. */
-    public static MaskRcnnConfig readConfig(Path dir) {
-        try {
-            return JSON.treeToValue(JSON.readTree(dir.resolve(CONFIG_FILE).toFile()).get("model"), MaskRcnnConfig.class);
-        } catch (IOException e) {
-            throw new IllegalArgumentException(dir.resolve(CONFIG_FILE) + ": cannot read the model configuration ("
-                    + e.getMessage() + ")", e);
-        }
-    }
-
-    /** A trained model from a training folder (config.json + model.pt). */
-    public static MaskRcnn loadTrained(Path dir, io.wiseseg.kernels.Device device) {
-        MaskRcnn model = new MaskRcnn(readConfig(dir), device);
-        loadModel(model, dir.resolve(MODEL_FILE));
-        return model;
     }
 
     private static void saveAtomically(OutputArchive archive, Path target) throws IOException {

@@ -1,6 +1,7 @@
 package io.wiseseg.maskrcnn;
 
 import io.wiseseg.data.ImagePrediction;
+import io.wiseseg.data.Instance;
 import io.wiseseg.data.RgbImage;
 import java.util.List;
 import org.bytedeco.javacpp.PointerScope;
@@ -21,9 +22,14 @@ public final class Predictor {
     }
 
     public ImagePrediction predict(String imageId, RgbImage image) {
+        return new ImagePrediction(imageId, image.height(), image.width(), instances(image));
+    }
+
+    /** The instances found in {@code image}, best score first. */
+    public List<Instance> instances(RgbImage image) {
         try (PointerScope scope = new PointerScope()) {
             Detections d = model.detect(List.of(Samples.image(image))).get(0);
-            return new ImagePrediction(imageId, image.height(), image.width(), Samples.instances(d, MASK_THRESHOLD));
+            return Samples.instances(d, MASK_THRESHOLD);
         }
     }
 }

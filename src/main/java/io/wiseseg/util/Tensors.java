@@ -10,6 +10,11 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /** Copies between Java arrays and CPU tensors (through the tensor's memory, no per-element calls). */
 public final class Tensors {
+    static {
+        // may be a program's first LibTorch use: load it safely before this class's methods touch it
+        TorchRuntime.ensureLoaded();
+    }
+
     private Tensors() {}
 
     /** A new float32 CPU tensor of {@code shape} holding {@code values} (row-major). */

@@ -10,7 +10,9 @@ import org.bytedeco.pytorch.global.torch;
 
 /**
  * Loads LibTorch (JavaCPP presets) safely. Call {@link #ensureLoaded()} before touching any
- * {@code org.bytedeco.pytorch} class.
+ * {@code org.bytedeco.pytorch} class. Every public entry point that may be a program's first
+ * LibTorch use calls it: the CLI, {@code pipeline.Segmenter.load}, {@link Tensors}, and
+ * {@code kernels.Device} (which every kernel class taking tensors needs).
  *
  * <p>Why: JavaCPP extracts native libraries into its cache lazily, one at a time. On a cold
  * cache {@code libtorch.so} is loaded before {@code libtorch_cpu.so} has been extracted next to
@@ -23,7 +25,14 @@ public final class TorchRuntime {
 
     private TorchRuntime() {}
 
-    public static synchronized void ensureLoaded() {
+    /** Loads LibTorch once; cheap after the first call (one volatile read). */
+    public static void ensureLoaded() {
+        if (!loaded) {
+            load();
+        }
+    }
+
+    private static synchronized void load() {
         if (loaded) {
             return;
         }

@@ -1,0 +1,179 @@
+package io.wiseseg.pipeline;
+
+import io.wiseseg.data.ClassSet;
+import io.wiseseg.data.ImageFiles;
+import io.wiseseg.data.Instance;
+import io.wiseseg.data.RgbImage;
+import io.wiseseg.kernels.Device;
+import io.wiseseg.maskrcnn.MaskRcnnCheckpoint;
+import io.wiseseg.maskrcnn.Predictor;
+import io.wiseseg.util.TorchRuntime;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.bytedeco.javacpp.PointerScope;
+
+/**
+ * Instance segmentation with a trained Mask R-CNN, the run folder that
+ * {@code wiseseg train-maskrcnn --out RUN} writes: load it once, segment many images.
+ *
+ * <pre>{@code
+ * try (Segmenter segmenter = Segmenter.load(Path.of("RUN"), Device.cpu())) {
+ *     for (Segment s : segmenter.segment(Path.of("photo.jpg"))) {
+ *         System.out.println(s.className() + " " + s.score() + " " + s.box());
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p><b>Threads.</b> One segmenter serves any number of threads at once, and their
+ * {@code segment} calls run in parallel, not one after another: a call only reads the model (it
+ * runs without autograd, whose mode is per thread; the detector's stages and its frozen BatchNorm
+ * keep no state between calls; the native kernels keep their scratch memory and last error per
+ * thread), and its tensors belong to the calling thread's own PointerScope. {@link #close} waits
+ * for the calls in progress. LibTorch's
+ * thread count ({@code torch.set_num_threads}) is one setting for the whole process: with several
+ * threads segmenting at once, give LibTorch fewer threads.
+ *
+ * <p><b>Native memory.</b> The weights live outside the Java heap, in native memory that
+ * {@link #close} frees; each call frees its own tensors before it returns, so memory stays flat
+ * over any number of calls.
+ *
+ * <p><b>First call.</b> {@link #load} loads LibTorch itself (see {@link TorchRuntime}), so it may be
+ * a program's first use of wiseseg or LibTorch.
+ */
+public final class Segmenter implements AutoCloseable {
+    private final PointerScope weights; // every native object made while loading: freed by close()
+    private final Predictor predictor;
+    private final ClassSet classes;
+    // segment() calls share the read side; close() takes the write side, so it never frees the
+    // weights under a call in progress
+    private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    private volatile boolean closed;
+
+    private Segmenter(PointerScope weights, MaskRcnnCheckpoint checkpoint) {
+        this.weights = weights;
+        this.predictor = new Predictor(checkpoint.model());
+        this.classes = checkpoint.classes();
+    }
+
+    /**
+     * Loads a trained run: its {@code config.json} (model settings and class names) and
+     * {@code model.pt} (weights).
+     *
+     * @param runDir a {@code wiseseg train-maskrcnn --out} folder
+     * @param device where the native kernels (RoIAlign, NMS) run: {@link Device#cpu()}, as the
+     *     model's own tensors are on the CPU
+     * @return a segmenter to {@link #close} when done
+     * @throws IllegalArgumentException with a one-line message naming the folder or file, when
+     *     {@code runDir} is not a run folder, has no weights yet, or holds unreadable files
+     */
+    public static Segmenter load(Path runDir, Device device) {
+        Objects.requireNonNull(runDir, "runDir");
+        Objects.requireNonNull(device, "device");
+        TorchRuntime.ensureLoaded(); // this may be the program's first LibTorch call
+        // Our own scope, not the caller's (if any): the weights must outlive every scope of the
+        // loading thread, and close() must be able to free them all.
+        PointerScope scope = new PointerScope();
+        MaskRcnnCheckpoint checkpoint;
+        try {
+            checkpoint = MaskRcnnCheckpoint.load(runDir, device);
+        } catch (RuntimeException e) {
+            scope.close(); // frees what was loaded before the error
+            throw e;
+        }
+        scope.extend().close(); // leaves this thread's scope stack and keeps its pointers
+        return new Segmenter(scope, checkpoint);
+    }
+
+    /**
+     * The instances in an image file.
+     *
+     * @param imageFile a JPEG or PNG file
+     * @return the instances found, best score first (empty when none)
+     * @throws IllegalArgumentException naming the file, when it is missing, empty, truncated or
+     *     not a readable JPEG or PNG
+     * @throws IllegalStateException after {@link #close}
+     */
+    public List<Segment> segment(Path imageFile) {
+        Objects.requireNonNull(imageFile, "imageFile");
+        requireOpen();
+        return segment(ImageFiles.readRgb(imageFile));
+    }
+
+    /**
+     * The instances in an encoded image (the bytes of a JPEG or PNG file, e.g. an upload).
+     *
+     * @param encodedImage the whole file's bytes
+     * @return the instances found, best score first (empty when none)
+     * @throws IllegalArgumentException when the bytes are empty, truncated or not a readable JPEG
+     *     or PNG
+     * @throws IllegalStateException after {@link #close}
+     */
+    public List<Segment> segment(byte[] encodedImage) {
+        Objects.requireNonNull(encodedImage, "encodedImage");
+        requireOpen();
+        return segment(ImageFiles.decodeRgb(encodedImage));
+    }
+
+    /**
+     * The instances in decoded RGB pixels.
+     *
+     * @param image an image of at least 1×1 pixels
+     * @return the instances found, best score first (empty when none); masks have the image's size
+     * @throws IllegalArgumentException when the image has no pixels
+     * @throws IllegalStateException after {@link #close}
+     */
+    public List<Segment> segment(RgbImage image) {
+        Objects.requireNonNull(image, "image");
+        if (image.width() < 1 || image.height() < 1) {
+            throw new IllegalArgumentException("cannot segment an image of " + image.width() + "x" + image.height()
+                    + " pixels");
+        }
+        lifecycle.readLock().lock();
+        try {
+            requireOpen();
+            List<Segment> out = new ArrayList<>();
+            for (Instance in : predictor.instances(image)) { // its own PointerScope: no native memory stays
+                out.add(new Segment(in.classId(), classes.name(in.classId()), in.score(), in.box(), in.mask()));
+            }
+            return out;
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    /**
+     * The classes the run was trained on.
+     *
+     * @return the class names, indexed by {@link Segment#classId()}
+     */
+    public ClassSet classes() {
+        return classes;
+    }
+
+    /**
+     * Frees the model's native memory, after waiting for {@code segment} calls in progress. Later
+     * calls to {@code segment} throw IllegalStateException; closing again does nothing.
+     */
+    @Override
+    public void close() {
+        lifecycle.writeLock().lock();
+        try {
+            if (!closed) {
+                closed = true;
+                weights.close();
+            }
+        } finally {
+            lifecycle.writeLock().unlock();
+        }
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException("this Segmenter is closed");
+        }
+    }
+}
