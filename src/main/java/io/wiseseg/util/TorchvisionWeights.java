@@ -162,7 +162,6 @@ public final class TorchvisionWeights {
         }
     }
 
-    /** Reads {@code file} and loads it into {@code module} (see {@link #load(Module, Map, Set, String)}). */
     /** A module's parameters and buffers by their state-dict names (the module's own tensors, not copies). */
     public static Map<String, Tensor> stateDict(Module module) {
         Map<String, Tensor> out = new LinkedHashMap<>();
@@ -171,6 +170,7 @@ public final class TorchvisionWeights {
         return out;
     }
 
+    /** Reads {@code file} and loads it into {@code module} (see {@link #load(Module, Map, Set, String)}). */
     public static void load(Module module, Path file, Set<String> ignoredPrefixes) {
         load(module, read(file), ignoredPrefixes, file.toString());
     }
