@@ -35,7 +35,10 @@ public final class MaskRcnn extends Module {
         return config;
     }
 
-    /** Intermediate results of one inference, for tests that compare stages with torchvision. */
+    /**
+     * Intermediate results of one inference, for tests that compare stages with torchvision;
+     * proposalScores is null when the proposals were given.
+     */
     record Trace(GeneralizedTransform.Batch batch, List<Tensor> features, List<float[]> proposals,
             List<float[]> proposalScores, List<Detections> beforePostprocess) {}
 
@@ -57,10 +60,10 @@ public final class MaskRcnn extends Module {
         try (NoGradGuard g = new NoGradGuard()) {
             GeneralizedTransform.Batch batch = transform.apply(images, null);
             List<Tensor> features = backbone.forward(batch.images());
-            Rpn.Output proposals = rpn.forward(features, batch.sizes(), batch.images().size(2), batch.images().size(3),
-                    null, false, null);
-            List<Detections> raw = roiHeads.detect(features.subList(0, 4), given != null ? given : proposals.proposals(),
-                    batch.sizes());
+            // with given proposals the RPN is not run at all: its output would be thrown away
+            Rpn.Output proposals = given != null ? new Rpn.Output(given, null, null, null)
+                    : rpn.forward(features, batch.sizes(), batch.images().size(2), batch.images().size(3), null, false, null);
+            List<Detections> raw = roiHeads.detect(features.subList(0, 4), proposals.proposals(), batch.sizes());
             List<Detections> out = new ArrayList<>();
             for (int i = 0; i < raw.size(); i++) {
                 out.add(transform.postprocess(raw.get(i), batch.sizes().get(i), batch.originalSizes().get(i)));
