@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "wiseseg", mixinStandardHelpOptions = true,
         versionProvider = VersionCommand.Provider.class,
         description = "Weakly supervised instance segmentation (WISE / PRM) on the JVM.",
-        subcommands = {DemoCommand.class, VersionCommand.class, DeviceCommand.class, DatasetCommand.class, ShowCommand.class,
+        subcommands = {DemoCommand.class, RunCommand.class, VersionCommand.class, DeviceCommand.class, DatasetCommand.class, ShowCommand.class,
                 TrainClassifierCommand.class, PeaksCommand.class, LocalisationCommand.class,
                 ProposalsCommand.class, PseudoCommand.class, TrainMaskRcnnCommand.class, PredictCommand.class,
                 EvaluateCommand.class})

@@ -1,28 +1,16 @@
 package io.wiseseg.cli;
 
+import io.wiseseg.data.AnnotatedImage;
 import io.wiseseg.data.CocoDataset;
-import io.wiseseg.data.LabelledImage;
+import io.wiseseg.data.CocoJson;
 import io.wiseseg.data.VocDataset;
-import io.wiseseg.kernels.Device;
-import io.wiseseg.kernels.ProposalScorer;
-import io.wiseseg.proposals.ProposalFiles;
-import io.wiseseg.pseudo.ImageEvidence;
-import io.wiseseg.pseudo.PseudoLabeller;
-import io.wiseseg.pseudo.ReferencePoints;
-import io.wiseseg.kernels.PeakFinder;
-import io.wiseseg.prm.PeakResponseMaps;
-import io.wiseseg.prm.PeakStimulation;
-import io.wiseseg.prm.PrmCheckpoint;
-import io.wiseseg.prm.PrmConfig;
-import io.wiseseg.prm.PrmNetwork;
+import io.wiseseg.pipeline.Evaluation;
+import io.wiseseg.pipeline.PseudoLabelling;
 import io.wiseseg.proposals.ProposalCache;
+import io.wiseseg.proposals.ProposalFiles;
 import io.wiseseg.proposals.ProposalSource;
 import io.wiseseg.proposals.SelectiveSearch;
-import io.wiseseg.pseudo.InstanceNms;
-import io.wiseseg.pseudo.PrmEvidence;
 import io.wiseseg.pseudo.RuleSettings;
-import io.wiseseg.pseudo.SelectionRule;
-import io.wiseseg.pseudo.SelectionRules;
 import io.wiseseg.util.TorchRuntime;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -128,82 +116,52 @@ final class PseudoCommand implements Runnable {
             throw new UserException("--threshold must be a number or 'none', got '" + threshold + "'");
         }
         VocDataset voc = data.openWithSplit(split);
-        List<LabelledImage> images = voc.labelled(split);
         if (seeds.points != null && proposals == null) {
             throw new UserException("--points needs --proposals (the reference's proposal files)");
         }
-        boolean pointsOnly = seeds.checkpoint == null;
-        String chosen = RuleNames.check(rule != null ? rule : pointsOnly ? "wise" : "iou");
-        SelectionRule selection = SelectionRules.create(chosen, new RuleSettings(t, singlePoint, mapBlur, mapFraction,
-                proposalCount));
-        if (pointsOnly && selection.evidence() != SelectionRule.Evidence.PEAKS) {
-            throw new UserException("--rule " + chosen + " needs " + selection.evidence().name().toLowerCase(java.util.Locale.ROOT)
-                    .replace('_', ' ') + ": use --checkpoint");
-        }
+        String chosen = RuleNames.check(rule != null ? rule : seeds.checkpoint == null ? "wise" : "iou");
+        PseudoLabelling.Settings settings = new PseudoLabelling.Settings(chosen, new RuleSettings(t, singlePoint,
+                mapBlur, mapFraction, proposalCount), peakThreshold, imageLabels, nms);
+        PrintWriter w = spec.commandLine().getOut();
         try (ProgressBarListener bar = new ProgressBarListener()) {
             ProposalSource source = proposals != null ? new ProposalFiles(proposals)
                     : new ProposalCache(out.resolveSibling(out.getFileName() + ".proposals"),
                             new SelectiveSearch(SelectiveSearch.Options.fast()));
-            PseudoLabeller labeller = new PseudoLabeller(selection, selection.instanceNmsByDefault() || nms ? InstanceNms.prm() : null,
-                    new ProposalScorer(Device.cpu()));
-            PseudoLabeller.EvidenceSource evidence;
-            PrmEvidence fromClassifier = null;
+            PseudoLabelling labelling;
             if (seeds.oraclePoints) {
-                evidence = im -> new ImageEvidence(im.id(), im.height(), im.width(),
-                        io.wiseseg.pseudo.OracleSeeds.of(voc.annotate(im)), null, null,
-                        source.proposals(im, () -> voc.readImage(im)), null);
+                labelling = PseudoLabelling.fromGroundTruthCentres(source, settings);
             } else if (seeds.points != null) {
-                ReferencePoints peaks = ReferencePoints.read(seeds.points);
-                evidence = im -> new ImageEvidence(im.id(), im.height(), im.width(),
-                        peaks.seeds(im.id(), im.height(), im.width()), null, null, source.proposals(im, () -> null), null);
+                labelling = PseudoLabelling.fromPoints(seeds.points, source, settings);
             } else {
-                TorchRuntime.ensureLoaded();
                 if (threads != null) {
                     if (threads < 1) {
                         throw new UserException("--threads must be >= 1, got " + threads);
                     }
+                    TorchRuntime.ensureLoaded();
                     org.bytedeco.pytorch.global.torch.set_num_threads(threads);
                 }
-                PrmNetwork net = PrmCheckpoint.loadNetwork(seeds.checkpoint);
-                PrmConfig config = PrmCheckpoint.config(seeds.checkpoint);
-                if (!config.classes().equals(voc.classes().names())) {
-                    throw new UserException(seeds.checkpoint + ": classifier classes " + config.classes()
-                            + " differ from the dataset's " + voc.classes().names());
-                }
-                PeakFinder finder = new PeakFinder(Device.cpu());
-                PeakResponseMaps prm = new PeakResponseMaps(net, new PeakStimulation(finder),
-                        PeakResponseMaps.DEFAULT_CLASS_THRESHOLD, peakThreshold);
-                fromClassifier = new PrmEvidence(voc, net, prm, config.imageSize(), source,
-                        PrmEvidence.needsOf(selection, PrmEvidence.Point.RESPONSE_MAX), PrmEvidence.Point.RESPONSE_MAX,
-                        imageLabels);
-                evidence = fromClassifier;
+                labelling = PseudoLabelling.fromClassifier(seeds.checkpoint, source, settings);
             }
-            labeller.labelSplit(images, evidence, CocoDataset.defaultCategoryIds(voc.classes()), out, bar);
-            if (labeller.times().images() > 0) {
-                PrintWriter w = spec.commandLine().getOut();
-                w.println("per image: " + (fromClassifier == null ? "" : fromClassifier.times().summary() + "; then ")
-                        + labeller.times().summary());
-                w.flush();
+            labelling.labelSplit(voc, split, out, bar);
+            if (!labelling.timesSummary().isEmpty()) {
+                w.println("per image: " + labelling.timesSummary());
             }
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
         if (evaluate) {
-            List<io.wiseseg.data.AnnotatedImage> truth = voc.annotated(split);
+            List<AnnotatedImage> truth = voc.annotated(split);
             try {
-                var predictions = io.wiseseg.data.CocoJson.readResults(out, new CocoDataset(voc.classes(),
+                var predictions = CocoJson.readResults(out, new CocoDataset(voc.classes(),
                         CocoDataset.defaultCategoryIds(voc.classes()), truth, java.util.Map.of()));
-                var gt = io.wiseseg.eval.GroundTruth.of(truth);
-                PrintWriter w = spec.commandLine().getOut();
-                w.println(new io.wiseseg.eval.ReferenceAp().evaluate(gt, predictions, voc.classes()).toText());
-                w.println(new io.wiseseg.eval.Abo().evaluate(gt, predictions, voc.classes()).toText());
-                w.flush();
+                Evaluation e = Evaluation.of(truth, predictions, voc.classes());
+                w.println(e.apReport().toText());
+                w.println(e.aboReport().toText());
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
         }
-        PrintWriter w = spec.commandLine().getOut();
-        w.printf("wrote pseudo masks of %d images to %s%n", images.size(), out);
+        w.printf("wrote pseudo masks of %d images to %s%n", voc.labelled(split).size(), out);
         w.flush();
     }
 }

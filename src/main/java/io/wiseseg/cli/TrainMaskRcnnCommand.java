@@ -13,6 +13,7 @@ import io.wiseseg.maskrcnn.MaskRcnnCheckpoint;
 import io.wiseseg.maskrcnn.MaskRcnnConfig;
 import io.wiseseg.maskrcnn.MaskRcnnTrainer;
 import io.wiseseg.maskrcnn.MaskRcnnWeights;
+import io.wiseseg.pipeline.TrainingExamples;
 import io.wiseseg.prm.PrmCheckpoint;
 import io.wiseseg.backbone.ResNet;
 import io.wiseseg.util.TorchRuntime;

@@ -117,10 +117,27 @@ public final class PrmTrainer {
         }
         PrmConfig saved = PrmConfig.read(out.resolve(PrmCheckpoint.CONFIG));
         if (!saved.equals(config)) {
-            throw new IllegalArgumentException("--resume: the options differ from the checkpoint's " + out.resolve(PrmCheckpoint.CONFIG));
+            throw new IllegalArgumentException("cannot resume: the settings differ from the checkpoint's "
+                    + out.resolve(PrmCheckpoint.CONFIG) + " (" + differences(saved, config) + ")");
         }
         PrmCheckpoint.loadModule(net, out.resolve(PrmCheckpoint.MODEL));
         return new ObjectMapper().readValue(stateFile.toFile(), State.class);
+    }
+
+    /** "name: saved → wanted" for each setting that differs, so a refused resume says which. */
+    static String differences(PrmConfig saved, PrmConfig wanted) {
+        List<String> out = new ArrayList<>();
+        for (var c : PrmConfig.class.getRecordComponents()) {
+            try {
+                Object a = c.getAccessor().invoke(saved), b = c.getAccessor().invoke(wanted);
+                if (!java.util.Objects.equals(a, b)) {
+                    out.add(c.getName() + ": " + a + " → " + b);
+                }
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return String.join(", ", out);
     }
 
     private void checkpoint(PrmNetwork net, SGD backbone, SGD head, State state, Path out) throws IOException {

@@ -1,4 +1,4 @@
-package io.wiseseg.cli;
+package io.wiseseg.pipeline;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,7 +11,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class DemoReportTest {
+class RunReportTest {
     private static Map<String, double[]> table(double pseudo, double wise, double upper) {
         Map<String, double[]> t = new LinkedHashMap<>();
         t.put("pseudo", new double[] {0, pseudo, 0, 0});
@@ -22,12 +22,12 @@ class DemoReportTest {
 
     @Test
     void findingsSayWhetherTheClaimHeldAndTheGap() {
-        List<String> held = DemoReport.findings(table(36.3, 74.7, 89.4), "pseudo", "wise", "upper <gt>");
+        List<String> held = RunReport.findings(table(36.3, 74.7, 89.4), "pseudo", "wise", "upper <gt>");
         assertEquals(2, held.size());
         assertTrue(held.get(0).contains("holds (74.7 vs 36.3, +38.4)"), held.get(0));
         assertTrue(held.get(1).contains("Gap to full supervision at AP50: 14.7"), held.get(1));
         assertTrue(held.get(1).contains("84% of it"), held.get(1));
-        List<String> failed = DemoReport.findings(table(20, 20, 30), "pseudo", "wise", null);
+        List<String> failed = RunReport.findings(table(20, 20, 30), "pseudo", "wise", null);
         assertEquals(1, failed.size());
         assertTrue(failed.get(0).contains("does NOT hold here (20.0 vs 20.0, +0.0)"), failed.get(0));
     }
@@ -38,7 +38,7 @@ class DemoReportTest {
         Files.createDirectories(png.getParent());
         Files.write(png, new byte[] {1});
         Path report = tmp.resolve("report.html");
-        DemoReport.write(report, new DemoReport.Content("t & <u>", Map.of("k", "v"), table(1, 2, 3), List.of("f"),
+        RunReport.write(report, new RunReport.Content("t & <u>", Map.of("k", "v"), table(1, 2, 3), List.of("f"),
                 Map.of("stage", 12.4), List.of("ground truth", "x"), List.of(png)));
         String html = Files.readString(report);
         assertTrue(html.contains("<title>t &amp; &lt;u&gt;</title>"), html);

@@ -1,4 +1,4 @@
-package io.wiseseg.cli;
+package io.wiseseg.pipeline;
 
 import io.wiseseg.util.AtomicFiles;
 import java.io.IOException;
@@ -12,8 +12,8 @@ import java.util.Map;
  * The demo's HTML report: its settings, the metrics table, what the table says about WISE's
  * claim, the time each stage took, and the overlay PNGs (ground truth next to each method).
  */
-final class DemoReport {
-    private DemoReport() {}
+final class RunReport {
+    private RunReport() {}
 
     /**
      * @param table       per row: AP25, AP50, AP75 and ABO, in percent

@@ -1,4 +1,4 @@
-package io.wiseseg.cli;
+package io.wiseseg.pipeline;
 
 import io.wiseseg.data.AnnotatedImage;
 import io.wiseseg.data.ClassSet;
@@ -13,12 +13,19 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** What a Mask R-CNN trains on: images of a split and their (pseudo or ground-truth) instances. */
-final class TrainingExamples {
+/**
+ * What a Mask R-CNN trains on: images of a split and their (pseudo or ground-truth) instances. The
+ * images are read when a training step needs them, not up front.
+ */
+public final class TrainingExamples {
     private TrainingExamples() {}
 
-    /** Whether a JSON file is a COCO results list (rather than a dataset object). */
-    static boolean isResultsList(Path file) throws IOException {
+    /**
+     * Whether a JSON file is a COCO results list (rather than a dataset object).
+     *
+     * @throws IOException when the file cannot be read
+     */
+    public static boolean isResultsList(Path file) throws IOException {
         try (var in = java.nio.file.Files.newInputStream(file)) {
             int c;
             do {
@@ -33,7 +40,7 @@ final class TrainingExamples {
      * {@code labels} is null, else the instances of a COCO results list (as {@code wiseseg pseudo}
      * writes) or of a COCO dataset file.
      */
-    static List<MaskRcnnTrainer.Example> of(VocDataset voc, Path dataset, String split, Path labels) throws IOException {
+    public static List<MaskRcnnTrainer.Example> of(VocDataset voc, Path dataset, String split, Path labels) throws IOException {
         List<MaskRcnnTrainer.Example> out = new ArrayList<>();
         if (labels == null) {
             for (AnnotatedImage a : voc.annotated(split)) {
@@ -62,13 +69,13 @@ final class TrainingExamples {
             try {
                 li = voc.image(a.image().id());
             } catch (RuntimeException e) {
-                throw new UserException(labels + ": image " + a.image().id() + " is not in " + dataset);
+                throw new IllegalArgumentException(labels + ": image " + a.image().id() + " is not in " + dataset);
             }
             List<Instance> mapped = new ArrayList<>();
             for (Instance in : a.instances()) {
                 String name = coco.classes().name(in.classId());
                 if (!ours.contains(name)) {
-                    throw new UserException(labels + ": class '" + name + "' is not one of " + dataset + "'s " + ours.names());
+                    throw new IllegalArgumentException(labels + ": class '" + name + "' is not one of " + dataset + "'s " + ours.names());
                 }
                 mapped.add(new Instance(ours.id(name), in.mask(), in.box(), in.score()));
             }

@@ -1,0 +1,121 @@
+package io.wiseseg.cli;
+
+import io.wiseseg.data.VocDataset;
+import io.wiseseg.pipeline.PseudoLabelling;
+import io.wiseseg.pipeline.WiseRun;
+import io.wiseseg.pseudo.RuleSettings;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code wiseseg run}: WISE end to end ({@link WiseRun}) on any VOC-layout dataset, with each
+ * stage's settings as flags and defaults chosen from the images' size and count.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = "WISE end to end on a VOC-layout dataset: PRM classifier on the train split's image-level "
+                + "labels → pseudo masks → Mask R-CNN on the pseudo masks (and on the GT masks, the upper bound) → "
+                + "the val split scored by the reference protocol, with an HTML report and overlay PNGs. "
+                + "Unset sizes and epochs are chosen from the train images (printed first). Resumes from what an "
+                + "earlier run left in --out.")
+final class RunCommand implements Callable<Integer> {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Mixin
+    DatasetOptions data;
+
+    @Option(names = "--out", required = true, paramLabel = "RUN", description = "Working folder of the run.")
+    Path out;
+
+    @Option(names = "--train-split", defaultValue = "train", description = "Split to train on (default: ${DEFAULT-VALUE}).")
+    String trainSplit;
+
+    @Option(names = "--eval-split", defaultValue = "val", description = "Split to score (default: ${DEFAULT-VALUE}).")
+    String evalSplit;
+
+    @Option(names = "--epochs", description = "Classifier epochs (default: about 10,800 image passes, 2..30).")
+    Integer epochs;
+
+    @Option(names = "--maskrcnn-epochs", description = "Mask R-CNN epochs (default: about 3,600 image passes, 2..16).")
+    Integer maskRcnnEpochs;
+
+    @Option(names = "--classifier-size", paramLabel = "PX",
+            description = "Classifier input, longer side (default: the images' median longer side, 64..448).")
+    Integer classifierSize;
+
+    @Option(names = "--min-size", paramLabel = "PX",
+            description = "Mask R-CNN shorter side (default: the images' median shorter side, 128..800).")
+    Integer minSize;
+
+    @Option(names = "--max-size", paramLabel = "PX",
+            description = "Mask R-CNN longer side limit (default: the images' median longer side, up to 1333).")
+    Integer maxSize;
+
+    @Option(names = "--rule", defaultValue = "iou", completionCandidates = RuleNames.class,
+            description = "Pseudo-mask rule, one of ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    String rule;
+
+    @Option(names = "--map-blur", paramLabel = "SIGMA", defaultValue = "0.02", description = "With --rule iou: blur "
+            + "each peak response map by SIGMA × the image's longer side (default: ${DEFAULT-VALUE}).")
+    double mapBlur;
+
+    @Option(names = "--map-fraction", defaultValue = "0.5",
+            description = "With --rule iou: threshold at this fraction of the blurred map's maximum (default: ${DEFAULT-VALUE}).")
+    double mapFraction;
+
+    @Option(names = "--proposal-count", defaultValue = "100",
+            description = "With --rule iou: proposals considered, in their order; 0 = all (default: ${DEFAULT-VALUE}).")
+    int proposalCount;
+
+    @Option(names = "--peak-threshold", defaultValue = "0",
+            description = "Keep classifier peaks at least this high (default: ${DEFAULT-VALUE}, for a classifier "
+                    + "trained from scratch).")
+    float peakThreshold;
+
+    @Option(names = "--output-stride", defaultValue = "16", description = "Classifier output stride, 16 or 8 "
+            + "(default: ${DEFAULT-VALUE}).")
+    int outputStride;
+
+    @Option(names = "--no-upper-bound", description = "Skip the fully supervised Mask R-CNN (trained on the GT masks).")
+    boolean noUpperBound;
+
+    @Option(names = "--overlays", defaultValue = "8", description = "Overlay PNGs to write (default: ${DEFAULT-VALUE}).")
+    int overlays;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of the training (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Override
+    public Integer call() throws IOException {
+        RuleNames.check(rule);
+        VocDataset voc = data.openWithSplit(trainSplit);
+        if (!voc.splits().contains(evalSplit)) {
+            throw new UserException(data.root + ": no split '" + evalSplit + "' (has " + voc.splits() + ")");
+        }
+        WiseRun.Settings auto = WiseRun.Settings.forDataset(voc, trainSplit);
+        WiseRun.Settings s = new WiseRun.Settings(trainSplit, evalSplit,
+                classifierSize != null ? classifierSize : auto.classifierImageSize(),
+                epochs != null ? epochs : auto.classifierEpochs(), outputStride,
+                new PseudoLabelling.Settings(rule, new RuleSettings(Double.NEGATIVE_INFINITY, false, mapBlur, mapFraction,
+                        proposalCount), peakThreshold, true, false),
+                minSize != null ? minSize : auto.maskRcnnMinSize(),
+                maxSize != null ? maxSize : Math.max(auto.maskRcnnMaxSize(), minSize != null ? minSize : 0),
+                maskRcnnEpochs != null ? maskRcnnEpochs : auto.maskRcnnEpochs(), !noUpperBound, overlays, seed);
+        PrintWriter w = spec.commandLine().getOut();
+        w.printf("settings: classifier %d px, %d epochs, output stride %d; rule %s; Mask R-CNN %d..%d px, %d epochs%s%n",
+                s.classifierImageSize(), s.classifierEpochs(), s.outputStride(), rule, s.maskRcnnMinSize(),
+                s.maskRcnnMaxSize(), s.maskRcnnEpochs(), s.upperBound() ? "; with the upper bound" : "");
+        w.flush();
+        WiseRun.Result result;
+        try (ProgressBarListener bar = new ProgressBarListener()) {
+            result = WiseRun.run(voc, s, out, RunOutput.listener(w, bar));
+        }
+        RunOutput.print(w, result);
+        return 0;
+    }
+}

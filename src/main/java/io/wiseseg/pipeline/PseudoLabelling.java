@@ -1,0 +1,196 @@
+package io.wiseseg.pipeline;
+
+import io.wiseseg.data.CocoDataset;
+import io.wiseseg.data.ImagePrediction;
+import io.wiseseg.data.LabelledImage;
+import io.wiseseg.data.VocDataset;
+import io.wiseseg.kernels.Device;
+import io.wiseseg.kernels.PeakFinder;
+import io.wiseseg.kernels.ProposalScorer;
+import io.wiseseg.prm.PeakResponseMaps;
+import io.wiseseg.prm.PeakStimulation;
+import io.wiseseg.prm.PrmCheckpoint;
+import io.wiseseg.prm.PrmConfig;
+import io.wiseseg.prm.PrmNetwork;
+import io.wiseseg.proposals.ProposalSource;
+import io.wiseseg.pseudo.ImageEvidence;
+import io.wiseseg.pseudo.InstanceNms;
+import io.wiseseg.pseudo.OracleSeeds;
+import io.wiseseg.pseudo.PrmEvidence;
+import io.wiseseg.pseudo.PseudoLabeller;
+import io.wiseseg.pseudo.ReferencePoints;
+import io.wiseseg.pseudo.RuleSettings;
+import io.wiseseg.pseudo.SelectionRule;
+import io.wiseseg.pseudo.SelectionRules;
+import io.wiseseg.data.ProgressListener;
+import io.wiseseg.util.TorchRuntime;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import org.bytedeco.javacpp.PointerScope;
+
+/**
+ * WISE's second stage: pseudo masks. For each seed of an image (a peak of a trained PRM
+ * classifier, or given points) one object proposal is chosen by a selection rule; the chosen
+ * proposals are the image's pseudo masks, the training targets of the Mask R-CNN.
+ *
+ * <pre>{@code
+ * PseudoLabelling labelling = PseudoLabelling.fromClassifier(Path.of("run/prm"),
+ *         new ProposalCache(Path.of("run/proposals"), new SelectiveSearch(SelectiveSearch.Options.fast())),
+ *         PseudoLabelling.Settings.defaults());
+ * labelling.labelSplit(VocDataset.open(Path.of("data")), "train", Path.of("pseudo-train.json"), listener);
+ * }</pre>
+ *
+ * <p>One instance is used by one thread at a time (its timers and LibTorch's autograd mode are
+ * per instance and per thread). The classifier sees only the pixels; with
+ * {@link Settings#imageLabels()} the seeds also use the image-level labels, the weak supervision;
+ * ground-truth masks are never read (except by {@link #fromGroundTruthCentres}, a diagnostic).
+ */
+public final class PseudoLabelling {
+    /**
+     * How pseudo masks are chosen.
+     *
+     * @param rule          a selection rule's name ({@link SelectionRules#names()})
+     * @param ruleSettings  the rule's constants
+     * @param peakThreshold keep classifier peaks at least this high (WISE: 30 for ImageNet-initialised
+     *                      classifiers; 0 for small ones trained from scratch)
+     * @param imageLabels   seeds only from the classes an image is labelled with (the weak supervision)
+     *                      instead of every class the classifier scores present
+     * @param instanceNms   PRM's instance NMS (IoU ≥ 0.3) after the rule; rules that need it always get it
+     */
+    public record Settings(String rule, RuleSettings ruleSettings, float peakThreshold, boolean imageLabels,
+            boolean instanceNms) {
+        public Settings {
+            Objects.requireNonNull(ruleSettings, "ruleSettings");
+            if (!SelectionRules.names().contains(rule)) {
+                throw new IllegalArgumentException("unknown selection rule '" + rule + "'; one of " + SelectionRules.names());
+            }
+        }
+
+        /** The demo's: best IoU with the default constants, peaks of the labelled classes, no threshold. */
+        public static Settings defaults() {
+            return new Settings("iou", RuleSettings.defaults(), 0f, true, false);
+        }
+    }
+
+    private final PseudoLabeller labeller;
+    private final EvidenceFactory evidence;
+    private PseudoLabeller.EvidenceSource lastSource; // its timers, for timesSummary()
+
+    /** Builds one image's evidence source for a dataset. */
+    @FunctionalInterface
+    private interface EvidenceFactory {
+        PseudoLabeller.EvidenceSource forDataset(VocDataset voc) throws IOException;
+    }
+
+    private PseudoLabelling(Settings settings, EvidenceFactory evidence) {
+        SelectionRule rule = SelectionRules.create(settings.rule(), settings.ruleSettings());
+        this.labeller = new PseudoLabeller(rule, rule.instanceNmsByDefault() || settings.instanceNms()
+                ? InstanceNms.prm() : null, new ProposalScorer(Device.cpu()));
+        this.evidence = evidence;
+    }
+
+    /**
+     * Seeds from a trained PRM classifier (the folder {@code wiseseg train-classifier --out} or
+     * {@link ClassifierTraining} writes); loads LibTorch itself.
+     *
+     * @throws IllegalArgumentException when the folder holds no classifier
+     */
+    public static PseudoLabelling fromClassifier(Path classifierRun, ProposalSource proposals, Settings settings) {
+        TorchRuntime.ensureLoaded();
+        return fromClassifier(PrmCheckpoint.loadNetwork(classifierRun), PrmCheckpoint.config(classifierRun), proposals,
+                settings);
+    }
+
+    /**
+     * Seeds from a classifier in memory (as {@link ClassifierTraining#train} returns it).
+     *
+     * @param config the classifier's settings: its classes and input size
+     */
+    public static PseudoLabelling fromClassifier(PrmNetwork network, PrmConfig config, ProposalSource proposals,
+            Settings settings) {
+        TorchRuntime.ensureLoaded();
+        PeakFinder finder = new PeakFinder(Device.cpu());
+        PeakResponseMaps prm = new PeakResponseMaps(network, new PeakStimulation(finder),
+                PeakResponseMaps.DEFAULT_CLASS_THRESHOLD, settings.peakThreshold());
+        SelectionRule rule = SelectionRules.create(settings.rule(), settings.ruleSettings());
+        return new PseudoLabelling(settings, voc -> {
+            if (!config.classes().equals(voc.classes().names())) {
+                throw new IllegalArgumentException("the classifier's classes " + config.classes()
+                        + " differ from the dataset's " + voc.classes().names());
+            }
+            // seeds at the maxima of the peak response maps, where WISE places its points
+            return new PrmEvidence(voc, network, prm, config.imageSize(), proposals,
+                    PrmEvidence.needsOf(rule, PrmEvidence.Point.RESPONSE_MAX), PrmEvidence.Point.RESPONSE_MAX,
+                    settings.imageLabels());
+        });
+    }
+
+    /**
+     * Seeds from points in the reference implementation's {@code prm_point_dict.json} format; the
+     * rule must need no more than the points (e.g. {@code wise}, best objectness).
+     *
+     * @throws IllegalArgumentException when the rule needs a classifier's maps
+     * @throws IOException when the points file cannot be read
+     */
+    public static PseudoLabelling fromPoints(Path pointsFile, ProposalSource proposals, Settings settings)
+            throws IOException {
+        requirePeaksOnly(settings); // before reading the file: a wrong rule is the first thing to say
+        ReferencePoints points = ReferencePoints.read(pointsFile);
+        return new PseudoLabelling(settings, voc -> image -> new ImageEvidence(image.id(), image.height(),
+                image.width(), points.seeds(image.id(), image.height(), image.width()), null, null,
+                proposals.proposals(image, () -> null), null));
+    }
+
+    /**
+     * Diagnostic: one seed per ground-truth instance, at its pixel nearest the centroid ("perfect
+     * peaks"): how good the masks would be with a perfect classifier. Reads the split's masks.
+     */
+    public static PseudoLabelling fromGroundTruthCentres(ProposalSource proposals, Settings settings) {
+        requirePeaksOnly(settings);
+        return new PseudoLabelling(settings, voc -> image -> new ImageEvidence(image.id(), image.height(),
+                image.width(), OracleSeeds.of(voc.annotate(image)), null, null,
+                proposals.proposals(image, () -> voc.readImage(image)), null));
+    }
+
+    private static void requirePeaksOnly(Settings settings) {
+        SelectionRule rule = SelectionRules.create(settings.rule(), settings.ruleSettings());
+        if (rule.evidence() != SelectionRule.Evidence.PEAKS) {
+            throw new IllegalArgumentException("rule " + settings.rule() + " needs "
+                    + rule.evidence().name().toLowerCase(Locale.ROOT).replace('_', ' ') + ": use a classifier");
+        }
+    }
+
+    /** The rule and its settings, in words. */
+    public String description() {
+        return labeller.description();
+    }
+
+    /**
+     * Labels every image of {@code split} into one COCO results file (categories 1..C in the
+     * dataset's class order). Resumable: each image's result is kept in {@code out}'s sibling
+     * folder {@code <out>.parts/} as it is made, and a later call skips the images done.
+     */
+    public void labelSplit(VocDataset voc, String split, Path out, ProgressListener listener) throws IOException {
+        List<LabelledImage> images = voc.labelled(split);
+        lastSource = evidence.forDataset(voc);
+        labeller.labelSplit(images, lastSource, CocoDataset.defaultCategoryIds(voc.classes()), out, listener);
+    }
+
+    /** Pseudo masks of one image of {@code voc} (not written anywhere). */
+    public ImagePrediction label(VocDataset voc, LabelledImage image) throws IOException {
+        try (PointerScope scope = new PointerScope()) {
+            return labeller.label(evidence.forDataset(voc).evidence(image));
+        }
+    }
+
+    /** Per image time of each step of the last {@link #labelSplit}, or "" before any image was labelled. */
+    public String timesSummary() {
+        if (labeller.times().images() == 0) {
+            return "";
+        }
+        return (lastSource instanceof PrmEvidence p ? p.times().summary() + "; then " : "") + labeller.times().summary();
+    }
+}

@@ -1,0 +1,406 @@
+package io.wiseseg.pipeline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.wiseseg.backbone.ResNet;
+import io.wiseseg.data.AnnotatedImage;
+import io.wiseseg.data.CocoDataset;
+import io.wiseseg.data.CocoJson;
+import io.wiseseg.data.ImagePrediction;
+import io.wiseseg.data.LabelledImage;
+import io.wiseseg.data.ProgressListener;
+import io.wiseseg.data.VocDataset;
+import io.wiseseg.eval.Baselines;
+import io.wiseseg.maskrcnn.MaskRcnn;
+import io.wiseseg.maskrcnn.MaskRcnnConfig;
+import io.wiseseg.maskrcnn.MaskRcnnTrainer;
+import io.wiseseg.prm.PrmConfig;
+import io.wiseseg.prm.PrmTrainer;
+import io.wiseseg.proposals.ProposalCache;
+import io.wiseseg.proposals.SelectiveSearch;
+import io.wiseseg.pseudo.RuleSettings;
+import io.wiseseg.util.AtomicFiles;
+import io.wiseseg.util.TorchRuntime;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * WISE end to end on a VOC-layout dataset: a PRM classifier trained on the train split's
+ * image-level labels → pseudo masks for train and val → a Mask R-CNN trained on the train split's
+ * pseudo masks (and, as the upper bound, the same Mask R-CNN on its ground-truth masks) → the val
+ * split scored by the reference protocol, next to the ground-truth oracles, with an HTML report
+ * and overlay PNGs. The classifier and the pseudo masks see image-level labels only; masks are
+ * read for the upper bound and for scoring.
+ *
+ * <p>Everything goes into one folder and every stage resumes from what an earlier run left there
+ * (checkpoints, per-image pseudo masks, predictions); a folder made with other settings is
+ * refused. {@code wiseseg run} and {@code wiseseg demo} are this class with flags.
+ *
+ * <pre>{@code
+ * VocDataset voc = VocDataset.open(Path.of("VOCdevkit/VOC2012"));
+ * WiseRun.Result r = WiseRun.run(voc, WiseRun.Settings.forDataset(voc), Path.of("run"), RunListener.NONE);
+ * System.out.println(r.table().get(WiseRun.WISE_ROW).ap50());
+ * }</pre>
+ */
+public final class WiseRun {
+    /** Rows of the results table. */
+    public static final String PSEUDO_ROW = "pseudo masks", WISE_ROW = "Mask R-CNN on pseudo masks (WISE)",
+            UPPER_ROW = "Mask R-CNN on GT masks (upper bound)", BOX_ORACLE_ROW = "oracle: GT boxes as masks",
+            MASK_ORACLE_ROW = "oracle: GT masks";
+
+    /** The classifier: a ResNet-18 at width 16 from scratch, whose backbone then starts the Mask R-CNN's. */
+    static final String BACKBONE = "resnet18";
+    static final int WIDTH = 16;
+
+    private WiseRun() {}
+
+    /**
+     * A run's settings.
+     *
+     * @param trainSplit          the split the classifier and the Mask R-CNNs train on
+     * @param evalSplit           the split that is scored
+     * @param classifierImageSize the classifier's input: images resized so their longer side is this
+     * @param classifierEpochs    classifier epochs
+     * @param outputStride        the classifier's output stride (16 or 8: finer peaks, slower)
+     * @param pseudo              how pseudo masks are chosen
+     * @param maskRcnnMinSize     the Mask R-CNN's shorter side after resizing
+     * @param maskRcnnMaxSize     the Mask R-CNN's longer side limit
+     * @param maskRcnnEpochs      Mask R-CNN epochs (batch 4, lr 0.02, each)
+     * @param upperBound          also train the Mask R-CNN on ground-truth masks (the upper bound)
+     * @param overlays            overlay PNGs to write
+     * @param seed                seed of every random choice (shuffles, augmentation, initialisation)
+     */
+    public record Settings(String trainSplit, String evalSplit, int classifierImageSize, int classifierEpochs,
+            int outputStride, PseudoLabelling.Settings pseudo, int maskRcnnMinSize, int maskRcnnMaxSize,
+            int maskRcnnEpochs, boolean upperBound, int overlays, long seed) {
+        public Settings {
+            if (classifierImageSize < 32 || maskRcnnMinSize < 32 || maskRcnnMaxSize < maskRcnnMinSize) {
+                throw new IllegalArgumentException("image sizes: classifier " + classifierImageSize
+                        + ", Mask R-CNN " + maskRcnnMinSize + ".." + maskRcnnMaxSize + " (need ≥ 32, min ≤ max)");
+            }
+            if (classifierEpochs < 1 || maskRcnnEpochs < 1) {
+                throw new IllegalArgumentException("epochs must be >= 1, got classifier " + classifierEpochs
+                        + ", Mask R-CNN " + maskRcnnEpochs);
+            }
+            if (outputStride != 8 && outputStride != 16) {
+                throw new IllegalArgumentException("output stride must be 8 or 16, got " + outputStride);
+            }
+            if (overlays < 0) {
+                throw new IllegalArgumentException("overlays must be >= 0, got " + overlays);
+            }
+        }
+
+        /**
+         * Defaults chosen from a dataset's train images: the classifier sees them at their median
+         * longer side (a multiple of 16 in 64..448, PRM's 448 at most), the Mask R-CNN at their
+         * median sides (shorter side 128..800, longer side up to 1,333, as torchvision's); epochs
+         * make about 10,800 classifier and 3,600 Mask R-CNN image passes (the synthetic demo's
+         * 12 and 4 epochs over 900 images), within 2..30 and 2..16 epochs.
+         */
+        public static Settings forDataset(VocDataset voc) {
+            return forDataset(voc, "train");
+        }
+
+        /** As {@link #forDataset(VocDataset)}, training on {@code trainSplit} (and scoring val). */
+        public static Settings forDataset(VocDataset voc, String trainSplit) {
+            List<LabelledImage> train = voc.labelled(trainSplit);
+            if (train.isEmpty()) {
+                throw new IllegalArgumentException(voc.root() + ": the " + trainSplit + " split has no images");
+            }
+            int longer = median(train.stream().mapToInt(i -> Math.max(i.width(), i.height())).toArray());
+            int shorter = median(train.stream().mapToInt(i -> Math.min(i.width(), i.height())).toArray());
+            int classifierSize = Math.clamp(Math.round(longer / 16f) * 16, 64, 448);
+            int min = Math.clamp(shorter, 128, 800);
+            int max = Math.clamp(longer, min, 1333);
+            int n = train.size();
+            return new Settings(trainSplit, "val", classifierSize, Math.clamp(Math.round(10_800f / n), 2, 30), 16,
+                    PseudoLabelling.Settings.defaults(), min, max, Math.clamp(Math.round(3_600f / n), 2, 16), true, 8, 0);
+        }
+
+        public Settings withEpochs(int classifier, int maskRcnn) {
+            return new Settings(trainSplit, evalSplit, classifierImageSize, classifier, outputStride, pseudo,
+                    maskRcnnMinSize, maskRcnnMaxSize, maskRcnn, upperBound, overlays, seed);
+        }
+
+        public Settings withPseudo(PseudoLabelling.Settings pseudo) {
+            return new Settings(trainSplit, evalSplit, classifierImageSize, classifierEpochs, outputStride, pseudo,
+                    maskRcnnMinSize, maskRcnnMaxSize, maskRcnnEpochs, upperBound, overlays, seed);
+        }
+
+        public Settings withSizes(int classifierImageSize, int maskRcnnMinSize, int maskRcnnMaxSize) {
+            return new Settings(trainSplit, evalSplit, classifierImageSize, classifierEpochs, outputStride, pseudo,
+                    maskRcnnMinSize, maskRcnnMaxSize, maskRcnnEpochs, upperBound, overlays, seed);
+        }
+
+        public Settings withUpperBound(boolean upperBound) {
+            return new Settings(trainSplit, evalSplit, classifierImageSize, classifierEpochs, outputStride, pseudo,
+                    maskRcnnMinSize, maskRcnnMaxSize, maskRcnnEpochs, upperBound, overlays, seed);
+        }
+
+        public Settings withOverlays(int overlays) {
+            return new Settings(trainSplit, evalSplit, classifierImageSize, classifierEpochs, outputStride, pseudo,
+                    maskRcnnMinSize, maskRcnnMaxSize, maskRcnnEpochs, upperBound, overlays, seed);
+        }
+
+        public Settings withSeed(long seed) {
+            return new Settings(trainSplit, evalSplit, classifierImageSize, classifierEpochs, outputStride, pseudo,
+                    maskRcnnMinSize, maskRcnnMaxSize, maskRcnnEpochs, upperBound, overlays, seed);
+        }
+
+        public Settings withSplits(String trainSplit, String evalSplit) {
+            return new Settings(trainSplit, evalSplit, classifierImageSize, classifierEpochs, outputStride, pseudo,
+                    maskRcnnMinSize, maskRcnnMaxSize, maskRcnnEpochs, upperBound, overlays, seed);
+        }
+
+        private static int median(int[] xs) {
+            int[] s = xs.clone();
+            java.util.Arrays.sort(s);
+            return s[s.length / 2];
+        }
+    }
+
+    /**
+     * What a run produced.
+     *
+     * @param evalSplit    the split scored
+     * @param evalImages   its images
+     * @param table        per row (pseudo masks, WISE, upper bound, oracles) its scores
+     * @param findings     what the table says about WISE's claim, in sentences
+     * @param stageSeconds wall time of each stage in this call
+     * @param metrics      the per-class reports of every row (JSON)
+     * @param report       the HTML report
+     */
+    public record Result(String evalSplit, int evalImages, Map<String, Evaluation> table, List<String> findings,
+            Map<String, Double> stageSeconds, Path metrics, Path report) {}
+
+    /**
+     * Runs (or resumes) the pipeline into {@code out}. Loads LibTorch itself. LibTorch runs the
+     * per-image stages on one thread (a parallel region on one small image mostly waits; see
+     * bench/RESULTS.md); the process's thread count is restored before this returns.
+     *
+     * @throws IllegalArgumentException when {@code out} holds a run with other settings, or the
+     *                                  dataset lacks a split
+     */
+    public static Result run(VocDataset voc, Settings s, Path out, RunListener listener) throws IOException {
+        TorchRuntime.ensureLoaded();
+        for (String split : List.of(s.trainSplit(), s.evalSplit())) {
+            if (!voc.splits().contains(split)) {
+                throw new IllegalArgumentException(voc.root() + ": no split '" + split + "' (has " + voc.splits() + ")");
+            }
+        }
+        Files.createDirectories(out);
+        checkSettings(out, s);
+        int threads = torch.get_num_threads();
+        try {
+            return stages(voc, s, out, listener);
+        } finally {
+            torch.set_num_threads(threads);
+        }
+    }
+
+    private static Result stages(VocDataset voc, Settings s, Path out, RunListener listener) throws IOException {
+        Map<String, Double> stageTimes = new LinkedHashMap<>();
+        torch.manual_seed(s.seed());
+        listener.stageDone(String.format(Locale.ROOT, "1/5 data: %d images (%d %s, %d %s) in %s",
+                voc.labelled(s.trainSplit()).size() + voc.labelled(s.evalSplit()).size(),
+                voc.labelled(s.trainSplit()).size(), s.trainSplit(), voc.labelled(s.evalSplit()).size(), s.evalSplit(),
+                voc.root()));
+
+        // 2. classifier, on image-level labels only
+        long t0 = System.nanoTime();
+        Path prmDir = out.resolve("prm");
+        PrmConfig config = new PrmConfig(BACKBONE, WIDTH, voc.classes().names(), null,
+                voc.root().toAbsolutePath().toString(), s.trainSplit(), s.classifierEpochs(), 16,
+                s.classifierImageSize(), 1.25, 0.5, 0.02, 1.0, true, 0.9, 1e-4, s.seed(), 100, s.outputStride());
+        PrmTrainer.Trained trained = ClassifierTraining.train(voc, config, prmDir, listener);
+        List<Double> losses = trained.state().losses();
+        stageTimes.put("PRM classifier", seconds(t0));
+        listener.stageDone(String.format(Locale.ROOT,
+                "2/5 PRM classifier (ResNet-18/%d, %d px, %d epochs): loss %.3f → %.3f, checkpoint %s", WIDTH,
+                s.classifierImageSize(), s.classifierEpochs(), mean(losses.subList(0, Math.min(10, losses.size()))),
+                mean(losses.subList(Math.max(0, losses.size() - 10), losses.size())), prmDir));
+
+        // 3. pseudo masks for the scored split and the training split (a Mask R-CNN's targets).
+        // From here on the tensors are small (one image, a narrow network): one LibTorch thread
+        // makes the response maps ~20× faster on 2 cores than two (a 2-thread parallel region on
+        // tiny tensors mostly waits; bench/RESULTS.md). Our native kernels keep their own threads.
+        torch.set_num_threads(1);
+        t0 = System.nanoTime();
+        String rule = s.pseudo().rule();
+        PseudoLabelling labelling = PseudoLabelling.fromClassifier(trained.network(), config,
+                new ProposalCache(out.resolve("proposals"), new SelectiveSearch(SelectiveSearch.Options.fast())),
+                s.pseudo());
+        Map<String, Path> pseudo = new LinkedHashMap<>();
+        for (String split : List.of(s.evalSplit(), s.trainSplit())) {
+            Path file = out.resolve("pseudo-" + rule + "-" + split + ".json");
+            labelling.labelSplit(voc, split, file, listener);
+            pseudo.put(split, file);
+        }
+        stageTimes.put("pseudo masks", seconds(t0));
+        listener.stageDone("3/5 pseudo masks (" + labelling.description() + "): " + pseudo.get(s.evalSplit()) + ", "
+                + pseudo.get(s.trainSplit()));
+        if (!labelling.timesSummary().isEmpty()) {
+            listener.stageDone("    per image: " + labelling.timesSummary());
+        }
+
+        // 4. Mask R-CNN on the training split's pseudo masks (WISE) and on its ground truth (the
+        //    upper bound); both start from the classifier's backbone, trained on the same images'
+        //    image-level labels
+        t0 = System.nanoTime();
+        ResNet start = trained.network().backbone();
+        List<ImagePrediction> wise = maskRcnn(voc, s, TrainingExamples.of(voc, voc.root(), s.trainSplit(),
+                pseudo.get(s.trainSplit())), start, out.resolve("maskrcnn-" + rule), "Mask R-CNN on pseudo masks", listener);
+        stageTimes.put("Mask R-CNN on pseudo masks (train + predict)", seconds(t0));
+        listener.stageDone(String.format(Locale.ROOT, "4/5 Mask R-CNN (small ResNet-18-FPN, %d..%d px, %d epochs) on "
+                + "the pseudo masks: %s", s.maskRcnnMinSize(), s.maskRcnnMaxSize(), s.maskRcnnEpochs(),
+                out.resolve("maskrcnn-" + rule)));
+        List<ImagePrediction> upper = null;
+        if (s.upperBound()) {
+            t0 = System.nanoTime();
+            upper = maskRcnn(voc, s, TrainingExamples.of(voc, voc.root(), s.trainSplit(), null), start,
+                    out.resolve("maskrcnn-gt"), "Mask R-CNN on GT masks", listener);
+            stageTimes.put("Mask R-CNN on GT masks (train + predict)", seconds(t0));
+            listener.stageDone("    upper bound: the same Mask R-CNN on the ground-truth masks: "
+                    + out.resolve("maskrcnn-gt"));
+        }
+
+        // 5. evaluation, next to the oracles
+        List<AnnotatedImage> truth = voc.annotated(s.evalSplit());
+        CocoDataset asCoco = new CocoDataset(voc.classes(), CocoDataset.defaultCategoryIds(voc.classes()), truth, Map.of());
+        List<ImagePrediction> pseudoEval = CocoJson.readResults(pseudo.get(s.evalSplit()), asCoco);
+        Map<String, List<ImagePrediction>> rows = new LinkedHashMap<>();
+        rows.put(PSEUDO_ROW, pseudoEval);
+        rows.put(WISE_ROW, wise);
+        if (upper != null) {
+            rows.put(UPPER_ROW, upper);
+        }
+        rows.put(BOX_ORACLE_ROW, Baselines.groundTruthBoxes(truth));
+        rows.put(MASK_ORACLE_ROW, Baselines.groundTruthMasks(truth));
+        Map<String, Evaluation> table = new LinkedHashMap<>();
+        ObjectNode metrics = new ObjectMapper().createObjectNode();
+        Map<String, double[]> numbers = new LinkedHashMap<>();
+        for (var row : rows.entrySet()) {
+            Evaluation e = Evaluation.of(truth, row.getValue(), voc.classes());
+            table.put(row.getKey(), e);
+            numbers.put(row.getKey(), e.row());
+            metrics.set(row.getKey(), e.toJson());
+        }
+        List<String> findings = RunReport.findings(numbers, PSEUDO_ROW, WISE_ROW, upper != null ? UPPER_ROW : null);
+        Path metricsFile = out.resolve("metrics-" + rule + ".json");
+        writeJson(metricsFile, metrics);
+
+        Map<String, List<ImagePrediction>> panels = new LinkedHashMap<>();
+        panels.put("pseudo masks (" + rule + ")", pseudoEval);
+        panels.put("Mask R-CNN on pseudo masks", onlyConfident(wise));
+        if (upper != null) {
+            panels.put("Mask R-CNN on GT masks", onlyConfident(upper));
+        }
+        List<String> titles = new ArrayList<>(List.of("ground truth"));
+        titles.addAll(panels.keySet());
+        List<Path> shown = OverlaySheets.write(voc, truth, panels, titles, s.overlays(), out.resolve("overlays-" + rule));
+        Path report = out.resolve("report-" + rule + ".html");
+        RunReport.write(report, new RunReport.Content("WISE on " + voc.root().getFileName() + ", rule " + rule,
+                describe(voc, s), numbers, findings, stageTimes, titles, shown));
+        listener.stageDone("5/5 metrics in " + metricsFile + "; report in " + report + " (" + shown.size()
+                + " overlays: " + String.join(" | ", titles) + ")");
+        return new Result(s.evalSplit(), truth.size(), table, findings, stageTimes, metricsFile, report);
+    }
+
+    /** Trains (or resumes) a Mask R-CNN in {@code dir} and predicts the scored split (read back when done). */
+    private static List<ImagePrediction> maskRcnn(VocDataset voc, Settings s, List<MaskRcnnTrainer.Example> examples,
+            ResNet start, Path dir, String what, RunListener listener) throws IOException {
+        Path predictions = dir.resolve("predictions-" + s.evalSplit() + ".json");
+        ProgressListener prefixed = (task, done, total) -> listener.progress(what + ": " + task, done, total);
+        torch.manual_seed(s.seed());
+        MaskRcnnConfig config = MaskRcnnConfig.small(voc.classes().size() + 1)
+                .withSizes(s.maskRcnnMinSize(), s.maskRcnnMaxSize()).withTrainableBackboneLayers(5);
+        // warm-up: 100 iterations, or an eighth of a short run's
+        int steps = s.maskRcnnEpochs() * ((examples.size() + 3) / 4);
+        MaskRcnnTrainer.Options options = MaskRcnnTrainer.Options.wise(s.maskRcnnEpochs(), 4, 0.02,
+                Math.min(100, steps / 8), true, s.seed());
+        if (Files.isRegularFile(predictions)) { // finished earlier: only the predictions are needed
+            return MaskRcnnTraining.readPredictions(voc, s.evalSplit(), predictions);
+        }
+        MaskRcnn net = MaskRcnnTraining.train(voc.classes(), examples, config, options, start, dir, prefixed);
+        return MaskRcnnTraining.predict(net, voc, s.evalSplit(), predictions, prefixed);
+    }
+
+    /** Mask R-CNN detections shown in overlays: score at least 0.5 (all of them are scored). */
+    private static List<ImagePrediction> onlyConfident(List<ImagePrediction> predictions) {
+        return predictions.stream().map(p -> new ImagePrediction(p.imageId(), p.height(), p.width(),
+                p.instances().stream().filter(i -> i.score() >= 0.5).toList())).toList();
+    }
+
+    private static Map<String, Object> describe(VocDataset voc, Settings s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("dataset", voc.root() + ": " + voc.classes().size() + " classes, train split '" + s.trainSplit()
+                + "', scored split '" + s.evalSplit() + "', seed " + s.seed());
+        m.put("PRM classifier", "ResNet-18 at width " + WIDTH + ", output stride " + s.outputStride() + ", from scratch, "
+                + s.classifierEpochs() + " epochs, " + s.classifierImageSize() + " px");
+        m.put("pseudo masks", "rule " + s.pseudo().rule() + ", seeds from the peaks of "
+                + (s.pseudo().imageLabels() ? "each image's labelled classes" : "every class scored present")
+                + ", selective search (fast) proposals");
+        m.put("Mask R-CNN", "ResNet-18-FPN at width " + WIDTH + ", backbone from the PRM classifier, "
+                + s.maskRcnnEpochs() + " epochs, batch 4, lr 0.02, " + s.maskRcnnMinSize() + ".." + s.maskRcnnMaxSize()
+                + " px");
+        return m;
+    }
+
+    static final String SETTINGS_FILE = "run.json";
+
+    /** A folder made with other settings would mix runs: refuse it, naming what differs. */
+    private static void checkSettings(Path out, Settings s) throws IOException {
+        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ObjectNode want = (ObjectNode) json.readTree(json.writeValueAsString(s)); // as read back: 0L is an IntNode
+        // neither how many PNGs to draw nor whether the upper bound is added changes a result
+        want.remove(List.of("overlays", "upperBound"));
+        Path file = out.resolve(SETTINGS_FILE);
+        if (Files.exists(file)) {
+            JsonNode have = json.readTree(file.toFile());
+            ((ObjectNode) have).remove(List.of("overlays", "upperBound"));
+            if (!have.equals(want)) {
+                List<String> diffs = new ArrayList<>();
+                differences("", have, want, diffs);
+                throw new IllegalArgumentException(out + " holds a run with other settings (" + String.join(", ", diffs)
+                        + "); use another folder or delete it");
+            }
+            return;
+        }
+        writeJson(file, want);
+    }
+
+    private static void differences(String path, JsonNode have, JsonNode want, List<String> out) {
+        if (have.isObject() && want.isObject()) {
+            var names = new java.util.TreeSet<String>();
+            have.fieldNames().forEachRemaining(names::add);
+            want.fieldNames().forEachRemaining(names::add);
+            for (String n : names) {
+                differences(path.isEmpty() ? n : path + "." + n, have.path(n), want.path(n), out);
+            }
+        } else if (!have.equals(want)) {
+            out.add(path + ": " + have + " → " + want);
+        }
+    }
+
+    private static void writeJson(Path file, Object value) throws IOException {
+        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        AtomicFiles.write(file, tmp -> json.writeValue(tmp.toFile(), value));
+    }
+
+    private static double seconds(long t0) {
+        return (System.nanoTime() - t0) / 1e9;
+    }
+
+    private static double mean(List<Double> xs) {
+        return xs.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+    }
+}
