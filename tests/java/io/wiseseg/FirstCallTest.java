@@ -5,7 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.wiseseg.kernels.Device;
 import io.wiseseg.kernels.RoiAlign;
+import io.wiseseg.data.ProgressListener;
+import io.wiseseg.data.VocDataset;
+import io.wiseseg.maskrcnn.MaskRcnnConfig;
+import io.wiseseg.maskrcnn.MaskRcnnTrainer;
+import io.wiseseg.pipeline.MaskRcnnTraining;
+import io.wiseseg.pipeline.PseudoLabelling;
+import io.wiseseg.pipeline.RunListener;
 import io.wiseseg.pipeline.Segmenter;
+import io.wiseseg.pipeline.TrainingExamples;
+import io.wiseseg.pipeline.WiseRun;
+import io.wiseseg.proposals.ProposalCache;
+import io.wiseseg.proposals.SelectiveSearch;
+import io.wiseseg.testing.TinyVoc;
 import io.wiseseg.testing.TinyRun;
 import io.wiseseg.util.Tensors;
 import java.io.IOException;
@@ -47,6 +59,20 @@ class FirstCallTest {
     @Test
     void roiAlign() throws Exception {
         assertFirstCallWorks("roialign");
+    }
+
+    @Test
+    void wholeRunThenPseudoLabellingFromItsClassifier() throws Exception {
+        Path voc = TinyVoc.write(tmp.resolve("voc"), 6, 2, 5);
+        Path out = tmp.resolve("run");
+        assertFirstCallWorks("run", voc.toString(), out.toString());
+        assertFirstCallWorks("pseudo", voc.toString(), out.resolve("prm").toString(), tmp.resolve("p.json").toString());
+    }
+
+    @Test
+    void maskRcnnTraining() throws Exception {
+        Path voc = TinyVoc.write(tmp.resolve("voc"), 4, 1, 6);
+        assertFirstCallWorks("maskrcnn-training", voc.toString(), tmp.resolve("mr").toString());
     }
 
     /** Runs {@link Program} in a fresh JVM on an empty cache; expects exit code 0 and "ok". */
@@ -93,6 +119,29 @@ class FirstCallTest {
                     rois.narrow(1, 3, 2).fill_(new Scalar(3.0));
                     Tensor out = align.forward(features, rois, new RoiAlign.Params(2, 2, 1f, 2, true));
                     check(out.sum().item_float() == 4f, "RoIAlign of ones: " + out.sum().item_float());
+                }
+                case "run" -> {
+                    VocDataset voc = VocDataset.open(Path.of(args[1]));
+                    WiseRun.Result r = WiseRun.run(voc, WiseRun.Settings.forDataset(voc).withEpochs(1, 1).withOverlays(0),
+                            Path.of(args[2]), RunListener.NONE);
+                    check(r.table().get(WiseRun.MASK_ORACLE_ROW).ap50() == 100.0, "GT masks score 100");
+                }
+                case "pseudo" -> {
+                    VocDataset voc = VocDataset.open(Path.of(args[1]));
+                    PseudoLabelling labelling = PseudoLabelling.fromClassifier(Path.of(args[2]),
+                            new ProposalCache(Path.of(args[3] + ".proposals"), new SelectiveSearch(SelectiveSearch.Options.fast())),
+                            PseudoLabelling.Settings.defaults());
+                    labelling.labelSplit(voc, "val", Path.of(args[3]), ProgressListener.NONE);
+                    check(Files.isRegularFile(Path.of(args[3])), "pseudo masks written");
+                }
+                case "maskrcnn-training" -> {
+                    VocDataset voc = VocDataset.open(Path.of(args[1]));
+                    var net = MaskRcnnTraining.train(voc.classes(), TrainingExamples.of(voc, voc.root(), "train", null),
+                            MaskRcnnConfig.small(voc.classes().size() + 1).withSizes(128, 128),
+                            MaskRcnnTrainer.Options.wise(1, 2, 0.01, 0, false, 0), null, Path.of(args[2]),
+                            ProgressListener.NONE);
+                    check(MaskRcnnTraining.predict(net, voc, "val", Path.of(args[2], "val.json"), ProgressListener.NONE)
+                            .size() == 1, "one prediction per val image");
                 }
                 default -> throw new IllegalArgumentException("unknown entry point " + args[0]);
             }
