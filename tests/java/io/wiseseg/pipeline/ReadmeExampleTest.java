@@ -35,6 +35,36 @@ class ReadmeExampleTest {
     }
 
     @Test
+    void readmeShowsThePipelineExampleAsItIs() throws IOException {
+        String readme = Files.readString(ROOT.resolve("README.md"));
+        Matcher block = Pattern.compile("### Train on your own data\n.*?```java\n(.*?)```", Pattern.DOTALL).matcher(readme);
+        assertTrue(block.find(), "README.md has no java block under \"### Train on your own data\"");
+        String example = Files.readString(ROOT.resolve("tests/java/io/wiseseg/pipeline/TrainOnYourData.java"))
+                .replaceFirst("^package io\\.wiseseg\\.pipeline;\n\n", "");
+        assertEquals(example, block.group(1));
+    }
+
+    @Test
+    void thePipelineExampleTrainsAndScores(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        Path voc = io.wiseseg.testing.TinyVoc.write(tmp.resolve("voc"), 4, 2, 2);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream stdout = System.out;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        try {
+            TrainOnYourData.main(new String[] {voc.toString(), tmp.resolve("run").toString()});
+        } finally {
+            System.setOut(stdout);
+        }
+        String printed = out.toString(StandardCharsets.UTF_8);
+        System.out.println(printed);
+        assertTrue(printed.contains("1/5 data: 6 images (4 train, 2 val)"), printed);
+        assertTrue(printed.contains("5/5 metrics in"), printed);
+        assertTrue(printed.matches("(?s).*pseudo masks \\d+\\.\\d AP50, Mask R-CNN trained on them \\d+\\.\\d AP50\n"),
+                printed);
+        assertTrue(Files.isRegularFile(tmp.resolve("run/report-iou.html")));
+    }
+
+    @Test
     void theExamplePrintsEachInstance() {
         Path run = TinyRun.dir();
         Path image = TinyRun.images().get(3);
