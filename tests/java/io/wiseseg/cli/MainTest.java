@@ -44,6 +44,8 @@ class MainTest {
         // and the CPU code paths, which float32 results depend on
         assertTrue(out.contains("libtorch aten:    "), out);
         assertTrue(out.contains("wiseseg kernels:  avx2 path") || out.contains("wiseseg kernels:  default path"), out);
+        // the active library's file (the CPU one here, or the CUDA one with a GPU)
+        assertTrue(out.matches("(?s).*kernel library:   /\\S*/libwiseseg_(cpu|cuda)\\.so\n.*"), out);
     }
 
     @Test

@@ -1,14 +1,31 @@
 package io.wiseseg.kernels;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every typed method of {@link NativeLibrary} called once on the CPU library. The methods call
@@ -69,6 +86,87 @@ class NativeLibraryTest {
             assertFailure(LIB.batchedNms(NULL, NULL, NULL, 1, 0.5f, NULL, count, NULL), "ws_batched_nms",
                     "groups is null");
         }
+    }
+
+    @Test
+    void theLoadedFileIsKnown() {
+        assertEquals("libwiseseg_cpu.so", LIB.file.getFileName().toString());
+        assertEquals(LIB.file, Device.cpu().libraryFile());
+        assertTrue(Files.isRegularFile(LIB.file), LIB.file.toString());
+    }
+
+    @TempDir
+    Path tmp;
+
+    /** A jar holding {@code lib/libfake.so} with these bytes, as a jar: URL of that entry. */
+    private URL jarEntry(String jarName, byte[] bytes) throws IOException {
+        Path jar = tmp.resolve(jarName);
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
+            out.putNextEntry(new JarEntry("lib/libfake.so"));
+            out.write(bytes);
+            out.closeEntry();
+        }
+        return java.net.URI.create("jar:" + jar.toUri() + "!/lib/libfake.so").toURL();
+    }
+
+    @Test
+    void aLibraryInAJarIsExtractedOnceIntoAFolderNamedByItsContent() throws IOException {
+        Path cache = tmp.resolve("cache");
+        byte[] bytes = "not really ELF, 1".getBytes();
+        Path file = NativeLibrary.extract(jarEntry("a.jar", bytes), "libfake.so", cache);
+        assertTrue(file.startsWith(cache.resolve("wiseseg")), file.toString());
+        assertTrue(file.getParent().getFileName().toString().matches("linux-x86_64-[0-9a-f]{16}"), file.toString());
+        assertArrayEquals(bytes, Files.readAllBytes(file));
+
+        // the same library again (another run of the same jar): the same file, not rewritten
+        Object inode = Files.readAttributes(file, BasicFileAttributes.class).fileKey();
+        assertEquals(file, NativeLibrary.extract(jarEntry("b.jar", bytes), "libfake.so", cache));
+        assertEquals(inode, Files.readAttributes(file, BasicFileAttributes.class).fileKey());
+
+        // a damaged copy (someone edited the cache) is replaced, not loaded
+        Files.write(file, Arrays.copyOf(bytes, 3));
+        assertEquals(file, NativeLibrary.extract(jarEntry("c.jar", bytes), "libfake.so", cache));
+        assertArrayEquals(bytes, Files.readAllBytes(file));
+
+        // another build of the library: another folder, so an old jar's copy is never loaded
+        Path other = NativeLibrary.extract(jarEntry("d.jar", "not really ELF, 2".getBytes()), "libfake.so", cache);
+        assertTrue(!other.getParent().equals(file.getParent()), other + " vs " + file);
+        assertArrayEquals(bytes, Files.readAllBytes(file));
+    }
+
+    @Test
+    void extractingAtTheSameTimeGivesEveryCallerTheWholeLibrary() throws Exception {
+        Path cache = tmp.resolve("cache");
+        byte[] bytes = new byte[4 << 20]; // large enough that the writes overlap
+        new java.util.Random(7).nextBytes(bytes);
+        URL url = jarEntry("a.jar", bytes);
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<Path>> results = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                results.add(pool.submit(() -> NativeLibrary.extract(url, "libfake.so", cache)));
+            }
+            Path file = results.get(0).get();
+            for (Future<Path> f : results) {
+                assertEquals(file, f.get());
+            }
+            assertArrayEquals(bytes, Files.readAllBytes(file));
+            try (Stream<Path> left = Files.list(file.getParent())) {
+                assertEquals(List.of(file), left.toList(), "no temp file left behind");
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void anUnwritableCacheNamesTheLibraryAndTheSetting() throws IOException {
+        Path notADirectory = Files.writeString(tmp.resolve("cache"), "a file where the cache folder should be");
+        UncheckedIOException e = assertThrows(UncheckedIOException.class,
+                () -> NativeLibrary.extract(jarEntry("a.jar", new byte[] {1, 2, 3}), "libfake.so", notADirectory));
+        assertTrue(e.getMessage().startsWith("could not extract the kernel library libfake.so to " + notADirectory),
+                e.getMessage());
+        assertTrue(e.getMessage().endsWith("set -Dorg.bytedeco.javacpp.cachedir to a writable folder"), e.getMessage());
     }
 
     @Test

@@ -19,6 +19,7 @@ final class DeviceCommand implements Runnable {
         System.out.println("libtorch aten:    " + CpuInfo.atenCapability() + " (ATEN_CPU_CAPABILITY caps it)");
         System.out.println("libtorch onednn:  max ISA " + CpuInfo.onednnMaxIsa() + " (ONEDNN_MAX_CPU_ISA)");
         System.out.println("wiseseg kernels:  " + Device.cpu().cpuIsa() + " path (WISESEG_MAX_CPU_ISA caps it)");
+        System.out.println("kernel library:   " + active.libraryFile());
         System.out.println("openmp waits:     " + io.wiseseg.util.TorchRuntime.openMpWaitPolicy());
     }
 }

@@ -118,6 +118,14 @@ public final class Device {
         return lib.cpuIsa();
     }
 
+    /**
+     * The kernel library file this device runs: target/classes' in a build tree, a copy in
+     * JavaCPP's cache folder when the library came from the jar, or -Dwiseseg.native.dir's.
+     */
+    public java.nio.file.Path libraryFile() {
+        return lib.file;
+    }
+
     /** e.g. "CPU (2 threads, avx2 path)" or "CUDA 0 (NVIDIA H200)". */
     public String description() {
         return description;

@@ -18,6 +18,11 @@ import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.HexFormat;
+import org.bytedeco.javacpp.Loader;
 
 /**
  * One loaded kernel library (libwiseseg_cpu.so or libwiseseg_cuda.so) and a typed Java method for
@@ -80,6 +85,8 @@ final class NativeLibrary {
             ADDRESS, ADDRESS, JAVA_LONG, JAVA_FLOAT, ADDRESS, ADDRESS, ADDRESS));
 
     final String name;
+    /** The file this library was loaded from (in JavaCPP's cache when it came from a jar). */
+    final Path file;
     // the addresses of the header's functions in this library
     private final MemorySegment abiVersionSymbol, lastErrorSymbol, backendNameSymbol, cpuIsaSymbol;
     private final MemorySegment setNumThreadsSymbol, getNumThreadsSymbol, deviceCountSymbol, deviceNameSymbol;
@@ -87,8 +94,9 @@ final class NativeLibrary {
     private final MemorySegment roiAlignForwardSymbol, roiAlignBackwardSymbol, fpnLevelAssignSymbol;
     private final MemorySegment nmsSymbol, batchedNmsSymbol;
 
-    private NativeLibrary(String name, SymbolLookup lookup) {
+    private NativeLibrary(String name, SymbolLookup lookup, Path file) {
         this.name = name;
+        this.file = file;
         abiVersionSymbol = symbol(lookup, "ws_abi_version");
         lastErrorSymbol = symbol(lookup, "ws_last_error");
         backendNameSymbol = symbol(lookup, "ws_backend_name");
@@ -108,7 +116,7 @@ final class NativeLibrary {
         batchedNmsSymbol = symbol(lookup, "ws_batched_nms");
         int abi = abiVersion();
         if (abi != ABI_VERSION) {
-            throw new IllegalStateException("lib" + name + ".so has kernel ABI version " + abi
+            throw new IllegalStateException(file + " has kernel ABI version " + abi
                     + " but this wiseseg expects " + ABI_VERSION + ": rebuild with ./mvnw package");
         }
     }
@@ -116,7 +124,10 @@ final class NativeLibrary {
     /** The environment variable that caps the CPU kernels' multiversioned code path. */
     static final String MAX_ISA_VARIABLE = "WISESEG_MAX_CPU_ISA";
 
-    /** Loads lib{name}.so: from -Dwiseseg.native.dir if set, else from the class path. */
+    /**
+     * Loads lib{name}.so: from -Dwiseseg.native.dir if set, else from the class path: a file of
+     * target/classes as it is, one inside a jar extracted first (see {@link #extract}).
+     */
     static NativeLibrary load(String name) {
         String cap = System.getenv(MAX_ISA_VARIABLE);
         if (cap != null && !cap.equalsIgnoreCase("default") && !cap.equalsIgnoreCase("avx2")) {
@@ -124,8 +135,13 @@ final class NativeLibrary {
                     + "(baseline x86-64) or avx2, or unset it for the CPU's best");
         }
         Path file = locate(name);
-        SymbolLookup lookup = SymbolLookup.libraryLookup(file, Arena.global());
-        return new NativeLibrary(name, lookup);
+        SymbolLookup lookup;
+        try {
+            lookup = SymbolLookup.libraryLookup(file, Arena.global());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("could not load the kernel library " + file + ": " + e.getMessage(), e);
+        }
+        return new NativeLibrary(name, lookup, file);
     }
 
     private static Path locate(String name) {
@@ -146,21 +162,69 @@ final class NativeLibrary {
                     : "the kernel library " + fileName + " is not on the class path (io/wiseseg/kernels/"
                             + resource + "); build it with ./mvnw package");
         }
-        try {
-            if ("file".equals(url.getProtocol())) {
+        if ("file".equals(url.getProtocol())) {
+            try {
                 return Path.of(url.toURI());
+            } catch (java.net.URISyntaxException e) {
+                throw new IllegalStateException("the kernel library's class-path URL " + url + " is not a file: "
+                        + e.getMessage(), e);
             }
-            // inside a jar: dlopen needs a file
-            Path tmp = Files.createTempFile("wiseseg-", "-" + fileName);
-            tmp.toFile().deleteOnExit();
-            try (InputStream in = url.openStream()) {
-                Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-            }
-            return tmp;
+        }
+        Path cache;
+        try {
+            // JavaCPP's cache, where LibTorch's libraries go too: one folder (and one
+            // -Dorg.bytedeco.javacpp.cachedir) for every native library the jar brings
+            cache = Loader.getCacheDir().toPath();
         } catch (IOException e) {
-            throw new UncheckedIOException("could not extract " + fileName + ": " + e.getMessage(), e);
-        } catch (java.net.URISyntaxException e) {
-            throw new IllegalStateException(e);
+            throw new UncheckedIOException("could not create JavaCPP's cache folder to extract " + fileName + " into ("
+                    + e.getMessage() + "); set -Dorg.bytedeco.javacpp.cachedir to a writable folder", e);
+        }
+        return extract(url, fileName, cache);
+    }
+
+    /**
+     * Copies a library out of the jar (dlopen needs a file) to
+     * {@code cache/wiseseg/<platform>-<sha256 of its bytes>/fileName} and returns that file.
+     *
+     * <p>Why this way: naming the folder by the content means a jar of another build never loads
+     * a stale copy and the same jar reuses its copy across runs (no temp file per JVM left behind
+     * by a killed process). The file appears by an atomic rename of a complete temp file written
+     * in the same folder, so JVMs extracting at the same time each see a whole library: the last
+     * rename wins with identical bytes, and a library another JVM already mapped keeps its inode.
+     */
+    static Path extract(URL url, String fileName, Path cache) {
+        byte[] bytes;
+        try (InputStream in = url.openStream()) {
+            bytes = in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not read the kernel library " + url + ": " + e.getMessage(), e);
+        }
+        Path dir = cache.resolve("wiseseg").resolve(PLATFORM + "-" + sha256(bytes).substring(0, 16));
+        Path file = dir.resolve(fileName);
+        try {
+            if (Files.isRegularFile(file) && Arrays.equals(Files.readAllBytes(file), bytes)) {
+                return file;
+            }
+            Files.createDirectories(dir);
+            Path tmp = Files.createTempFile(dir, fileName + ".", ".part");
+            try {
+                Files.write(tmp, bytes);
+                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not extract the kernel library " + fileName + " to " + file + ": "
+                    + e + "; set -Dorg.bytedeco.javacpp.cachedir to a writable folder", e);
+        }
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("this JDK has no SHA-256, which every JDK must provide", e);
         }
     }
 
