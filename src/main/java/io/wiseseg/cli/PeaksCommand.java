@@ -23,6 +23,8 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import javax.imageio.ImageIO;
 import org.bytedeco.javacpp.PointerScope;
 import picocli.CommandLine;
@@ -73,9 +75,13 @@ final class PeaksCommand implements Runnable {
         PeakResponseMaps prm = new PeakResponseMaps(net, new PeakStimulation(new PeakFinder(Device.cpu())),
                 classThreshold, peakThreshold);
         PeakResponseMaps.Result r;
-        try (PointerScope scope = new PointerScope()) {
+        List<float[]> maps = new ArrayList<>();
+        try (PointerScope scope = new PointerScope()) { // the result's tensors live until here
             r = prm.compute(ImageTensors.normalised(rgb, inH, inW, false),
                     loop ? PeakResponseMaps.Mode.LOOP : PeakResponseMaps.Mode.BATCHED);
+            for (int k = 0; k < r.peaks().size(); k++) {
+                maps.add(r.map(k));
+            }
         }
         try {
             Files.createDirectories(out);
@@ -102,7 +108,7 @@ final class PeaksCommand implements Runnable {
             peaks.addObject().put("class", classes.name(p.classId())).put("class_id", p.classId())
                     .put("y", y).put("x", x).put("value", p.value()).put("map_y", p.y()).put("map_x", p.x())
                     .put("response_map", file);
-            BufferedImage heat = HeatMaps.render(rgb, r.maps().get(k), r.height(), r.width(), y, x);
+            BufferedImage heat = HeatMaps.render(rgb, maps.get(k), r.height(), r.width(), y, x);
             Overlay.writePng(heat, out.resolve(file));
         }
         try {

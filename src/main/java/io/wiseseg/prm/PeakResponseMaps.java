@@ -5,12 +5,17 @@ import io.wiseseg.util.Tensors;
 import io.wiseseg.kernels.Peaks;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiFunction;
 import org.bytedeco.pytorch.BoolOptional;
+import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorArrayRefOptional;
+import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
  * PRM inference on one image: class scores (the peak aggregation), the peaks that pass WISE's
@@ -23,27 +28,36 @@ import org.bytedeco.pytorch.global.torch;
  * kernels, the single image's ReLU masks and max-pool indices (in chunks of peaks that bound
  * memory, each replaying the same trace). {@link Mode#LOOP} is the reference's way (one
  * autograd backward per peak, retaining the graph), kept to check the batched one.
+ *
+ * <p>Each call runs the network once: the class response maps that give the peaks are also the
+ * ones whose trace the back-propagation replays, and the result hands them on. The maps stay
+ * tensors; like every tensor made in a call, they belong to the caller's {@link
+ * org.bytedeco.javacpp.PointerScope} (one per image keeps native memory flat).
  */
 public final class PeakResponseMaps {
     /** WISE's defaults: classes with aggregation ≥ 0, peaks with value > 30. */
     public static final float DEFAULT_CLASS_THRESHOLD = 0f, DEFAULT_PEAK_THRESHOLD = 30f;
 
+    /** How the peaks' back-propagation runs: one batched pass through a trace, or one autograd pass per peak. */
     public enum Mode { BATCHED, LOOP }
 
     /** The most memory one chunk of the batched backward pass may take per traced activation. */
     static final long DEFAULT_CHUNK_BYTES = 32L << 20;
 
     /**
-     * @param height   the input's height (the response maps' resolution)
-     * @param width    the input's width
+     * @param height    the input's height (the response maps' resolution)
+     * @param width     the input's width
      * @param mapHeight the class response maps' height (peak coordinates; the input × 8 / output stride)
      * @param mapWidth  the class response maps' width
-     * @param scores   C class scores (the aggregation; sigmoid gives the probability)
-     * @param peaks    the kept peaks, in PRM's order (class, then row, then column)
-     * @param maps     one height×width response map per peak, row-major (empty from {@link #peaks})
+     * @param scores    C class scores (the aggregation; sigmoid gives the probability)
+     * @param peaks     the kept peaks, in PRM's order (class, then row, then column)
+     * @param classMaps the class response maps, 1×C×mapHeight×mapWidth float32, detached
+     * @param maps      the peak response maps, K×height×width float32 (contiguous), map k for peak
+     *                  k, each ≥ 0 and summing to 1 unless it has no positive value; null from
+     *                  {@link #peaks}, which computes none
      */
     public record Result(int height, int width, int mapHeight, int mapWidth, float[] scores, List<Peak> peaks,
-            List<float[]> maps) {
+            Tensor classMaps, Tensor maps) {
         /**
          * A peak's row in input pixels. The maps are the layer4 grid upsampled with
          * align_corners=True, so map row u is grid row u·(h-1)/(mapHeight-1), and grid row f is
@@ -53,8 +67,35 @@ public final class PeakResponseMaps {
             return toImage(p.y(), mapHeight, height);
         }
 
+        /** A peak's column in input pixels (as {@link #imageY}). */
         public int imageX(Peak p) {
             return toImage(p.x(), mapWidth, width);
+        }
+
+        /** Peak k's response map as a row-major height×width array (a copy, e.g. to render it). */
+        public float[] map(int k) {
+            return Tensors.toFloats(requireMaps().select(0, k));
+        }
+
+        /**
+         * For each peak, the row-major index (y · width + x) of its response map's maximum, the
+         * first one on a tie: where WISE places the peak's point. LibTorch's argmax returns the
+         * first maximal index, as a loop keeping the strictly greater value does.
+         */
+        public int[] responseMaxima() {
+            Tensor m = requireMaps();
+            int k = (int) m.size(0);
+            if (k == 0) {
+                return new int[0];
+            }
+            return Tensors.toInts(m.reshape(k, -1).argmax(new LongOptional(1), false));
+        }
+
+        private Tensor requireMaps() {
+            if (maps == null) {
+                throw new IllegalStateException("these peaks were computed without their response maps");
+            }
+            return maps;
         }
 
         private static int toImage(int u, int mapSize, int imageSize) {
@@ -78,24 +119,26 @@ public final class PeakResponseMaps {
         network.setTrainable(false);
     }
 
+    /** The network this runs. */
+    public PrmNetwork network() {
+        return network;
+    }
+
     /** Scores and kept peaks only (no back-propagation). */
     public Result peaks(Tensor image) {
         requireOne(image);
-        try (NoGradGuard g = new NoGradGuard()) {
-            Tensor maps = network.classResponseMaps(image);
-            Peaks all = stimulation.peaks(maps);
-            return new Result((int) image.size(2), (int) image.size(3), (int) maps.size(2), (int) maps.size(3),
-                    all.aggregation().clone(), keep(all), List.of());
-        }
+        return peaksOnly(image, (all, maps) -> keep(all));
     }
 
+    /** Scores, kept peaks and their response maps, batched. */
     public Result compute(Tensor image) {
         return compute(image, Mode.BATCHED);
     }
 
+    /** Scores, kept peaks and their response maps. */
     public Result compute(Tensor image, Mode mode) {
         requireOne(image);
-        return mode == Mode.BATCHED ? batched(image, null) : loop(image, null);
+        return mode == Mode.BATCHED ? batched(image, (all, maps) -> keep(all)) : loop(image, (all, maps) -> keep(all));
     }
 
     /**
@@ -105,22 +148,13 @@ public final class PeakResponseMaps {
      */
     public Result compute(Tensor image, int[] labels) {
         requireOne(image);
-        List<Peak> peaks;
-        try (NoGradGuard g = new NoGradGuard()) {
-            peaks = keepLabelled(stimulation.peaks(network.classResponseMaps(image)), labels);
-        }
-        return batched(image, peaks);
+        return batched(image, (all, maps) -> keepLabelled(all, labels));
     }
 
     /** As {@link #compute(Tensor, int[])}, without the response maps. */
     public Result peaks(Tensor image, int[] labels) {
         requireOne(image);
-        try (NoGradGuard g = new NoGradGuard()) {
-            Tensor maps = network.classResponseMaps(image);
-            Peaks all = stimulation.peaks(maps);
-            return new Result((int) image.size(2), (int) image.size(3), (int) maps.size(2), (int) maps.size(3),
-                    all.aggregation().clone(), keepLabelled(all, labels), List.of());
-        }
+        return peaksOnly(image, (all, maps) -> keepLabelled(all, labels));
     }
 
     /**
@@ -129,31 +163,43 @@ public final class PeakResponseMaps {
      */
     public Result compute(Tensor image, List<Peak> peaks, Mode mode) {
         requireOne(image);
-        return mode == Mode.BATCHED ? batched(image, List.copyOf(peaks)) : loop(image, List.copyOf(peaks));
+        List<Peak> given = List.copyOf(peaks);
+        BiFunction<Peaks, Tensor, List<Peak>> choose = (all, maps) -> requireInside(given, maps);
+        return mode == Mode.BATCHED ? batched(image, choose) : loop(image, choose);
     }
 
-    private Result batched(Tensor image, List<Peak> given) {
+    private Result peaksOnly(Tensor image, BiFunction<Peaks, Tensor, List<Peak>> choose) {
+        try (NoGradGuard g = new NoGradGuard()) {
+            Tensor maps = network.classResponseMaps(image);
+            Peaks all = stimulation.peaks(maps);
+            return result(image, maps, all, choose.apply(all, maps), null);
+        }
+    }
+
+    /** One forward pass with a trace: its maps give the peaks, and the trace their back-propagation. */
+    private Result batched(Tensor image, BiFunction<Peaks, Tensor, List<Peak>> choose) {
         try (NoGradGuard g = new NoGradGuard()) {
             BackwardTrace trace = new BackwardTrace();
             Tensor maps = network.classResponseMaps(image, trace);
             Peaks all = stimulation.peaks(maps);
-            List<Peak> kept = given != null ? requireInside(given, maps) : keep(all);
+            List<Peak> kept = choose.apply(all, maps);
             int k = kept.size(), h = (int) maps.size(2), w = (int) maps.size(3);
             if (k == 0) {
-                return new Result((int) image.size(2), (int) image.size(3), h, w, all.aggregation().clone(), kept, List.of());
+                return result(image, maps, all, kept, torch.zeros(new long[] {0, image.size(2), image.size(3)},
+                        new org.bytedeco.pytorch.TensorOptions(ScalarType.Float)));
             }
             // Chunks of peaks share the trace: a whole batch of K activations of a large image
             // falls out of the caches and runs several times slower than K/chunk smaller batches.
             int chunk = (int) Math.max(1, Math.min(k, chunkBytes / (4 * trace.largestTensor())));
-            List<float[]> out = new ArrayList<>(k);
+            TensorVector parts = new TensorVector();
             for (int start = 0; start < k; start += chunk) {
                 trace.rewind();
-                out.addAll(normalise(inputGrad(kept.subList(start, Math.min(k, start + chunk)), h, w, trace)));
+                parts.push_back(normalise(inputGrad(kept.subList(start, Math.min(k, start + chunk)), h, w, trace)));
                 if (!trace.isEmpty()) {
                     throw new IllegalStateException("backward trace not consumed");
                 }
             }
-            return new Result((int) image.size(2), (int) image.size(3), h, w, all.aggregation().clone(), kept, out);
+            return result(image, maps, all, kept, parts.size() == 1 ? parts.get(0) : torch.cat(parts, 0));
         }
     }
 
@@ -181,13 +227,13 @@ public final class PeakResponseMaps {
         return network.backbone().inputGrad(g1.mul(rows), trace);
     }
 
-    private Result loop(Tensor image, List<Peak> given) {
+    private Result loop(Tensor image, BiFunction<Peaks, Tensor, List<Peak>> choose) {
         Tensor x = image.detach().clone().set_requires_grad(true);
         Tensor maps = network.classResponseMaps(x);
         Peaks all = stimulation.peaks(maps);
-        List<Peak> kept = given != null ? requireInside(given, maps) : keep(all);
+        List<Peak> kept = choose.apply(all, maps);
         int c = (int) maps.size(1), h = (int) maps.size(2), w = (int) maps.size(3);
-        List<float[]> out = new ArrayList<>();
+        TensorVector grads = new TensorVector();
         for (Peak p : kept) {
             float[] seed = new float[c * h * w];
             seed[(p.classId() * h + p.y()) * w + p.x()] = 1f;
@@ -195,31 +241,36 @@ public final class PeakResponseMaps {
                 x.grad().zero_();
             }
             maps.backward(Tensors.floats(seed, 1, c, h, w), new BoolOptional(true), false, new TensorArrayRefOptional());
-            out.addAll(normalise(x.grad().detach().clone()));
+            grads.push_back(x.grad().detach().clone());
         }
-        return new Result((int) image.size(2), (int) image.size(3), h, w, all.aggregation().clone(), kept, out);
+        Tensor out = kept.isEmpty() ? torch.zeros(new long[] {0, image.size(2), image.size(3)},
+                new org.bytedeco.pytorch.TensorOptions(ScalarType.Float)) : normalise(torch.cat(grads, 0));
+        return result(image, maps.detach(), all, kept, out);
     }
 
-    /** K×3×H×W input gradients → K maps: channel sum, clamp at 0, divide by the sum (if positive). */
-    private static List<float[]> normalise(Tensor grad) {
-        Tensor prm = grad.sum(new long[] {1}, false, new org.bytedeco.pytorch.ScalarTypeOptional()).clamp_min(new Scalar(0.0));
-        int k = (int) prm.size(0), plane = (int) (prm.size(1) * prm.size(2));
-        float[] all = Tensors.toFloats(prm);
-        List<float[]> out = new ArrayList<>(k);
+    private static Result result(Tensor image, Tensor classMaps, Peaks all, List<Peak> kept, Tensor maps) {
+        return new Result((int) image.size(2), (int) image.size(3), (int) classMaps.size(2), (int) classMaps.size(3),
+                all.aggregation().clone(), kept, classMaps, maps);
+    }
+
+    /**
+     * K×3×H×W input gradients → K×H×W maps: channel sum, clamp at 0, divide by the map's sum (if
+     * positive). The sums are added in order in double and each value divided in double and
+     * rounded once to float: the same bits as dividing each float by a Java loop's double sum,
+     * which is what the maps were before they stayed tensors (a pairwise LibTorch sum would move
+     * some values by an ulp, and an ulp can move a response map's argmax or a threshold's cut).
+     */
+    private static Tensor normalise(Tensor grad) {
+        Tensor prm = grad.sum(new long[] {1}, false, new ScalarTypeOptional()).clamp_min(new Scalar(0.0)).contiguous();
+        int k = (int) prm.size(0);
+        double[] sums = Tensors.sequentialSums(prm, k);
         for (int i = 0; i < k; i++) {
-            float[] m = java.util.Arrays.copyOfRange(all, i * plane, (i + 1) * plane);
-            double sum = 0;
-            for (float v : m) {
-                sum += v;
+            if (!(sums[i] > 0)) {
+                sums[i] = 1; // a map without a positive value stays as it is (x / 1 is exact)
             }
-            if (sum > 0) {
-                for (int j = 0; j < plane; j++) {
-                    m[j] = (float) (m[j] / sum);
-                }
-            }
-            out.add(m);
         }
-        return out;
+        return prm.to(prm.device(), ScalarType.Double).div(Tensors.doubles(sums, k, 1, 1))
+                .to(prm.device(), ScalarType.Float).contiguous();
     }
 
     private List<Peak> keep(Peaks all) {

@@ -65,18 +65,21 @@ public final class PrmEvaluation {
             LabelledImage image = images.get(i);
             AnnotatedImage truth = dataset.annotate(image);
             PeakResponseMaps.Result r;
-            try (PointerScope scope = new PointerScope()) {
+            int[] maxima = null;
+            try (PointerScope scope = new PointerScope()) { // frees the image's tensors, the result's maps included
                 org.bytedeco.pytorch.Tensor x = input(dataset, image, imageSize);
                 r = rule == PointRule.PEAK ? prm.peaks(x) : prm.compute(x);
+                if (rule == PointRule.RESPONSE_MAX) {
+                    maxima = r.responseMaxima();
+                }
             }
             int[][] points = new int[r.peaks().size()][];
             for (int k = 0; k < points.length; k++) {
                 Peak p = r.peaks().get(k);
                 int iy = r.imageY(p), ix = r.imageX(p);
-                if (rule == PointRule.RESPONSE_MAX) {
-                    int best = argmax(r.maps().get(k));
-                    iy = best / r.width();
-                    ix = best % r.width();
+                if (maxima != null) {
+                    iy = maxima[k] / r.width();
+                    ix = maxima[k] % r.width();
                 }
                 // Input pixel → original image pixel.
                 int y = (int) Math.min(image.height() - 1, Math.floor((iy + 0.5) * image.height() / r.height()));
@@ -105,16 +108,6 @@ public final class PrmEvaluation {
         }
         return new Localisation(images.size(), instances, peaks, instances == 0 ? Double.NaN : (double) found / instances,
                 peaks == 0 ? Double.NaN : (double) inside / peaks);
-    }
-
-    private static int argmax(float[] values) {
-        int best = 0;
-        for (int i = 1; i < values.length; i++) {
-            if (values[i] > values[best]) {
-                best = i;
-            }
-        }
-        return best;
     }
 
     /** The image as the network sees it at test time (see {@link ImageTensors#inputSize}). */

@@ -22,6 +22,7 @@ public final class PrmNetwork extends Module {
     private final ResNet backbone;
     private final Conv classifier;
     private final int numClasses;
+    private final java.util.concurrent.atomic.AtomicLong forwardPasses = new java.util.concurrent.atomic.AtomicLong();
 
     public PrmNetwork(ResNet.Depth depth, int width, int numClasses) {
         this(depth, width, numClasses, 32);
@@ -59,9 +60,18 @@ public final class PrmNetwork extends Module {
 
     Tensor classResponseMaps(Tensor images, BackwardTrace trace) {
         requireImages(images);
+        forwardPasses.incrementAndGet();
         Tensor maps = classifier.forward(backbone.forward(images, trace), null);
         return torch.upsample_bilinear2d(maps, new long[] {maps.size(2) * SUB_PIXEL_FACTOR,
                 maps.size(3) * SUB_PIXEL_FACTOR}, true);
+    }
+
+    /**
+     * How many times {@link #classResponseMaps} has run on this network: per-image stages read it
+     * to check (tests) or report (profiling) that they run the network once per image.
+     */
+    public long forwardPasses() {
+        return forwardPasses.get();
     }
 
     /** The classifier's weights, C×F×1×1 (for the batched peak back-propagation). */

@@ -25,34 +25,30 @@ final class MapTensors {
         return packed;
     }
 
-    /** Mean of each map of a K×H×W tensor, accumulated in double. */
+    /**
+     * Mean of each map of a K×H×W tensor: its values added in order in double, read in place (no
+     * copy to an array); the same bits as a loop over them, so the rules' thresholds do not move.
+     */
     static double[] means(Tensor maps) {
         int k = (int) maps.size(0);
         long n = maps.size(1) * maps.size(2);
-        float[] v = floats(maps);
-        double[] out = new double[k];
+        double[] out = io.wiseseg.util.Tensors.sequentialSums(maps, k);
         for (int i = 0; i < k; i++) {
-            double s = 0;
-            for (long j = i * n; j < (i + 1) * n; j++) {
-                s += v[(int) j];
-            }
-            out[i] = n == 0 ? 0 : s / n;
+            out[i] = n == 0 ? 0 : out[i] / n;
         }
         return out;
     }
 
-    /** Maximum of each map of a K×H×W tensor. */
+    /** Maximum of each map of a K×H×W tensor (0 for empty maps); a maximum is exact in any order. */
     static double[] maxima(Tensor maps) {
         int k = (int) maps.size(0);
-        int n = (int) (maps.size(1) * maps.size(2));
-        float[] v = floats(maps);
+        if (k == 0 || maps.size(1) * maps.size(2) == 0) {
+            return new double[k];
+        }
+        float[] m = floats(maps.reshape(k, -1).amax(new long[] {1}, false));
         double[] out = new double[k];
         for (int i = 0; i < k; i++) {
-            float m = Float.NEGATIVE_INFINITY;
-            for (int j = i * n; j < (i + 1) * n; j++) {
-                m = Math.max(m, v[j]);
-            }
-            out[i] = n == 0 ? 0 : m;
+            out[i] = m[i];
         }
         return out;
     }

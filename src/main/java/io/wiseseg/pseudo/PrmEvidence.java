@@ -9,7 +9,6 @@ import io.wiseseg.prm.PeakResponseMaps;
 import io.wiseseg.prm.PrmNetwork;
 import io.wiseseg.proposals.Proposal;
 import io.wiseseg.proposals.ProposalSource;
-import io.wiseseg.util.Tensors;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,7 +27,6 @@ public final class PrmEvidence implements PseudoLabeller.EvidenceSource {
     public enum Point { PEAK, RESPONSE_MAX }
 
     private final Dataset dataset;
-    private final PrmNetwork network;
     private final PeakResponseMaps prm;
     private final int imageSize;
     private final ProposalSource proposals;
@@ -38,6 +36,8 @@ public final class PrmEvidence implements PseudoLabeller.EvidenceSource {
     private final StageTimes times = new StageTimes();
 
     /**
+     * @param network   the network {@code prm} runs ({@link PeakResponseMaps#network()}); the class
+     *                  maps come from that same forward pass
      * @param imageSize the network input's longer side (the classifier's training size)
      */
     public PrmEvidence(Dataset dataset, PrmNetwork network, PeakResponseMaps prm, int imageSize,
@@ -51,9 +51,12 @@ public final class PrmEvidence implements PseudoLabeller.EvidenceSource {
      */
     public PrmEvidence(Dataset dataset, PrmNetwork network, PeakResponseMaps prm, int imageSize,
             ProposalSource proposals, SelectionRule.Evidence needs, Point point, boolean imageLabels) {
+        if (network != prm.network()) {
+            // the class maps come from prm's forward pass: another network's would not match the peaks
+            throw new IllegalArgumentException("the network must be the one the peak response maps run");
+        }
         this.imageLabels = imageLabels;
         this.dataset = dataset;
-        this.network = network;
         this.prm = prm;
         this.imageSize = imageSize;
         this.proposals = proposals;
@@ -85,27 +88,26 @@ public final class PrmEvidence implements PseudoLabeller.EvidenceSource {
         PeakResponseMaps.Result r = imageLabels ? (maps ? prm.compute(x, image.labels()) : prm.peaks(x, image.labels()))
                 : maps ? prm.compute(x) : prm.peaks(x);
         t = times.add(maps ? "peaks + response maps" : "peaks", t);
+        int[] maxima = point == Point.RESPONSE_MAX ? r.responseMaxima() : null;
         List<Seed> seeds = new ArrayList<>(r.peaks().size());
         for (int k = 0; k < r.peaks().size(); k++) {
             Peak p = r.peaks().get(k);
             int iy = r.imageY(p), ix = r.imageX(p);
-            if (point == Point.RESPONSE_MAX) {
-                int best = argmax(r.maps().get(k));
-                iy = best / r.width();
-                ix = best % r.width();
+            if (maxima != null) {
+                iy = maxima[k] / r.width();
+                ix = maxima[k] % r.width();
             }
             // input pixel centre → image pixel
             int y = (int) Math.min(h - 1, Math.floor((iy + 0.5) * h / r.height()));
             int xx = (int) Math.min(w - 1, Math.floor((ix + 0.5) * w / r.width()));
             seeds.add(new Seed(p.classId(), y, xx, p.value()));
         }
-        Tensor responseMaps = maps ? resized(r.maps(), r.height(), r.width(), h, w, false) : null;
-        Tensor classMaps = null;
-        if (needs == SelectionRule.Evidence.CLASS_MAPS) {
-            // PRM resizes the class response maps to the image bicubically
-            Tensor c = network.classResponseMaps(x).detach();
-            classMaps = torch.upsample_bicubic2d(c, new long[] {h, w}, false).select(0, 0).contiguous();
-        }
+        Tensor responseMaps = maps ? resized(r.maps(), h, w, false) : null;
+        // PRM resizes the class response maps to the image bicubically; they are the maps that
+        // gave the peaks (the network ran once for this image)
+        Tensor classMaps = needs == SelectionRule.Evidence.CLASS_MAPS
+                ? torch.upsample_bicubic2d(r.classMaps(), new long[] {h, w}, false).select(0, 0).contiguous()
+                : null;
         t = times.add("resizing", t);
         List<Proposal> props = proposals.proposals(image, () -> rgb);
         times.add("proposals", t);
@@ -113,28 +115,14 @@ public final class PrmEvidence implements PseudoLabeller.EvidenceSource {
         return new ImageEvidence(image.id(), h, w, seeds, responseMaps, classMaps, props, null);
     }
 
-    /** K maps of mh×mw, resized bilinearly to a K×h×w float tensor (K may be 0). */
-    static Tensor resized(List<float[]> maps, int mh, int mw, int h, int w, boolean alignCorners) {
-        int k = maps.size();
-        if (k == 0) {
+    /** K×mh×mw maps resized bilinearly to a contiguous K×h×w float tensor (K may be 0). */
+    static Tensor resized(Tensor maps, int h, int w, boolean alignCorners) {
+        if (maps.size(0) == 0) {
             return torch.zeros(new long[] {0, h, w}, new TensorOptions(torch.ScalarType.Float));
         }
-        float[] flat = new float[k * mh * mw];
-        for (int i = 0; i < k; i++) {
-            System.arraycopy(maps.get(i), 0, flat, i * mh * mw, mh * mw);
+        if (maps.size(1) == h && maps.size(2) == w) {
+            return maps.contiguous();
         }
-        Tensor t = Tensors.floats(flat, 1, k, mh, mw);
-        Tensor out = mh == h && mw == w ? t : torch.upsample_bilinear2d(t, new long[] {h, w}, alignCorners);
-        return out.select(0, 0).contiguous();
-    }
-
-    private static int argmax(float[] values) {
-        int best = 0;
-        for (int i = 1; i < values.length; i++) {
-            if (values[i] > values[best]) {
-                best = i;
-            }
-        }
-        return best;
+        return torch.upsample_bilinear2d(maps.unsqueeze(0), new long[] {h, w}, alignCorners).select(0, 0).contiguous();
     }
 }

@@ -41,6 +41,46 @@ public final class Tensors {
         return t;
     }
 
+    /** A new float64 CPU tensor of {@code shape} holding {@code values} (row-major). */
+    public static Tensor doubles(double[] values, long... shape) {
+        Tensor t = torch.empty(shape, new TensorOptions(ScalarType.Double), new MemoryFormatOptional());
+        if (values.length != t.numel()) {
+            throw new IllegalArgumentException(values.length + " values for a tensor of " + t.numel());
+        }
+        if (values.length > 0) {
+            MemorySegment.copy(values, 0, segment(t), ValueLayout.JAVA_DOUBLE, 0, values.length);
+        }
+        return t;
+    }
+
+    /**
+     * The sum of each of {@code rows} equal consecutive slices of a float tensor's values
+     * (row-major), added one by one in order in double precision, read in place on a contiguous
+     * CPU float tensor. The order is the point: it gives the same bits as a Java loop over the
+     * values, where LibTorch's own sum adds pairwise and can differ in the last bits.
+     */
+    public static double[] sequentialSums(Tensor t, int rows) {
+        Tensor c = cpuContiguous(t, ScalarType.Float);
+        long n = c.numel();
+        if (rows < 0 || (rows == 0 ? n != 0 : n % rows != 0)) {
+            throw new IllegalArgumentException(n + " values do not split into " + rows + " equal rows");
+        }
+        double[] out = new double[rows];
+        if (n == 0) {
+            return out;
+        }
+        MemorySegment seg = segment(c);
+        long per = n / rows;
+        for (int r = 0; r < rows; r++) {
+            double s = 0;
+            for (long i = r * per, end = i + per; i < end; i++) {
+                s += seg.getAtIndex(ValueLayout.JAVA_FLOAT, i);
+            }
+            out[r] = s;
+        }
+        return out;
+    }
+
     /** A new float32 CPU tensor of {@code shape} filled with zeros. */
     public static Tensor zeros(long... shape) {
         return torch.zeros(shape, new TensorOptions(ScalarType.Float));
