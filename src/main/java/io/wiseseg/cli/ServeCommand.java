@@ -22,6 +22,10 @@ import picocli.CommandLine.Option;
         description = "Serve a trained Mask R-CNN (a train-maskrcnn output folder) over HTTP: the Open Inference "
                 + "Protocol (V2) at /v2, raw images at POST /v1/segment, a page at /, metrics at /metrics.")
 final class ServeCommand implements Callable<Integer> {
+    // Helidon's start-up and shutdown chatter (INFO) says less than our own lines; its warnings
+    // stay. A static field: JUL keeps loggers only weakly, and a collected one forgets its level.
+    private static final java.util.logging.Logger HELIDON = java.util.logging.Logger.getLogger("io.helidon");
+
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
@@ -69,6 +73,7 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
+        HELIDON.setLevel(java.util.logging.Level.WARNING);
         ServeSettings settings;
         try {
             settings = new ServeSettings(host, port, maxBatch, maxDelayMs, queue, timeoutMs, (long) maxBodyMb << 20,
