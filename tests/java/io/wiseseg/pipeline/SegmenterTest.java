@@ -9,6 +9,7 @@ import io.wiseseg.data.ImageFiles;
 import io.wiseseg.data.RgbImage;
 import io.wiseseg.data.SyntheticDataset;
 import io.wiseseg.kernels.Device;
+import io.wiseseg.testing.SameSegments;
 import io.wiseseg.testing.TinyRun;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -142,6 +143,40 @@ class SegmenterTest {
         } finally {
             pool.shutdown();
         }
+    }
+
+    /**
+     * A batch gets, image by image, what one call per image gets, to float32 rounding (the batch's
+     * GEMMs sum in another order; {@link SameSegments}): the tiny run's four 64×64 images share
+     * one input size and run as one batch; a 64×48 crop runs alone, and a black 7×5 image with a
+     * black 64×45 one (both resized to 45×64 rows by columns: alone, either finds 100 instances,
+     * which a batch with a 64×64 image would change). Pool threads on both sides, as above.
+     */
+    @Test
+    void aBatchGetsTheOneAtATimeResults() throws Exception {
+        List<RgbImage> batch = new ArrayList<>(images.stream().map(ImageFiles::readRgb).toList());
+        RgbImage first = batch.get(0);
+        byte[] cropped = Arrays.copyOf(first.rgb(), 48 * 64 * 3); // the top 48 rows: another padded size
+        batch.add(1, new RgbImage(64, 48, cropped));
+        batch.add(new RgbImage(7, 5, new byte[7 * 5 * 3]));
+        batch.add(2, new RgbImage(64, 45, new byte[64 * 45 * 3]));
+        batch.add(batch.get(3)); // the same image twice in one batch
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            List<List<Segment>> alone = pool.submit(() -> batch.stream().map(segmenter::segment).toList()).get();
+            List<List<Segment>> together = pool.submit(() -> segmenter.segmentBatch(batch)).get();
+            assertEquals(batch.size(), together.size());
+            for (int i = 0; i < batch.size(); i++) {
+                SameSegments.check(alone.get(i), together.get(i), "image " + i + " of the batch");
+            }
+            assertTrue(alone.stream().mapToInt(List::size).sum() > 0, "nothing found: the test would prove nothing");
+        } finally {
+            pool.shutdown();
+        }
+        assertEquals(List.of(), segmenter.segmentBatch(List.of()));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> segmenter.segmentBatch(List.of(first, new RgbImage(0, 3, new byte[0]))));
+        assertEquals("cannot segment image 1 of the batch: it has 0x3 pixels", e.getMessage());
     }
 
     @Test

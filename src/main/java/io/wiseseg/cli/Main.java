@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         description = "Weakly supervised instance segmentation (WISE / PRM) on the JVM.",
         subcommands = {DemoCommand.class, RunCommand.class, VersionCommand.class, DeviceCommand.class, DatasetCommand.class, ShowCommand.class,
                 TrainClassifierCommand.class, PeaksCommand.class, LocalisationCommand.class,
-                ProposalsCommand.class, PseudoCommand.class, TrainMaskRcnnCommand.class, PredictCommand.class,
+                ProposalsCommand.class, PseudoCommand.class, TrainMaskRcnnCommand.class, PredictCommand.class, ServeCommand.class,
                 EvaluateCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

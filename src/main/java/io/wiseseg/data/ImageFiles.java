@@ -16,18 +16,25 @@ import javax.imageio.stream.ImageInputStream;
 /**
  * Reads JPEG and PNG files with the checks that decoders skip: a truncated JPEG decodes to a
  * full-size image with a grey tail and only a warning, so we require its end-of-image marker; a
- * PNG must end with its IEND chunk. Palette PNGs are read through javax.imageio because OpenCV
- * turns their indices into colours.
+ * PNG must end with its IEND chunk; a header may claim any size (a few bytes can say 10^5 × 10^5
+ * pixels, tens of GB once decoded), so the pixel count is checked before any pixel is decoded.
+ * Palette PNGs are read through javax.imageio because OpenCV turns their indices into colours.
  */
 public final class ImageFiles {
+    /**
+     * The most pixels an image may have unless a caller sets its own limit: 2^27 (134 MP, e.g.
+     * 16384 × 8192), whose decoded RGB bytes (400 MB) still fit a default heap.
+     */
+    public static final long DEFAULT_MAX_PIXELS = 1L << 27;
+
     private static final byte[] PNG_MAGIC = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
     private static final byte[] PNG_IEND = {0, 0, 0, 0, 'I', 'E', 'N', 'D', (byte) 0xAE, 0x42, 0x60, (byte) 0x82};
 
     private ImageFiles() {}
 
-    /** An RGB image from a JPEG or PNG file. */
+    /** An RGB image from a JPEG or PNG file of at most {@link #DEFAULT_MAX_PIXELS} pixels. */
     public static RgbImage readRgb(Path file) {
-        return RgbImage.fromBufferedImage(decode(file.toString(), readChecked(file)));
+        return RgbImage.fromBufferedImage(decode(file.toString(), readChecked(file), DEFAULT_MAX_PIXELS));
     }
 
     /**
@@ -35,8 +42,26 @@ public final class ImageFiles {
      * as {@link #readRgb}; errors name it "encoded image (N bytes)".
      */
     public static RgbImage decodeRgb(byte[] encoded) {
+        return decodeRgb(encoded, DEFAULT_MAX_PIXELS, false);
+    }
+
+    /**
+     * An RGB image from the bytes of a JPEG or PNG file, as {@link #decodeRgb(byte[])}, with a
+     * limit of its own on the pixel count and, if asked, the JPEG's EXIF orientation applied.
+     *
+     * @param encoded   the whole file's bytes
+     * @param maxPixels the most pixels (width × height) to decode: a larger header is refused
+     *                  before any pixel is decoded
+     * @param oriented  when true, a JPEG whose EXIF orientation tag says it is stored rotated or
+     *                  mirrored (as phone cameras write them) comes out the way image viewers and
+     *                  browsers show it; when false, as stored (what datasets are annotated on)
+     * @return the image: grey, 16-bit, RGBA (alpha dropped) and CMYK inputs become 8-bit RGB
+     * @throws DatasetException naming "encoded image (N bytes)" and the problem, in one line
+     */
+    public static RgbImage decodeRgb(byte[] encoded, long maxPixels, boolean oriented) {
         String name = "encoded image (" + encoded.length + " bytes)";
-        return RgbImage.fromBufferedImage(decode(name, checked(name, encoded)));
+        RgbImage image = RgbImage.fromBufferedImage(decode(name, checked(name, encoded), maxPixels));
+        return oriented && isJpeg(encoded) ? ExifOrientation.apply(image, ExifOrientation.of(encoded)) : image;
     }
 
     /** Width and height from the file header, without decoding the pixels. */
@@ -64,7 +89,7 @@ public final class ImageFiles {
      * and object ids: 0 background, 1..254 ids, 255 void.
      */
     public static IndexMap readIndexed(Path file) {
-        BufferedImage img = decode(file.toString(), readChecked(file));
+        BufferedImage img = decode(file.toString(), readChecked(file), DEFAULT_MAX_PIXELS);
         Raster raster = img.getRaster();
         boolean indexed = img.getColorModel() instanceof IndexColorModel;
         boolean grey = img.getType() == BufferedImage.TYPE_BYTE_GRAY;
@@ -110,18 +135,39 @@ public final class ImageFiles {
         return bytes;
     }
 
-    private static BufferedImage decode(String name, byte[] bytes) {
-        BufferedImage img;
-        try {
-            img = ImageIO.read(new ByteArrayInputStream(bytes));
+    private static BufferedImage decode(String name, byte[] bytes, long maxPixels) {
+        String format = isPng(bytes) ? "PNG" : "JPEG";
+        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                throw new DatasetException(name, "not a readable image");
+            }
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, true);
+                long width = reader.getWidth(0), height = reader.getHeight(0);
+                if (width < 1 || height < 1 || width * height > maxPixels) {
+                    throw new DatasetException(name, format + " of " + width + "x" + height + " pixels is over the limit of "
+                            + maxPixels + " pixels");
+                }
+                BufferedImage img = reader.read(0);
+                if (img == null) {
+                    throw new DatasetException(name, "not a readable image");
+                }
+                return img;
+            } finally {
+                reader.dispose();
+            }
         } catch (IOException | RuntimeException e) {
-            throw new DatasetException(name, "corrupt " + (isPng(bytes) ? "PNG" : "JPEG") + " ("
-                    + e.getMessage() + ")", e);
+            if (e instanceof DatasetException d) {
+                throw d;
+            }
+            throw new DatasetException(name, "corrupt " + format + " (" + oneLine(e.getMessage()) + ")", e);
         }
-        if (img == null) {
-            throw new DatasetException(name, "not a readable image");
-        }
-        return img;
+    }
+
+    private static String oneLine(String message) {
+        return message == null ? "no detail" : message.lines().findFirst().orElse("").strip();
     }
 
     static boolean isJpeg(byte[] b) {

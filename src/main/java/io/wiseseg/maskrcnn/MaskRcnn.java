@@ -42,6 +42,16 @@ public final class MaskRcnn extends Module {
     record Trace(GeneralizedTransform.Batch batch, List<Tensor> features, List<float[]> proposals,
             List<float[]> proposalScores, List<Detections> beforePostprocess) {}
 
+    /**
+     * The size, {@code {H, W}}, that an image of {@code height × width} is resized to before it
+     * enters the network. Images of equal input sizes run in one batch as each would alone (to
+     * float rounding); a batch of mixed sizes changes results, as in torchvision: the smaller
+     * images are padded further, and the RoI pooling levels follow the batch's largest image.
+     */
+    public int[] inputSize(int height, int width) {
+        return transform.resizedSize(height, width);
+    }
+
     /** Inference on images (3 × H × W float in [0, 1]): detections at each image's own size. */
     public List<Detections> detect(List<Tensor> images) {
         return detect(images, null);

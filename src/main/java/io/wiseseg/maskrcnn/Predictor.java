@@ -25,6 +25,29 @@ public final class Predictor {
         return new ImagePrediction(imageId, image.height(), image.width(), instances(image));
     }
 
+    /**
+     * The instances found in each image, run through the model as one batch (padded to the
+     * largest image's input size, as torchvision batches), best score first per image.
+     */
+    public List<List<Instance>> instances(List<RgbImage> images) {
+        if (images.isEmpty()) {
+            return List.of();
+        }
+        try (PointerScope scope = new PointerScope()) {
+            List<Detections> all = model.detect(images.stream().map(Samples::image).toList());
+            List<List<Instance>> out = new java.util.ArrayList<>(all.size());
+            for (Detections d : all) {
+                out.add(Samples.instances(d, MASK_THRESHOLD));
+            }
+            return out;
+        }
+    }
+
+    /** {@link MaskRcnn#inputSize} of the model behind this predictor. */
+    public int[] inputSize(RgbImage image) {
+        return model.inputSize(image.height(), image.width());
+    }
+
     /** The instances found in {@code image}, best score first. */
     public List<Instance> instances(RgbImage image) {
         try (PointerScope scope = new PointerScope()) {

@@ -135,14 +135,62 @@ public final class Segmenter implements AutoCloseable {
         lifecycle.readLock().lock();
         try {
             requireOpen();
-            List<Segment> out = new ArrayList<>();
-            for (Instance in : predictor.instances(image)) { // its own PointerScope: no native memory stays
-                out.add(new Segment(in.classId(), classes.name(in.classId()), in.score(), in.box(), in.mask()));
+            return segments(predictor.instances(image)); // its own PointerScope: no native memory stays
+        } finally {
+            lifecycle.readLock().unlock();
+        }
+    }
+
+    /**
+     * The instances in several images, each list what {@link #segment(RgbImage)} gives for that
+     * image alone (to float rounding: a batch's matrix products sum in another order). Images
+     * that the model resizes to the same input size (the usual case: one camera, one aspect
+     * ratio) run through it as one batch, which costs less per image than one call each; images
+     * of other sizes run as batches of their own, because a mixed batch changes results (the
+     * smaller images are padded further, and RoI pooling picks its levels from the largest).
+     *
+     * @param images images of at least 1×1 pixels
+     * @return one list of instances per image, in the order given, best score first
+     * @throws IllegalArgumentException when an image has no pixels
+     * @throws IllegalStateException after {@link #close}
+     */
+    public List<List<Segment>> segmentBatch(List<RgbImage> images) {
+        Objects.requireNonNull(images, "images");
+        for (int i = 0; i < images.size(); i++) {
+            RgbImage image = Objects.requireNonNull(images.get(i), "images[" + i + "]");
+            if (image.width() < 1 || image.height() < 1) {
+                throw new IllegalArgumentException("cannot segment image " + i + " of the batch: it has "
+                        + image.width() + "x" + image.height() + " pixels");
+            }
+        }
+        lifecycle.readLock().lock();
+        try {
+            requireOpen();
+            // group by the model's input size, keeping each group in the caller's order
+            java.util.Map<String, List<Integer>> groups = new java.util.LinkedHashMap<>();
+            for (int i = 0; i < images.size(); i++) {
+                int[] size = predictor.inputSize(images.get(i));
+                groups.computeIfAbsent(size[0] + "x" + size[1], k -> new ArrayList<>()).add(i);
+            }
+            List<List<Segment>> out = new ArrayList<>(java.util.Collections.nCopies(images.size(), null));
+            for (List<Integer> group : groups.values()) {
+                List<List<Instance>> found = predictor.instances(group.stream().map(images::get).toList());
+                for (int k = 0; k < group.size(); k++) {
+                    out.set(group.get(k), segments(found.get(k)));
+                }
             }
             return out;
         } finally {
             lifecycle.readLock().unlock();
         }
+    }
+
+    private List<Segment> segments(List<Instance> instances) {
+        List<Segment> out = new ArrayList<>(instances.size());
+        for (Instance in : instances) {
+            out.add(new Segment(in.classId(), classes.name(in.classId()), in.score(), in.box(), in.mask()));
+        }
+        return out;
     }
 
     /**

@@ -1,0 +1,127 @@
+package io.wiseseg.cli;
+
+import io.wiseseg.kernels.Device;
+import io.wiseseg.pipeline.Segmenter;
+import io.wiseseg.serve.InferenceServer;
+import io.wiseseg.serve.ServeSettings;
+import io.wiseseg.util.TorchRuntime;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.bytedeco.pytorch.global.torch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code wiseseg serve}: a trained Mask R-CNN behind HTTP (the Open Inference Protocol and
+ * {@code POST /v1/segment}) until SIGTERM or Ctrl-C, which stop it gracefully: no new
+ * connections, the requests in flight answered, exit code 0.
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "Serve a trained Mask R-CNN (a train-maskrcnn output folder) over HTTP: the Open Inference "
+                + "Protocol (V2) at /v2, raw images at POST /v1/segment, a page at /, metrics at /metrics.")
+final class ServeCommand implements Callable<Integer> {
+    // Helidon's start-up and shutdown chatter (INFO) says less than our own lines; its warnings
+    // stay. A static field: JUL keeps loggers only weakly, and a collected one forgets its level.
+    private static final java.util.logging.Logger HELIDON = java.util.logging.Logger.getLogger("io.helidon");
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--checkpoint", required = true, paramLabel = "RUN",
+            description = "A train-maskrcnn --out folder (config.json + model.pt).")
+    Path checkpoint;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1",
+            description = "Address to listen on (default: ${DEFAULT-VALUE}, this machine only; 0.0.0.0 for every interface).")
+    String host;
+
+    @Option(names = "--port", defaultValue = "8080", description = "TCP port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--device", defaultValue = "cpu", description = "Where the model runs (default: ${DEFAULT-VALUE}).")
+    String device;
+
+    @Option(names = "--max-batch", defaultValue = "4",
+            description = "Most images per model run; 1 turns batching off (default: ${DEFAULT-VALUE}).")
+    int maxBatch;
+
+    @Option(names = "--max-delay-ms", defaultValue = "5",
+            description = "How long a request waits for others to join its batch (default: ${DEFAULT-VALUE}).")
+    int maxDelayMs;
+
+    @Option(names = "--queue", defaultValue = "64",
+            description = "Most requests waiting for the model; more get 429 (default: ${DEFAULT-VALUE}).")
+    int queue;
+
+    @Option(names = "--timeout-ms", defaultValue = "10000",
+            description = "Each request's deadline; past it 504 and its work is dropped (default: ${DEFAULT-VALUE}).")
+    int timeoutMs;
+
+    @Option(names = "--max-body-mb", defaultValue = "32",
+            description = "Largest request body in MiB; larger gets 413 (default: ${DEFAULT-VALUE}).")
+    int maxBodyMb;
+
+    @Option(names = "--max-pixels", defaultValue = "40000000",
+            description = "Most pixels an image may have, checked before decoding (default: ${DEFAULT-VALUE}).")
+    long maxPixels;
+
+    @Option(names = "--threads", description = "CPU threads for LibTorch and the kernels (default: LibTorch's).")
+    Integer threads;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        PrintWriter out = spec.commandLine().getOut();
+        HELIDON.setLevel(java.util.logging.Level.WARNING);
+        ServeSettings settings;
+        try {
+            settings = new ServeSettings(host, port, maxBatch, maxDelayMs, queue, timeoutMs, (long) maxBodyMb << 20,
+                    maxPixels);
+        } catch (IllegalArgumentException e) {
+            throw new UserException(e.getMessage());
+        }
+        if (!device.equals("cpu")) {
+            throw new UserException("--device " + device + ": the Mask R-CNN runs on the CPU in this build; use --device cpu");
+        }
+        TorchRuntime.ensureLoaded();
+        if (threads != null) {
+            torch.set_num_threads(threads);
+            Device.cpu().setNumThreads(threads);
+        }
+        Segmenter segmenter;
+        try {
+            segmenter = Segmenter.load(checkpoint, Device.cpu());
+        } catch (IllegalArgumentException e) {
+            throw new UserException(e.getMessage());
+        }
+        CountDownLatch stop = new CountDownLatch(1);
+        // SIGTERM (docker stop, systemd, kubelet) and Ctrl-C end the wait below, so the server
+        // closes gracefully and the command returns 0, instead of the JVM dying with 143
+        sun.misc.Signal.handle(new sun.misc.Signal("TERM"), s -> stop.countDown());
+        sun.misc.Signal.handle(new sun.misc.Signal("INT"), s -> stop.countDown());
+        try (segmenter) {
+            InferenceServer server;
+            try {
+                server = InferenceServer.start(segmenter, settings);
+            } catch (IllegalStateException e) {
+                throw new UserException(e.getMessage());
+            }
+            try (server) {
+                out.printf("wiseseg serve: listening on http://%s:%d/ (model %s, %d classes); warming up%n",
+                        host.contains(":") ? "[" + host + "]" : host, server.port(), ServeSettings.MODEL_NAME,
+                        segmenter.classes().size());
+                try {
+                    server.awaitReady();
+                } catch (IllegalStateException e) {
+                    throw new UserException(e.getMessage());
+                }
+                out.println("wiseseg serve: ready");
+                stop.await();
+                out.println("wiseseg serve: stopping (answering the requests in flight)");
+            }
+        }
+        out.println("wiseseg serve: stopped");
+        return 0;
+    }
+}
