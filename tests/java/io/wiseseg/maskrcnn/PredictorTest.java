@@ -74,17 +74,27 @@ class PredictorTest {
         }
     }
 
+    /**
+     * A leak grows with every request; an allocator (glibc's arenas, oneDNN's scratchpads, which
+     * differ per CPU code path) settles after its first requests. So the growth is measured over a
+     * second window of 40 requests after a first one: a leak of 1.6 MB a request shows in both.
+     */
     @Test
     void nativeMemoryStaysFlatOverManyRequests() throws Exception {
         for (int i = 0; i < 5; i++) {
             predictor.predict("warm", image);
+        }
+        long start = rss();
+        for (int i = 0; i < 40; i++) {
+            predictor.predict("settle", image);
         }
         long before = rss();
         for (int i = 0; i < 40; i++) {
             predictor.predict("loop", image);
         }
         long grown = rss() - before;
-        assertTrue(grown < 64L << 20, "resident memory grew by " + (grown >> 20) + " MB over 40 requests");
+        assertTrue(grown < 64L << 20, "resident memory grew by " + (grown >> 20) + " MB over 40 requests (by "
+                + ((before - start) >> 20) + " MB over the 40 before them)");
     }
 
     private static long rss() throws Exception {
