@@ -7,10 +7,8 @@ import io.wiseseg.data.Instance;
 import io.wiseseg.data.LabelledImage;
 import io.wiseseg.data.RgbImage;
 import io.wiseseg.data.VocDataset;
-import io.wiseseg.kernels.Device;
 import io.wiseseg.pipeline.Segment;
 import io.wiseseg.pipeline.Segmenter;
-import io.wiseseg.util.TorchRuntime;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
-import org.bytedeco.pytorch.global.torch;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -60,17 +57,7 @@ final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        TorchRuntime.ensureLoaded();
-        if (threads != null) {
-            torch.set_num_threads(threads);
-            Device.cpu().setNumThreads(threads);
-        }
-        Segmenter segmenter;
-        try {
-            segmenter = Segmenter.load(checkpoint, Device.cpu());
-        } catch (IllegalArgumentException e) {
-            throw new UserException(e.getMessage());
-        }
+        Segmenter segmenter = LoadedSegmenter.load(checkpoint, threads);
         try (segmenter) {
             return predict(segmenter);
         }

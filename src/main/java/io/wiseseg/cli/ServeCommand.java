@@ -1,15 +1,12 @@
 package io.wiseseg.cli;
 
-import io.wiseseg.kernels.Device;
 import io.wiseseg.pipeline.Segmenter;
 import io.wiseseg.serve.InferenceServer;
 import io.wiseseg.serve.ServeSettings;
-import io.wiseseg.util.TorchRuntime;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import org.bytedeco.pytorch.global.torch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -84,17 +81,7 @@ final class ServeCommand implements Callable<Integer> {
         if (!device.equals("cpu")) {
             throw new UserException("--device " + device + ": the Mask R-CNN runs on the CPU in this build; use --device cpu");
         }
-        TorchRuntime.ensureLoaded();
-        if (threads != null) {
-            torch.set_num_threads(threads);
-            Device.cpu().setNumThreads(threads);
-        }
-        Segmenter segmenter;
-        try {
-            segmenter = Segmenter.load(checkpoint, Device.cpu());
-        } catch (IllegalArgumentException e) {
-            throw new UserException(e.getMessage());
-        }
+        Segmenter segmenter = LoadedSegmenter.load(checkpoint, threads);
         CountDownLatch stop = new CountDownLatch(1);
         // SIGTERM (docker stop, systemd, kubelet) and Ctrl-C end the wait below, so the server
         // closes gracefully and the command returns 0, instead of the JVM dying with 143
