@@ -57,6 +57,21 @@ public record MaskRcnnCheckpoint(MaskRcnn model, ClassSet classes) {
         return new MaskRcnnCheckpoint(model, classes);
     }
 
+    /**
+     * Writes this model as a run folder that {@link #load}, {@code predict} and {@code serve}
+     * read: config.json (with {@code provenance} as its "training" entry, for the record) and
+     * model.pt. For a model that was not trained by {@code train-maskrcnn}, e.g. one whose
+     * weights came from a torchvision state dict ({@link MaskRcnnWeights}).
+     *
+     * @param dir        the folder to write (created if missing); files in it are replaced atomically
+     * @param provenance where the weights came from, any JSON-serialisable object
+     * @throws IOException when a file cannot be written
+     */
+    public void save(Path dir, Object provenance) throws IOException {
+        writeConfig(dir, model.config(), classes, provenance);
+        saveWeights(model, dir);
+    }
+
     /** The model configuration in a run folder's config.json. */
     public static MaskRcnnConfig readConfig(Path dir) {
         return config(readJson(dir), dir);
