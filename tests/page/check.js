@@ -151,17 +151,21 @@ function checkOverlay(what, state, instances) {
   const w = state.width, h = state.height;
   const masks = instances.map(r => decodeRle(r.segmentation));
   const decoded = instances.every(r => r.segmentation.size[0] === h && r.segmentation.size[1] === w);
-  // the decoder reads the masks as the server meant them: each mask lies inside its box (the
-  // model pastes a mask into its box; pixels under half its probability are left out)
-  const insideBoxes = decoded && masks.every((m, k) => {
-    const [bx, by, bw, bh] = instances[k].bbox;
-    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-      if (m[y * w + x] && (x < bx - 1 || x + 1 > bx + bw + 1 || y < by - 1 || y + 1 > by + bh + 1)) return false;
+  // the decoder reads the masks as the server meant them: each mask lies inside its box, give or
+  // take the margin Mask R-CNN pastes a 28x28 mask with (the box widened by 1/28 of its size on
+  // each side, torchvision's expand_boxes) and a pixel of rounding
+  let outOfBox = "";
+  masks.forEach((m, k) => {
+    const [bx, by, bw, bh] = instances[k].bbox, mx = bw / 28 + 1.5, my = bh / 28 + 1.5;
+    for (let y = 0; y < h && !outOfBox; y++) for (let x = 0; x < w && !outOfBox; x++) {
+      if (m[y * w + x] && (x < bx - mx || x + 1 > bx + bw + mx || y < by - my || y + 1 > by + bh + my)) {
+        outOfBox = "mask " + k + " has pixel (" + x + ", " + y + ") outside its box " + [bx, by, bw, bh].join(", ");
+      }
     }
-    return true;
-  }) && masks.some(m => m.includes(1));
-  if (!check(what + ": the masks are " + w + "x" + h + " and lie inside their boxes", insideBoxes,
-    "sizes " + instances.map(r => r.segmentation.size.join("x")).join(", "))) return;
+  });
+  if (!decoded) outOfBox = "mask sizes " + instances.map(r => r.segmentation.size.join("x")).join(", ");
+  else if (!masks.some(m => m.includes(1))) outOfBox = "every mask is empty";
+  if (!check(what + ": the masks are " + w + "x" + h + " and lie inside their boxes", !outOfBox, outOfBox)) return;
   // near a box outline or under a label (text on a dark strip above the box, as wide as its
   // text, so up to the image's right edge here): drawn over, not blended
   const decoration = new Uint8Array(w * h);
