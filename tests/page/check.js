@@ -233,12 +233,35 @@ async function main() {
     check("GET / serves the page (" + response.status() + ", '" + await page.title() + "')",
       response.status() === 200 && await page.$("input[type=file]#file") !== null && await page.$("canvas") !== null);
 
+    // every instance, as the server answers them (the page shows those scoring 0.5 and more at first)
+    const setMinScore = v => page.evaluate(v => {
+      const slider = document.getElementById("min-score");
+      slider.value = String(v);
+      slider.dispatchEvent(new Event("input"));
+    }, v);
+    check("the page's score slider starts at 0.5",
+      await page.$eval("#min-score", e => e.value) === "0.5", await page.$eval("#min-score", e => e.value));
+    await setMinScore(0);
+
     // 1. choose an image through the file input
     const direct = await segmentDirectly(imagePath);
     check("POST /v1/segment finds instances in " + path.basename(imagePath) + " (" + direct.body.length + ")",
       direct.status === 200 && direct.body.length > 0, "status " + direct.status + ", " + JSON.stringify(direct.body).slice(0, 200));
     const input = await page.$("#file");
     checkResult("chosen image", await act(page, imagePath, () => input.uploadFile(imagePath), labelsOf(direct)), direct);
+
+    // 1b. the slider hides low scores without a new request; back at 0 the whole answer shows again
+    await setMinScore(0.5);
+    const filtered = await pageState(page, imagePath, []);
+    const high = direct.body.filter(r => r.score >= 0.5);
+    check("at a minimum score of 0.5 the page lists the " + high.length + " instances scoring at least 0.5",
+      JSON.stringify(filtered.rows.map(r => r.name + " " + r.score)) ===
+        JSON.stringify(high.map(r => r.category_name + " " + r.score.toFixed(3))) &&
+        (high.length === direct.body.length || filtered.status.startsWith(high.length + " of " + direct.body.length + " instances")),
+      "rows " + JSON.stringify(filtered.rows.map(r => r.name + " " + r.score)) + ", status '" + filtered.status + "'");
+    await setMinScore(0);
+    const restored = await pageState(page, imagePath, labelsOf(direct));
+    checkResult("back at a minimum score of 0", restored, direct);
 
     // 2. a file that is not an image: the server's one-line error, no stale result
     const refused = await segmentDirectly(notImagePath);
@@ -265,11 +288,12 @@ async function main() {
     }, otherB64, path.basename(otherPath), mimeOf(otherPath)), labelsOf(other));
     checkResult("dropped image after the error", dropped, other);
 
-    // 4. and the file input again, for the screenshot
+    // 4. and the file input again, for the screenshot (at the page's own minimum score)
     const again = await act(page, imagePath, () => input.uploadFile(imagePath));
     check("the first image chosen again gives the same result",
       JSON.stringify(again.rows.map(r => r.name)) === JSON.stringify(direct.body.map(r => r.category_name)) && !again.error,
       "status '" + again.status + "'");
+    await setMinScore(0.3);
     fs.mkdirSync(path.dirname(path.resolve(screenshotPath)), { recursive: true });
     await page.screenshot({ path: screenshotPath, fullPage: true });
     check("screenshot written to " + screenshotPath, fs.statSync(screenshotPath).size > 0);
