@@ -82,6 +82,10 @@ class PseudoCommandsTest {
             assertEquals(0, p.code(), p.err());
             assertTrue(p.out().contains("wrote pseudo masks of 2 images"), p.out());
             assertTrue(p.out().contains("AP50") && p.out().contains("ABO"), p.out());
+            // after the AP tables, the pseudo masks against the objects
+            assertTrue(p.out().indexOf("pseudo masks against the objects") > p.out().indexOf("AP50"), p.out());
+            assertTrue(p.out().matches("(?s).*object recall\\s+\\d+\\.\\d %  \\(\\d+ of \\d+ objects hit\\).*"), p.out());
+            assertTrue(p.out().matches("(?s).*duplicates\\s+\\d+  \\(.*"), p.out());
             assertTrue(Files.readString(file).startsWith("["));
             // selective search ran once per image and was cached beside the output
             try (var cached = Files.list(tmp.resolve("pseudo-" + rule + ".json.proposals"))) {

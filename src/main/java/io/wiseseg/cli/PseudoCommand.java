@@ -157,6 +157,7 @@ final class PseudoCommand implements Runnable {
                 Evaluation e = Evaluation.of(truth, predictions, voc.classes());
                 w.println(e.apReport().toText());
                 w.println(e.aboReport().toText());
+                w.println(Evaluation.pseudoMaskDiagnostics(truth, predictions, voc.classes()).toText());
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }

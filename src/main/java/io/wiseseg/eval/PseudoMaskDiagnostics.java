@@ -114,23 +114,34 @@ public record PseudoMaskDiagnostics(int images, int pseudoMasks, int objects, in
         return b == 0 ? Double.NaN : (double) a / b;
     }
 
-    /** A few aligned lines, one number each, with what it counts. */
-    public String toText() {
-        StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "pseudo masks against the objects (a hit: same class, mask IoU >= %.1f)%n", IOU));
-        line(sb, "pseudo masks per image", fixed(masksPerImage()), String.format(Locale.ROOT, "%d in %d images",
-                pseudoMasks, images));
-        line(sb, "objects per image", fixed(objectsPerImage()), objects + " objects");
-        line(sb, "precision", percent(precision()), hitMasks + " of " + pseudoMasks + " pseudo masks hit an object");
-        line(sb, "object recall", percent(recall()), objectsHit + " of " + objects + " objects hit");
-        line(sb, "duplicates", Integer.toString(duplicates), "hits on an object already hit by a higher-scored mask");
-        line(sb, "wrong class", Integer.toString(wrongClass), "masks hitting only objects of another class");
-        line(sb, "mean best IoU", percent(meanBestIou()), "per object, its class's best pseudo mask (ABO-style)");
-        return sb.toString();
+    /** One line of the diagnostics: a name, its value as shown, and what it counts. */
+    public record Row(String name, String value, String what) {}
+
+    /** What the text and the HTML report show, one number a row. */
+    public List<Row> rows() {
+        return List.of(
+                new Row("pseudo masks per image", fixed(masksPerImage()),
+                        String.format(Locale.ROOT, "%d in %d images", pseudoMasks, images)),
+                new Row("objects per image", fixed(objectsPerImage()), objects + " objects"),
+                new Row("precision", percent(precision()), hitMasks + " of " + pseudoMasks + " pseudo masks hit an object"),
+                new Row("object recall", percent(recall()), objectsHit + " of " + objects + " objects hit"),
+                new Row("duplicates", Integer.toString(duplicates), "hits on an object already hit by a higher-scored mask"),
+                new Row("wrong class", Integer.toString(wrongClass), "masks hitting only objects of another class"),
+                new Row("mean best IoU", percent(meanBestIou()), "per object, its class's best pseudo mask (ABO-style)"));
     }
 
-    private static void line(StringBuilder sb, String name, String value, String what) {
-        sb.append(String.format(Locale.ROOT, "  %-24s %8s  (%s)%n", name, value, what));
+    /** The title of the diagnostics, saying what a hit is. */
+    public static String title() {
+        return String.format(Locale.ROOT, "pseudo masks against the objects (a hit: same class, mask IoU >= %.1f)", IOU);
+    }
+
+    /** The title, then one aligned line per {@link #rows() row}. */
+    public String toText() {
+        StringBuilder sb = new StringBuilder(title()).append('\n');
+        for (Row r : rows()) {
+            sb.append(String.format(Locale.ROOT, "  %-24s %8s  (%s)\n", r.name(), r.value(), r.what()));
+        }
+        return sb.toString();
     }
 
     private static String fixed(double v) {

@@ -13,6 +13,7 @@ import io.wiseseg.data.LabelledImage;
 import io.wiseseg.data.ProgressListener;
 import io.wiseseg.data.VocDataset;
 import io.wiseseg.eval.Baselines;
+import io.wiseseg.eval.PseudoMaskDiagnostics;
 import io.wiseseg.maskrcnn.MaskRcnn;
 import io.wiseseg.maskrcnn.MaskRcnnConfig;
 import io.wiseseg.maskrcnn.MaskRcnnTrainer;
@@ -175,12 +176,14 @@ public final class WiseRun {
      * @param evalImages   its images
      * @param table        per row (pseudo masks, WISE, upper bound, oracles) its scores
      * @param findings     what the table says about WISE's claim, in sentences
+     * @param pseudoMasks  the scored split's pseudo masks against its objects (precision, object
+     *                     recall, duplicates)
      * @param stageSeconds wall time of each stage in this call
      * @param metrics      the per-class reports of every row (JSON)
      * @param report       the HTML report
      */
     public record Result(String evalSplit, int evalImages, Map<String, Evaluation> table, List<String> findings,
-            Map<String, Double> stageSeconds, Path metrics, Path report) {}
+            PseudoMaskDiagnostics pseudoMasks, Map<String, Double> stageSeconds, Path metrics, Path report) {}
 
     /**
      * Runs (or resumes) the pipeline into {@code out}. Loads LibTorch itself. LibTorch runs the
@@ -295,6 +298,8 @@ public final class WiseRun {
             metrics.set(row.getKey(), e.toJson());
         }
         List<String> findings = RunReport.findings(numbers, PSEUDO_ROW, WISE_ROW, upper != null ? UPPER_ROW : null);
+        PseudoMaskDiagnostics diagnostics = Evaluation.pseudoMaskDiagnostics(truth, pseudoEval, voc.classes());
+        ((ObjectNode) metrics.get(PSEUDO_ROW)).set("diagnostics", diagnostics.toJson());
         Path metricsFile = out.resolve("metrics-" + rule + ".json");
         writeJson(metricsFile, metrics);
 
@@ -309,10 +314,10 @@ public final class WiseRun {
         List<Path> shown = OverlaySheets.write(voc, truth, panels, titles, s.overlays(), out.resolve("overlays-" + rule));
         Path report = out.resolve("report-" + rule + ".html");
         RunReport.write(report, new RunReport.Content("WISE on " + voc.root().getFileName() + ", rule " + rule,
-                describe(voc, s), numbers, findings, stageTimes, titles, shown));
+                describe(voc, s), numbers, findings, diagnostics, stageTimes, titles, shown));
         listener.stageDone("5/5 metrics in " + metricsFile + "; report in " + report + " (" + shown.size()
                 + " overlays: " + String.join(" | ", titles) + ")");
-        return new Result(s.evalSplit(), truth.size(), table, findings, stageTimes, metricsFile, report);
+        return new Result(s.evalSplit(), truth.size(), table, findings, diagnostics, stageTimes, metricsFile, report);
     }
 
     /** Trains (or resumes) a Mask R-CNN in {@code dir} and predicts the scored split (read back when done). */
