@@ -32,6 +32,8 @@ class DemoCommandTest {
         assertTrue(Files.isRegularFile(out.resolve("pseudo-iou-val.json")));
         assertTrue(Files.isRegularFile(out.resolve("pseudo-iou-train.json")));
         assertTrue(Files.isRegularFile(out.resolve("metrics-iou.json")));
+        // no merge (the default) leaves run.json as it was before the setting existed: old folders resume
+        assertTrue(!Files.readString(out.resolve("run.json")).contains("mergeIou"));
         try (var pngs = Files.list(out.resolve("overlays-iou"))) {
             assertEquals(2, pngs.count());
         }

@@ -353,7 +353,9 @@ public final class WiseRun {
                 + s.classifierEpochs() + " epochs, " + s.classifierImageSize() + " px");
         m.put("pseudo masks", "rule " + s.pseudo().rule() + ", seeds from the peaks of "
                 + (s.pseudo().imageLabels() ? "each image's labelled classes" : "every class scored present")
-                + ", selective search (fast) proposals");
+                + ", selective search (fast) proposals"
+                + (s.pseudo().mergeIou() == PseudoLabelling.Settings.NO_MERGE ? ""
+                        : ", seeds of one class merged at mask IoU >= " + s.pseudo().mergeIou()));
         m.put("Mask R-CNN", "ResNet-18-FPN at width " + WIDTH + ", backbone from the PRM classifier, "
                 + s.maskRcnnEpochs() + " epochs, batch 4, lr 0.02, " + s.maskRcnnMinSize() + ".." + s.maskRcnnMaxSize()
                 + " px");
@@ -368,6 +370,10 @@ public final class WiseRun {
         ObjectNode want = (ObjectNode) json.readTree(json.writeValueAsString(s)); // as read back: 0L is an IntNode
         // neither how many PNGs to draw nor whether the upper bound is added changes a result
         want.remove(List.of("overlays", "upperBound"));
+        // no merge is how runs were made before the setting existed: their folders stay valid
+        if (s.pseudo().mergeIou() == PseudoLabelling.Settings.NO_MERGE) {
+            ((ObjectNode) want.get("pseudo")).remove("mergeIou");
+        }
         Path file = out.resolve(SETTINGS_FILE);
         if (Files.exists(file)) {
             JsonNode have = json.readTree(file.toFile());
