@@ -127,7 +127,7 @@ public record PseudoMaskDiagnostics(int images, int pseudoMasks, int objects, in
                 new Row("object recall", percent(recall()), objectsHit + " of " + objects + " objects hit"),
                 new Row("duplicates", Integer.toString(duplicates), "hits on an object already hit by a higher-scored mask"),
                 new Row("wrong class", Integer.toString(wrongClass), "masks hitting only objects of another class"),
-                new Row("mean best IoU", percent(meanBestIou()), "per object, its class's best pseudo mask (ABO-style)"));
+                new Row("mean best IoU", percent(meanBestIou()), "per object, its class's best pseudo mask; ABO-style"));
     }
 
     /** The title of the diagnostics, saying what a hit is. */
