@@ -26,10 +26,14 @@ class DemoCommandTest {
         assertTrue(first.out().matches("(?s).*Mask R-CNN on pseudo masks \\(WISE\\)(\\s+\\d+\\.\\d){4}.*"), first.out());
         assertTrue(first.out().matches("(?s).*Mask R-CNN on GT masks \\(upper bound\\)(\\s+\\d+\\.\\d){4}.*"), first.out());
         assertTrue(first.out().contains("WISE's claim"), first.out());
+        assertTrue(first.out().matches("(?s).*pseudo masks against the objects.*precision\\s+(\\d+\\.\\d %|-).*"), first.out());
+        assertTrue(Files.readString(out.resolve("metrics-iou.json")).contains("\"duplicates\""));
         assertTrue(first.out().matches("(?s).*oracle: GT masks\\s+100\\.0\\s+100\\.0\\s+100\\.0\\s+100\\.0.*"), first.out());
         assertTrue(Files.isRegularFile(out.resolve("pseudo-iou-val.json")));
         assertTrue(Files.isRegularFile(out.resolve("pseudo-iou-train.json")));
         assertTrue(Files.isRegularFile(out.resolve("metrics-iou.json")));
+        // no merge (the default) leaves run.json as it was before the setting existed: old folders resume
+        assertTrue(!Files.readString(out.resolve("run.json")).contains("mergeIou"));
         try (var pngs = Files.list(out.resolve("overlays-iou"))) {
             assertEquals(2, pngs.count());
         }
@@ -40,6 +44,7 @@ class DemoCommandTest {
         String html = Files.readString(out.resolve("report-iou.html"));
         assertTrue(html.contains("<td>Mask R-CNN on pseudo masks (WISE)</td>"), html);
         assertTrue(html.contains("src=\"overlays-iou/"), html);
+        assertTrue(html.contains("<td>object recall</td>"), html);
         // `run` on the demo's data with the demo's settings is the demo: the same table
         CliRun run = run("run", "--dataset", out.resolve("data").toString(), "--out", tmp.resolve("run").toString(),
                 "--classifier-size", "160", "--min-size", "160", "--max-size", "160", "--epochs", "1",

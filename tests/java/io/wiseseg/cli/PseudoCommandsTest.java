@@ -82,12 +82,29 @@ class PseudoCommandsTest {
             assertEquals(0, p.code(), p.err());
             assertTrue(p.out().contains("wrote pseudo masks of 2 images"), p.out());
             assertTrue(p.out().contains("AP50") && p.out().contains("ABO"), p.out());
+            // after the AP tables, the pseudo masks against the objects
+            assertTrue(p.out().indexOf("pseudo masks against the objects") > p.out().indexOf("AP50"), p.out());
+            assertTrue(p.out().matches("(?s).*object recall\\s+\\d+\\.\\d %  \\(\\d+ of \\d+ objects hit\\).*"), p.out());
+            assertTrue(p.out().matches("(?s).*duplicates\\s+\\d+  \\(.*"), p.out());
             assertTrue(Files.readString(file).startsWith("["));
             // selective search ran once per image and was cached beside the output
             try (var cached = Files.list(tmp.resolve("pseudo-" + rule + ".json.proposals"))) {
                 assertTrue(cached.anyMatch(f -> f.getFileName().toString().endsWith(".json")));
             }
         }
+        // --merge-iou 1: seeds of one class that chose the same proposal become one pseudo mask
+        Path merged = tmp.resolve("pseudo-merged.json");
+        CliRun m = run("pseudo", "--dataset", data.toString(), "--split", "val", "--checkpoint", runDir.toString(),
+                "--peak-threshold", "0", "--merge-iou", "1", "--out", merged.toString());
+        assertEquals(0, m.code(), m.err());
+        assertTrue(Files.readString(tmp.resolve("pseudo-merged.json.parts").resolve("SETTINGS"))
+                .contains("; merge same-class iou>=1.0"));
+        assertTrue(new ObjectMapper().readTree(merged.toFile()).size()
+                <= new ObjectMapper().readTree(tmp.resolve("pseudo-iou.json").toFile()).size());
+        CliRun badMerge = run("pseudo", "--dataset", data.toString(), "--split", "val", "--checkpoint",
+                runDir.toString(), "--merge-iou", "1.5", "--out", merged.toString());
+        assertEquals(2, badMerge.code());
+        assertTrue(badMerge.err().contains("--merge-iou must be in (0, 1], got 1.5"), badMerge.err());
         // with image labels, every pseudo mask is of a class the image is labelled with
         Path labelled = tmp.resolve("pseudo-labels.json");
         CliRun l = run("pseudo", "--dataset", data.toString(), "--split", "val", "--checkpoint", runDir.toString(),

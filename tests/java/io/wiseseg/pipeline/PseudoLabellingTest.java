@@ -79,6 +79,21 @@ class PseudoLabellingTest {
         assertThrows(IllegalArgumentException.class, () -> settings("no-such-rule"));
     }
 
+    @Test
+    void theMergeIsOffByDefaultAndItsIouChecked() {
+        assertEquals(PseudoLabelling.Settings.NO_MERGE, PseudoLabelling.Settings.defaults().mergeIou());
+        assertEquals(PseudoLabelling.Settings.NO_MERGE, settings("iou").mergeIou());
+        assertEquals(0.7, settings("iou").withMergeIou(0.7).mergeIou());
+        for (double bad : new double[] {-0.1, 1.5, Double.NaN}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> settings("iou").withMergeIou(bad));
+            assertTrue(e.getMessage().contains("merge IoU"), e.getMessage());
+        }
+        PseudoLabelling merging = PseudoLabelling.fromGroundTruthCentres(proposals(), settings("wise").withMergeIou(1));
+        assertTrue(merging.description().endsWith("; merge same-class iou>=1.0"), merging.description());
+        assertTrue(!PseudoLabelling.fromGroundTruthCentres(proposals(), settings("wise")).description().contains("merge"));
+    }
+
     private ProposalCache proposals() {
         try {
             return new ProposalCache(tmp.resolve("proposals"), new SelectiveSearch(SelectiveSearch.Options.fast()));

@@ -3,6 +3,7 @@ package io.wiseseg.pipeline;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.wiseseg.eval.PseudoMaskDiagnostics;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -39,12 +40,14 @@ class RunReportTest {
         Files.write(png, new byte[] {1});
         Path report = tmp.resolve("report.html");
         RunReport.write(report, new RunReport.Content("t & <u>", Map.of("k", "v"), table(1, 2, 3), List.of("f"),
-                Map.of("stage", 12.4), List.of("ground truth", "x"), List.of(png)));
+                new PseudoMaskDiagnostics(2, 7, 3, 3, 1, 3, 2, 1, 1.4), Map.of("stage", 12.4), List.of("ground truth", "x"), List.of(png)));
         String html = Files.readString(report);
         assertTrue(html.contains("<title>t &amp; &lt;u&gt;</title>"), html);
         assertTrue(html.contains("<td>upper &lt;gt&gt;</td><td class=\"n\">0.0</td><td class=\"n\">3.0</td>"), html);
         assertTrue(html.contains("src=\"overlays/a.png\""), html);
         assertTrue(html.contains("12 s"), html);
+        assertTrue(html.contains("<tr><td>precision</td><td class=\"n\">42.9 %</td><td>3 of 7 pseudo masks hit an object</td></tr>"), html);
+        assertTrue(html.contains("a hit: same class, mask IoU &gt;= 0.5"), html);
         try (var files = Files.list(tmp)) {
             assertEquals(2, files.count(), "no temporary file left behind");
         }

@@ -46,4 +46,34 @@ class InstanceNmsTest {
         List<PseudoInstance> flipped = InstanceNms.prm().apply(List.of(inst(1, over, 0.5), inst(0, a, 0.5)));
         assertEquals(List.of(1), flipped.stream().map(PseudoInstance::seed).toList());
     }
+
+    static PseudoInstance inst(int seed, int classId, Mask m, double score) {
+        return new PseudoInstance(seed, classId, seed, m, score, List.of());
+    }
+
+    @Test
+    void sameClassMergeKeepsOnePseudoMaskPerObjectWithItsBestScore() {
+        Mask a = rect(10, 10, 0, 0, 10, 5); // 50 px
+        Mask half = rect(10, 10, 0, 0, 10, 10); // IoU with a = 50/100 = 0.5
+        Mask most = rect(10, 10, 0, 0, 9, 5); // IoU with a = 45/50 = 0.9
+        Mask far = rect(10, 10, 0, 7, 10, 10); // disjoint from a
+        // seeds 0, 1, 3 of class 0 chose a twice and a near copy; seed 2 (class 1) chose a too
+        List<PseudoInstance> in = List.of(inst(0, 0, a, 0.6), inst(1, 0, a.copy(), 0.9), inst(2, 1, a, 0.95),
+                inst(3, 0, most, 0.7), inst(4, 0, far, 0.8), inst(5, 0, half, 0.65));
+        List<PseudoInstance> kept = InstanceNms.sameClass(0.5).apply(in);
+        // best score first: seed 2 (its own class), seed 1 absorbs 3, 5 (IoU exactly 0.5 merges) and 0, seed 4 alone
+        assertEquals(List.of(2, 1, 4), kept.stream().map(PseudoInstance::seed).toList());
+        assertEquals(List.of(), kept.get(0).mergedSeeds());
+        assertEquals(List.of(3, 5, 0), kept.get(1).mergedSeeds()); // in score order
+        assertEquals(0.9, kept.get(1).score());
+        // at 1, only the seeds that chose the same mask merge
+        List<PseudoInstance> same = InstanceNms.sameClass(1).apply(in);
+        assertEquals(List.of(2, 1, 4, 3, 5), same.stream().map(PseudoInstance::seed).toList());
+        assertEquals(List.of(0), same.get(1).mergedSeeds());
+        // PRM's NMS, by contrast, drops the other class's instance too
+        assertEquals(List.of(2, 4), InstanceNms.prm().apply(in).stream().map(PseudoInstance::seed).toList());
+        assertEquals("merge same-class iou>=0.5", InstanceNms.sameClass(0.5).description());
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> InstanceNms.sameClass(0));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> InstanceNms.sameClass(1.5));
+    }
 }

@@ -119,4 +119,22 @@ class PseudoLabellerTest {
         assertThrows(IllegalArgumentException.class,
                 () -> wise().labelSplit(IMAGES, wrong, CATEGORIES, dir.resolve("x.json"), ProgressListener.NONE));
     }
+
+    @Test
+    void mergeTurnsOneObjectsSeedsIntoOnePseudoMask() {
+        // two class-0 seeds and a class-1 seed inside LEFT, a class-0 seed in CORNER: best objectness
+        // gives LEFT to the first three
+        List<Seed> seeds = List.of(new Seed(0, 1, 1, 1f), new Seed(0, 2, 2, 1f), new Seed(1, 3, 3, 1f),
+                new Seed(0, 8, 8, 1f));
+        ImageEvidence e = new ImageEvidence("a", H, W, seeds, null, null, Inputs.proposals(LEFT, 0.9, CORNER, 0.8), null);
+        assertEquals(4, wise().select(e).size());
+        PseudoLabeller merging = new PseudoLabeller(BestObjectness.wise(), InstanceNms.sameClass(0.9), null, Inputs.scorer());
+        List<PseudoInstance> kept = merging.select(e);
+        assertEquals(List.of(0, 2, 3), kept.stream().map(PseudoInstance::seed).toList());
+        assertEquals(List.of(1), kept.get(0).mergedSeeds());
+        assertEquals(List.of(0, 1, 0), kept.stream().map(PseudoInstance::classId).toList());
+        // the merge is part of the settings a parts folder records
+        assertTrue(merging.description().endsWith("; merge same-class iou>=0.9"), merging.description());
+        assertEquals(BestObjectness.wise().description(), wise().description());
+    }
 }

@@ -56,6 +56,9 @@ final class DemoCommand implements Callable<Integer> {
             description = "Pseudo-mask rule, one of ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
     String rule;
 
+    @Option(names = "--merge-iou", paramLabel = "IOU", description = RuleNames.MERGE_IOU_HELP)
+    Double mergeIou;
+
     @Option(names = "--overlays", defaultValue = "8", description = "Overlay PNGs to write (default: ${DEFAULT-VALUE}).")
     int overlays;
 
@@ -74,6 +77,7 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         RuleNames.check(rule);
+        double merge = RuleNames.mergeIou(mergeIou); // checked before any work
         // --quick: few training images, so more passes over them; a quarter val so that its table
         // rests on 60 images, not 20 (on 20, float32 summation differences between CPUs moved
         // AP50 by ±10; bench/RESULTS.md)
@@ -99,7 +103,8 @@ final class DemoCommand implements Callable<Integer> {
         w.printf("    synthetic: %d images of %d×%d, up to %d objects, seed %d, made in %.0f s%n", n, SIZE, SIZE,
                 MAX_INSTANCES, seed, (System.nanoTime() - t0) / 1e9);
         WiseRun.Settings settings = new WiseRun.Settings("train", "val", SIZE, e, 16,
-                new PseudoLabelling.Settings(rule, RuleSettings.defaults(), 0f, true, false), SIZE, SIZE, me,
+                new PseudoLabelling.Settings(rule, RuleSettings.defaults(), 0f, true, false, merge),
+                SIZE, SIZE, me,
                 withUpperBound, overlays, seed);
         WiseRun.Result result;
         try (ProgressBarListener bar = new ProgressBarListener()) {

@@ -107,6 +107,9 @@ final class PseudoCommand implements Runnable {
     @Option(names = "--nms", description = "PRM's instance NMS (IoU >= 0.3) after any rule (always on with --rule prm).")
     boolean nms;
 
+    @Option(names = "--merge-iou", paramLabel = "IOU", description = RuleNames.MERGE_IOU_HELP)
+    Double mergeIou;
+
     @Override
     public void run() {
         double t;
@@ -121,7 +124,7 @@ final class PseudoCommand implements Runnable {
         }
         String chosen = RuleNames.check(rule != null ? rule : seeds.checkpoint == null ? "wise" : "iou");
         PseudoLabelling.Settings settings = new PseudoLabelling.Settings(chosen, new RuleSettings(t, singlePoint,
-                mapBlur, mapFraction, proposalCount), peakThreshold, imageLabels, nms);
+                mapBlur, mapFraction, proposalCount), peakThreshold, imageLabels, nms, RuleNames.mergeIou(mergeIou));
         PrintWriter w = spec.commandLine().getOut();
         try (ProgressBarListener bar = new ProgressBarListener()) {
             ProposalSource source = proposals != null ? new ProposalFiles(proposals)
@@ -157,6 +160,7 @@ final class PseudoCommand implements Runnable {
                 Evaluation e = Evaluation.of(truth, predictions, voc.classes());
                 w.println(e.apReport().toText());
                 w.println(e.aboReport().toText());
+                w.println(Evaluation.pseudoMaskDiagnostics(truth, predictions, voc.classes()).toText());
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }

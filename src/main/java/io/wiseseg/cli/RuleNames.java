@@ -1,9 +1,13 @@
 package io.wiseseg.cli;
 
+import io.wiseseg.pipeline.PseudoLabelling;
 import io.wiseseg.pseudo.SelectionRules;
 import java.util.Iterator;
 
-/** The registered selection rules' names, for picocli's completion and help ({@code --rule}). */
+/**
+ * The registered selection rules' names, for picocli's completion and help ({@code --rule}), and
+ * the pseudo-mask flags {@code pseudo}, {@code run} and {@code demo} share.
+ */
 final class RuleNames implements Iterable<String> {
     @Override
     public Iterator<String> iterator() {
@@ -17,6 +21,22 @@ final class RuleNames implements Iterable<String> {
                     + String.join(", ", SelectionRules.names()));
         }
         return name;
+    }
+
+    /** The help of {@code --merge-iou} (pseudo, run, demo). */
+    static final String MERGE_IOU_HELP = "One pseudo mask per object: seeds of one class whose chosen proposals "
+            + "overlap at mask IoU >= IOU become one instance, the best-scored seed's (1: only seeds that chose the "
+            + "same proposal). Default: no merge.";
+
+    /** {@code --merge-iou}'s value as a setting: {@code PseudoLabelling.Settings.NO_MERGE} when unset. */
+    static double mergeIou(Double flag) {
+        if (flag == null) {
+            return PseudoLabelling.Settings.NO_MERGE;
+        }
+        if (!(flag > 0 && flag <= 1)) {
+            throw new UserException("--merge-iou must be in (0, 1], got " + flag);
+        }
+        return flag;
     }
 
     /** One line per rule for help texts: "name: summary". */

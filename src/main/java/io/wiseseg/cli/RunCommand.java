@@ -72,6 +72,9 @@ final class RunCommand implements Callable<Integer> {
             description = "With --rule iou: proposals considered, in their order; 0 = all (default: ${DEFAULT-VALUE}).")
     int proposalCount;
 
+    @Option(names = "--merge-iou", paramLabel = "IOU", description = RuleNames.MERGE_IOU_HELP)
+    Double mergeIou;
+
     @Option(names = "--peak-threshold", defaultValue = "0",
             description = "Keep classifier peaks at least this high (default: ${DEFAULT-VALUE}, for a classifier "
                     + "trained from scratch).")
@@ -102,13 +105,14 @@ final class RunCommand implements Callable<Integer> {
                 classifierSize != null ? classifierSize : auto.classifierImageSize(),
                 epochs != null ? epochs : auto.classifierEpochs(), outputStride,
                 new PseudoLabelling.Settings(rule, new RuleSettings(Double.NEGATIVE_INFINITY, false, mapBlur, mapFraction,
-                        proposalCount), peakThreshold, true, false),
+                        proposalCount), peakThreshold, true, false, RuleNames.mergeIou(mergeIou)),
                 minSize != null ? minSize : auto.maskRcnnMinSize(),
                 maxSize != null ? maxSize : Math.max(auto.maskRcnnMaxSize(), minSize != null ? minSize : 0),
                 maskRcnnEpochs != null ? maskRcnnEpochs : auto.maskRcnnEpochs(), !noUpperBound, overlays, seed);
         PrintWriter w = spec.commandLine().getOut();
-        w.printf("settings: classifier %d px, %d epochs, output stride %d; rule %s; Mask R-CNN %d..%d px, %d epochs%s%n",
-                s.classifierImageSize(), s.classifierEpochs(), s.outputStride(), rule, s.maskRcnnMinSize(),
+        w.printf("settings: classifier %d px, %d epochs, output stride %d; rule %s%s; Mask R-CNN %d..%d px, %d epochs%s%n",
+                s.classifierImageSize(), s.classifierEpochs(), s.outputStride(), rule,
+                mergeIou == null ? "" : " (merge at IoU >= " + mergeIou + ")", s.maskRcnnMinSize(),
                 s.maskRcnnMaxSize(), s.maskRcnnEpochs(), s.upperBound() ? "; with the upper bound" : "");
         w.flush();
         WiseRun.Result result;

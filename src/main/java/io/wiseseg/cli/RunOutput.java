@@ -19,7 +19,7 @@ final class RunOutput {
         });
     }
 
-    /** The results table (AP25, AP50, AP75, ABO per row) and the findings. */
+    /** The results table (AP25, AP50, AP75, ABO per row), the pseudo masks against the objects, and the findings. */
     static void print(PrintWriter w, WiseRun.Result r) {
         w.println();
         w.printf("%-42s %7s %7s %7s %7s%n", r.evalSplit() + " (" + r.evalImages() + " images)", "AP25", "AP50", "AP75", "ABO");
@@ -27,6 +27,8 @@ final class RunOutput {
             Evaluation e = row.getValue();
             w.printf("%-42s %7.1f %7.1f %7.1f %7.1f%n", row.getKey(), e.ap25(), e.ap50(), e.ap75(), e.abo());
         }
+        w.println();
+        w.print(r.pseudoMasks().toText());
         w.println();
         r.findings().forEach(w::println);
         w.println();

@@ -8,6 +8,7 @@ import io.wiseseg.data.ImagePrediction;
 import io.wiseseg.eval.Abo;
 import io.wiseseg.eval.EvaluationReport;
 import io.wiseseg.eval.GroundTruth;
+import io.wiseseg.eval.PseudoMaskDiagnostics;
 import io.wiseseg.eval.ReferenceAp;
 import java.util.List;
 
@@ -25,6 +26,15 @@ public record Evaluation(EvaluationReport apReport, EvaluationReport aboReport) 
         List<GroundTruth> gt = GroundTruth.of(truth);
         return new Evaluation(new ReferenceAp().evaluate(gt, predictions, classes),
                 new Abo().evaluate(gt, predictions, classes));
+    }
+
+    /**
+     * How pseudo masks relate to the objects of {@code truth}: per image counts, precision and
+     * object recall at mask IoU 0.5, duplicates ({@link PseudoMaskDiagnostics}).
+     */
+    public static PseudoMaskDiagnostics pseudoMaskDiagnostics(List<AnnotatedImage> truth,
+            List<ImagePrediction> pseudoMasks, ClassSet classes) {
+        return PseudoMaskDiagnostics.of(GroundTruth.of(truth), pseudoMasks, classes);
     }
 
     /** mAP at mask IoU 0.25, in percent. */

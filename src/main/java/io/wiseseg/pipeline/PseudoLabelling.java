@@ -59,19 +59,39 @@ public final class PseudoLabelling {
      * @param imageLabels   seeds only from the classes an image is labelled with (the weak supervision)
      *                      instead of every class the classifier scores present
      * @param instanceNms   PRM's instance NMS (IoU ≥ 0.3) after the rule; rules that need it always get it
+     * @param mergeIou      one pseudo mask per object: seeds of one class whose chosen proposals overlap at
+     *                      mask IoU ≥ this become one instance, the best-scored seed's ({@code 1}: only
+     *                      seeds that chose the same proposal); {@link #NO_MERGE} (0): no merge, the default
      */
     public record Settings(String rule, RuleSettings ruleSettings, float peakThreshold, boolean imageLabels,
-            boolean instanceNms) {
+            boolean instanceNms, double mergeIou) {
+        /** {@link #mergeIou()} for no merge. */
+        public static final double NO_MERGE = 0;
+
         public Settings {
             Objects.requireNonNull(ruleSettings, "ruleSettings");
+            if (!(mergeIou == NO_MERGE || mergeIou > 0 && mergeIou <= 1)) {
+                throw new IllegalArgumentException("the merge IoU must be in (0, 1], or 0 for no merge; got " + mergeIou);
+            }
             if (!SelectionRules.names().contains(rule)) {
                 throw new IllegalArgumentException("unknown selection rule '" + rule + "'; one of " + SelectionRules.names());
             }
         }
 
-        /** The demo's: best IoU with the default constants, peaks of the labelled classes, no threshold. */
+        /** Without a merge of overlapping seeds (as before it existed). */
+        public Settings(String rule, RuleSettings ruleSettings, float peakThreshold, boolean imageLabels,
+                boolean instanceNms) {
+            this(rule, ruleSettings, peakThreshold, imageLabels, instanceNms, NO_MERGE);
+        }
+
+        /** The demo's: best IoU with the default constants, peaks of the labelled classes, no threshold, no merge. */
         public static Settings defaults() {
             return new Settings("iou", RuleSettings.defaults(), 0f, true, false);
+        }
+
+        /** These settings with {@link #mergeIou()} = {@code mergeIou}. */
+        public Settings withMergeIou(double mergeIou) {
+            return new Settings(rule, ruleSettings, peakThreshold, imageLabels, instanceNms, mergeIou);
         }
     }
 
@@ -87,8 +107,10 @@ public final class PseudoLabelling {
 
     private PseudoLabelling(Settings settings, EvidenceFactory evidence) {
         SelectionRule rule = SelectionRules.create(settings.rule(), settings.ruleSettings());
-        this.labeller = new PseudoLabeller(rule, rule.instanceNmsByDefault() || settings.instanceNms()
-                ? InstanceNms.prm() : null, new ProposalScorer(Device.cpu()));
+        this.labeller = new PseudoLabeller(rule,
+                settings.mergeIou() == Settings.NO_MERGE ? null : InstanceNms.sameClass(settings.mergeIou()),
+                rule.instanceNmsByDefault() || settings.instanceNms() ? InstanceNms.prm() : null,
+                new ProposalScorer(Device.cpu()));
         this.evidence = evidence;
     }
 

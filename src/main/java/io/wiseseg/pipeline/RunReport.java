@@ -1,5 +1,6 @@
 package io.wiseseg.pipeline;
 
+import io.wiseseg.eval.PseudoMaskDiagnostics;
 import io.wiseseg.util.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -17,11 +18,12 @@ final class RunReport {
 
     /**
      * @param table       per row: AP25, AP50, AP75 and ABO, in percent
+     * @param pseudoMasks the scored split's pseudo masks against its objects, or null
      * @param panelTitles the titles of the overlay PNGs' panels, left to right
      * @param overlays    the overlay PNGs, each a sibling's descendant of the report file
      */
     record Content(String title, Map<String, Object> settings, Map<String, double[]> table, List<String> findings,
-            Map<String, Double> stageSeconds, List<String> panelTitles, List<Path> overlays) {}
+            PseudoMaskDiagnostics pseudoMasks, Map<String, Double> stageSeconds, List<String> panelTitles, List<Path> overlays) {}
 
     /**
      * What the table says about WISE's claim (the Mask R-CNN trained on pseudo masks beats the
@@ -64,7 +66,17 @@ final class RunReport {
         });
         h.append("</table>\n<ul>\n");
         c.findings().forEach(f -> h.append("<li>").append(esc(f)).append("</li>\n"));
-        h.append("</ul>\n<h2>Time per stage</h2>\n<p>In this invocation: a stage resumed from an earlier run's "
+        h.append("</ul>\n");
+        if (c.pseudoMasks() != null) {
+            h.append("<h2>Pseudo masks of the validation split</h2>\n<p>").append(esc(PseudoMaskDiagnostics.title()))
+                    .append("</p>\n<table>\n");
+            for (PseudoMaskDiagnostics.Row r : c.pseudoMasks().rows()) {
+                h.append("<tr><td>").append(esc(r.name())).append("</td><td class=\"n\">").append(esc(r.value()))
+                        .append("</td><td>").append(esc(r.what())).append("</td></tr>\n");
+            }
+            h.append("</table>\n");
+        }
+        h.append("<h2>Time per stage</h2>\n<p>In this invocation: a stage resumed from an earlier run's "
                 + "results shows only the time to read them back.</p>\n<table>\n");
         c.stageSeconds().forEach((k, v) -> h.append("<tr><td>").append(esc(k)).append("</td><td class=\"n\">")
                 .append(String.format(Locale.ROOT, "%.0f s", v)).append("</td></tr>\n"));

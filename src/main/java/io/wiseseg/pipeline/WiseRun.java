@@ -13,6 +13,7 @@ import io.wiseseg.data.LabelledImage;
 import io.wiseseg.data.ProgressListener;
 import io.wiseseg.data.VocDataset;
 import io.wiseseg.eval.Baselines;
+import io.wiseseg.eval.PseudoMaskDiagnostics;
 import io.wiseseg.maskrcnn.MaskRcnn;
 import io.wiseseg.maskrcnn.MaskRcnnConfig;
 import io.wiseseg.maskrcnn.MaskRcnnTrainer;
@@ -175,12 +176,14 @@ public final class WiseRun {
      * @param evalImages   its images
      * @param table        per row (pseudo masks, WISE, upper bound, oracles) its scores
      * @param findings     what the table says about WISE's claim, in sentences
+     * @param pseudoMasks  the scored split's pseudo masks against its objects (precision, object
+     *                     recall, duplicates)
      * @param stageSeconds wall time of each stage in this call
      * @param metrics      the per-class reports of every row (JSON)
      * @param report       the HTML report
      */
     public record Result(String evalSplit, int evalImages, Map<String, Evaluation> table, List<String> findings,
-            Map<String, Double> stageSeconds, Path metrics, Path report) {}
+            PseudoMaskDiagnostics pseudoMasks, Map<String, Double> stageSeconds, Path metrics, Path report) {}
 
     /**
      * Runs (or resumes) the pipeline into {@code out}. Loads LibTorch itself. LibTorch runs the
@@ -295,6 +298,8 @@ public final class WiseRun {
             metrics.set(row.getKey(), e.toJson());
         }
         List<String> findings = RunReport.findings(numbers, PSEUDO_ROW, WISE_ROW, upper != null ? UPPER_ROW : null);
+        PseudoMaskDiagnostics diagnostics = Evaluation.pseudoMaskDiagnostics(truth, pseudoEval, voc.classes());
+        ((ObjectNode) metrics.get(PSEUDO_ROW)).set("diagnostics", diagnostics.toJson());
         Path metricsFile = out.resolve("metrics-" + rule + ".json");
         writeJson(metricsFile, metrics);
 
@@ -309,10 +314,10 @@ public final class WiseRun {
         List<Path> shown = OverlaySheets.write(voc, truth, panels, titles, s.overlays(), out.resolve("overlays-" + rule));
         Path report = out.resolve("report-" + rule + ".html");
         RunReport.write(report, new RunReport.Content("WISE on " + voc.root().getFileName() + ", rule " + rule,
-                describe(voc, s), numbers, findings, stageTimes, titles, shown));
+                describe(voc, s), numbers, findings, diagnostics, stageTimes, titles, shown));
         listener.stageDone("5/5 metrics in " + metricsFile + "; report in " + report + " (" + shown.size()
                 + " overlays: " + String.join(" | ", titles) + ")");
-        return new Result(s.evalSplit(), truth.size(), table, findings, stageTimes, metricsFile, report);
+        return new Result(s.evalSplit(), truth.size(), table, findings, diagnostics, stageTimes, metricsFile, report);
     }
 
     /** Trains (or resumes) a Mask R-CNN in {@code dir} and predicts the scored split (read back when done). */
@@ -348,7 +353,9 @@ public final class WiseRun {
                 + s.classifierEpochs() + " epochs, " + s.classifierImageSize() + " px");
         m.put("pseudo masks", "rule " + s.pseudo().rule() + ", seeds from the peaks of "
                 + (s.pseudo().imageLabels() ? "each image's labelled classes" : "every class scored present")
-                + ", selective search (fast) proposals");
+                + ", selective search (fast) proposals"
+                + (s.pseudo().mergeIou() == PseudoLabelling.Settings.NO_MERGE ? ""
+                        : ", seeds of one class merged at mask IoU >= " + s.pseudo().mergeIou()));
         m.put("Mask R-CNN", "ResNet-18-FPN at width " + WIDTH + ", backbone from the PRM classifier, "
                 + s.maskRcnnEpochs() + " epochs, batch 4, lr 0.02, " + s.maskRcnnMinSize() + ".." + s.maskRcnnMaxSize()
                 + " px");
@@ -363,6 +370,10 @@ public final class WiseRun {
         ObjectNode want = (ObjectNode) json.readTree(json.writeValueAsString(s)); // as read back: 0L is an IntNode
         // neither how many PNGs to draw nor whether the upper bound is added changes a result
         want.remove(List.of("overlays", "upperBound"));
+        // no merge is how runs were made before the setting existed: their folders stay valid
+        if (s.pseudo().mergeIou() == PseudoLabelling.Settings.NO_MERGE) {
+            ((ObjectNode) want.get("pseudo")).remove("mergeIou");
+        }
         Path file = out.resolve(SETTINGS_FILE);
         if (Files.exists(file)) {
             JsonNode have = json.readTree(file.toFile());

@@ -11,16 +11,40 @@ import org.bytedeco.pytorch.Tensor;
  * IoU with it, intersection / (union + 1e-10), is at least {@code threshold} (PRM: 0.3), whatever
  * its class (so an IoU of exactly the threshold survives, as in PRM). A removed instance's seed is
  * recorded as merged into the instance that removed it.
+ *
+ * <p>{@link #sameClass} is the same greedy pass as a merge of one object's seeds: only instances
+ * of the kept one's class are removed, and the IoU is exact, intersection ≥ threshold × union,
+ * so a threshold of 1 merges the seeds that chose the same proposal (identical masks) and nothing
+ * else. Each object then keeps one pseudo mask, its best-scored seed's.
  */
 public final class InstanceNms {
     private final double threshold;
+    private final boolean sameClass; // only instances of the kept one's class, exact IoU
 
     public InstanceNms(double threshold) {
+        this(threshold, false);
+    }
+
+    private InstanceNms(double threshold, boolean sameClass) {
+        if (!(threshold > 0 && threshold <= 1)) {
+            throw new IllegalArgumentException("an IoU threshold must be in (0, 1], got " + threshold);
+        }
         this.threshold = threshold;
+        this.sameClass = sameClass;
     }
 
     public static InstanceNms prm() {
         return new InstanceNms(0.3);
+    }
+
+    /**
+     * Merges instances of one class whose masks overlap at IoU ≥ {@code threshold} (exact) into the
+     * best-scored of them.
+     *
+     * @param threshold in (0, 1]; 1: only identical masks
+     */
+    public static InstanceNms sameClass(double threshold) {
+        return new InstanceNms(threshold, true);
     }
 
     public List<PseudoInstance> apply(List<PseudoInstance> instances) {
@@ -32,9 +56,7 @@ public final class InstanceNms {
             List<Integer> merged = new ArrayList<>(head.mergedSeeds());
             List<PseudoInstance> survivors = new ArrayList<>(rest.size());
             for (PseudoInstance other : rest) {
-                long inter = head.mask().intersection(other.mask());
-                long union = head.mask().union(other.mask());
-                if (inter / (union + 1e-10) < threshold) {
+                if (!overlaps(head, other)) {
                     survivors.add(other);
                 } else {
                     merged.add(other.seed());
@@ -45,6 +67,15 @@ public final class InstanceNms {
             rest = survivors;
         }
         return kept;
+    }
+
+    private boolean overlaps(PseudoInstance kept, PseudoInstance other) {
+        if (sameClass && kept.classId() != other.classId()) {
+            return false;
+        }
+        long inter = kept.mask().intersection(other.mask());
+        long union = kept.mask().union(other.mask());
+        return sameClass ? union > 0 && inter >= threshold * union : inter / (union + 1e-10) >= threshold;
     }
 
     /**
@@ -68,6 +99,6 @@ public final class InstanceNms {
     }
 
     public String description() {
-        return "instance-nms iou>=" + threshold;
+        return (sameClass ? "merge same-class iou>=" : "instance-nms iou>=") + threshold;
     }
 }

@@ -23,7 +23,9 @@ import java.util.List;
 
 /**
  * Turns seeds, maps and proposals into pseudo masks: the rule picks one proposal per seed, then
- * optional instance NMS, then void pixels are zeroed (an instance left empty is dropped).
+ * optionally the seeds of one class whose choices overlap are merged (one pseudo mask per object,
+ * {@link InstanceNms#sameClass}), then optional instance NMS, then void pixels are zeroed (an
+ * instance left empty is dropped).
  *
  * <p>For a split, {@link #labelSplit} writes one COCO results file (image_id, category_id,
  * segmentation as RLE, bbox, score), which {@code CocoJson.readResults} and pycocotools read.
@@ -43,13 +45,23 @@ public final class PseudoLabeller {
     private static final String TASK = "pseudo masks";
 
     private final SelectionRule rule;
+    private final InstanceNms merge;
     private final InstanceNms nms;
     private final ProposalScorer scorer;
     private final StageTimes times = new StageTimes();
 
     /** @param nms instance NMS, or null for none (WISE's best objectness uses none) */
     public PseudoLabeller(SelectionRule rule, InstanceNms nms, ProposalScorer scorer) {
+        this(rule, null, nms, scorer);
+    }
+
+    /**
+     * @param merge the merge of one class's overlapping choices ({@link InstanceNms#sameClass}), or null for none
+     * @param nms   instance NMS after it, or null for none
+     */
+    public PseudoLabeller(SelectionRule rule, InstanceNms merge, InstanceNms nms, ProposalScorer scorer) {
         this.rule = rule;
+        this.merge = merge;
         this.nms = nms;
         this.scorer = scorer;
     }
@@ -60,10 +72,11 @@ public final class PseudoLabeller {
     }
 
     public String description() {
-        return rule.description() + (nms == null ? "" : "; " + nms.description());
+        return rule.description() + (merge == null ? "" : "; " + merge.description())
+                + (nms == null ? "" : "; " + nms.description());
     }
 
-    /** The selected instances of one image, after NMS and void removal. */
+    /** The selected instances of one image, after the merge, NMS and void removal. */
     public List<PseudoInstance> select(ImageEvidence e) {
         Selection s = rule.select(e, scorer);
         List<PseudoInstance> chosen = new ArrayList<>();
@@ -73,6 +86,9 @@ public final class PseudoLabeller {
                 chosen.add(new PseudoInstance(k, e.seeds().get(k).classId(), p, e.proposals().get(p).mask(),
                         s.score()[k], List.of()));
             }
+        }
+        if (merge != null) {
+            chosen = merge.apply(chosen);
         }
         if (nms != null) {
             chosen = nms.apply(chosen);
