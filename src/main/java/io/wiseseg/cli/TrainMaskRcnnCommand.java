@@ -104,7 +104,8 @@ final class TrainMaskRcnnCommand implements Callable<Integer> {
     @Option(names = "--no-flip", description = "Disable random horizontal flips.")
     boolean noFlip;
 
-    @Option(names = "--seed", defaultValue = "0", description = "Random seed (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of the initialisation, the order and the "
+            + "flips (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--threads", description = "CPU threads for LibTorch and the kernels (default: LibTorch's).")
@@ -135,6 +136,7 @@ final class TrainMaskRcnnCommand implements Callable<Integer> {
             torch.set_num_threads(threads);
             Device.cpu().setNumThreads(threads);
         }
+        torch.manual_seed(seed); // the initialisation too, as `run` and the demo seed it
         MaskRcnn net = new MaskRcnn(config, Device.cpu());
         if (!resume) {
             try {
