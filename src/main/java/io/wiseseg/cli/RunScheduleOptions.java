@@ -10,28 +10,27 @@ import picocli.CommandLine.Option;
  */
 final class RunScheduleOptions {
     @Option(names = "--classifier-iterations", paramLabel = "N", description = "Train the classifier exactly N "
-            + "optimizer steps (batches of 16) instead of --epochs. " + Schedules.HOW_MANY + "--epochs.")
+            + "optimizer steps (batches of 16) instead of --epochs. " + Schedules.HOW_MANY)
     Integer classifierIterations;
 
-    @Option(names = "--classifier-lr-steps", paramLabel = "S1,S2", split = ",", description = "Classifier steps at "
+    @Option(names = "--classifier-lr-steps", paramLabel = "STEP", split = ",", description = "Classifier steps at "
             + "which its learning rate drops × --classifier-lr-gamma (default: none, a constant rate).")
     List<Integer> classifierLrSteps;
 
-    @Option(names = "--classifier-lr-gamma", defaultValue = "0.1",
+    @Option(names = "--classifier-lr-gamma", paramLabel = "G", defaultValue = "0.1",
             description = "Classifier learning-rate factor at each drop (default: ${DEFAULT-VALUE}).")
     double classifierLrGamma;
 
     @Option(names = "--maskrcnn-iterations", paramLabel = "N", description = "Train each Mask R-CNN exactly N "
-            + "optimizer steps (batches of 4) instead of --maskrcnn-epochs. " + Schedules.HOW_MANY
-            + "--maskrcnn-epochs.")
+            + "optimizer steps (batches of 4) instead of --maskrcnn-epochs. " + Schedules.HOW_MANY)
     Integer maskRcnnIterations;
 
-    @Option(names = "--maskrcnn-lr-steps", paramLabel = "S1,S2", split = ",", description = "Mask R-CNN steps at "
+    @Option(names = "--maskrcnn-lr-steps", paramLabel = "STEP", split = ",", description = "Mask R-CNN steps at "
             + "which its learning rate drops × --maskrcnn-lr-gamma (default: one drop after two thirds of the "
             + "epochs, or of --maskrcnn-iterations).")
     List<Integer> maskRcnnLrSteps;
 
-    @Option(names = "--maskrcnn-lr-gamma", defaultValue = "0.1",
+    @Option(names = "--maskrcnn-lr-gamma", paramLabel = "G", defaultValue = "0.1",
             description = "Mask R-CNN learning-rate factor at each drop (default: ${DEFAULT-VALUE}; 1: no drop).")
     double maskRcnnLrGamma;
 

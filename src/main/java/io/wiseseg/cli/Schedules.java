@@ -11,7 +11,7 @@ final class Schedules {
     private Schedules() {}
 
     /** How iterations relate to the other training flags, in the help texts. */
-    static final String HOW_MANY = "About epochs × training images / batch size; instead of ";
+    static final String HOW_MANY = "Choose about epochs × training images / batch size.";
 
     /**
      * The schedule of one stage.

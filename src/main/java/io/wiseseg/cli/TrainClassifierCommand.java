@@ -57,14 +57,14 @@ final class TrainClassifierCommand implements Runnable {
     int epochs = D.epochs();
 
     @Option(names = "--iterations", paramLabel = "N", description = "Train exactly N optimizer steps (batches), "
-            + "cycling through shuffled epochs, instead of --epochs. " + Schedules.HOW_MANY + "--epochs.")
+            + "cycling through shuffled epochs, instead of --epochs. " + Schedules.HOW_MANY)
     Integer iterations;
 
-    @Option(names = "--lr-steps", paramLabel = "S1,S2", split = ",", description = "Optimizer steps (from 0) at "
+    @Option(names = "--lr-steps", paramLabel = "STEP", split = ",", description = "Optimizer steps (from 0) at "
             + "which both learning rates drop × --lr-gamma (default: none, a constant rate as PRM's).")
     List<Integer> lrSteps;
 
-    @Option(names = "--lr-gamma", description = "Learning-rate factor at each of --lr-steps (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lr-gamma", paramLabel = "G", description = "Learning-rate factor at each of --lr-steps (default: ${DEFAULT-VALUE}).")
     double lrGamma = D.lrGamma();
 
     @Option(names = "--batch-size", description = "Images per step (default: ${DEFAULT-VALUE}).")

@@ -80,15 +80,15 @@ final class TrainMaskRcnnCommand implements Callable<Integer> {
     int epochs;
 
     @Option(names = "--iterations", paramLabel = "N", description = "Train exactly N optimizer steps (batches), "
-            + "cycling through shuffled epochs, instead of --epochs. " + Schedules.HOW_MANY + "--epochs.")
+            + "cycling through shuffled epochs, instead of --epochs. " + Schedules.HOW_MANY)
     Integer iterations;
 
-    @Option(names = "--lr-steps", paramLabel = "S1,S2", split = ",", description = "Optimizer steps (from 0) at "
+    @Option(names = "--lr-steps", paramLabel = "STEP", split = ",", description = "Optimizer steps (from 0) at "
             + "which the learning rate drops × --lr-gamma (default: one drop after two thirds of the epochs, or of "
             + "--iterations).")
     List<Integer> lrSteps;
 
-    @Option(names = "--lr-gamma", defaultValue = "0.1", description = "Learning-rate factor at each drop "
+    @Option(names = "--lr-gamma", paramLabel = "G", defaultValue = "0.1", description = "Learning-rate factor at each drop "
             + "(default: ${DEFAULT-VALUE}; 1: no drop).")
     double lrGamma;
 
