@@ -65,6 +65,9 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--maskrcnn-epochs", description = "Mask R-CNN epochs (default: 4, --quick: 16).")
     Integer maskRcnnEpochs;
 
+    @CommandLine.Mixin
+    RunScheduleOptions schedules;
+
     @Option(names = "--no-upper-bound", description = "Skip the fully supervised Mask R-CNN (trained on the GT masks).")
     boolean noUpperBound;
 
@@ -78,6 +81,8 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         RuleNames.check(rule);
         double merge = RuleNames.mergeIou(mergeIou); // checked before any work
+        var classifierSchedule = schedules.classifier(epochs != null);
+        var maskRcnnSchedule = schedules.maskRcnn(maskRcnnEpochs != null);
         // --quick: few training images, so more passes over them; a quarter val so that its table
         // rests on 60 images, not 20 (on 20, float32 summation differences between CPUs moved
         // AP50 by ±10; bench/RESULTS.md)
@@ -103,9 +108,8 @@ final class DemoCommand implements Callable<Integer> {
         w.printf("    synthetic: %d images of %d×%d, up to %d objects, seed %d, made in %.0f s%n", n, SIZE, SIZE,
                 MAX_INSTANCES, seed, (System.nanoTime() - t0) / 1e9);
         WiseRun.Settings settings = new WiseRun.Settings("train", "val", SIZE, e, 16,
-                new PseudoLabelling.Settings(rule, RuleSettings.defaults(), 0f, true, false, merge),
-                SIZE, SIZE, me,
-                withUpperBound, overlays, seed);
+                new PseudoLabelling.Settings(rule, RuleSettings.defaults(), 0f, true, false, merge), SIZE, SIZE, me,
+                withUpperBound, overlays, seed, classifierSchedule, maskRcnnSchedule);
         WiseRun.Result result;
         try (ProgressBarListener bar = new ProgressBarListener()) {
             result = WiseRun.run(voc, settings, out, RunOutput.listener(w, bar));

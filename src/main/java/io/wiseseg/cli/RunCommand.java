@@ -20,8 +20,9 @@ import picocli.CommandLine.Option;
         description = "WISE end to end on a VOC-layout dataset: PRM classifier on the train split's image-level "
                 + "labels → pseudo masks → Mask R-CNN on the pseudo masks (and on the GT masks, the upper bound) → "
                 + "the val split scored by the reference protocol, with an HTML report and overlay PNGs. "
-                + "Unset sizes and epochs are chosen from the train images (printed first). Resumes from what an "
-                + "earlier run left in --out.")
+                + "Unset sizes and epochs are chosen from the train images (printed first); --classifier-iterations and "
+                + "--maskrcnn-iterations train by optimizer steps instead. Resumes from what an earlier run left in "
+                + "--out.")
 final class RunCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -43,6 +44,9 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--maskrcnn-epochs", description = "Mask R-CNN epochs (default: about 3,600 image passes, 2..16).")
     Integer maskRcnnEpochs;
+
+    @CommandLine.Mixin
+    RunScheduleOptions schedules;
 
     @Option(names = "--classifier-size", paramLabel = "PX",
             description = "Classifier input, longer side (default: the images' median longer side, 64..448).")
@@ -96,6 +100,8 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         RuleNames.check(rule);
+        var classifierSchedule = schedules.classifier(epochs != null);
+        var maskRcnnSchedule = schedules.maskRcnn(maskRcnnEpochs != null);
         VocDataset voc = data.openWithSplit(trainSplit);
         if (!voc.splits().contains(evalSplit)) {
             throw new UserException(data.root + ": no split '" + evalSplit + "' (has " + voc.splits() + ")");
@@ -108,12 +114,13 @@ final class RunCommand implements Callable<Integer> {
                         proposalCount), peakThreshold, true, false, RuleNames.mergeIou(mergeIou)),
                 minSize != null ? minSize : auto.maskRcnnMinSize(),
                 maxSize != null ? maxSize : Math.max(auto.maskRcnnMaxSize(), minSize != null ? minSize : 0),
-                maskRcnnEpochs != null ? maskRcnnEpochs : auto.maskRcnnEpochs(), !noUpperBound, overlays, seed);
+                maskRcnnEpochs != null ? maskRcnnEpochs : auto.maskRcnnEpochs(), !noUpperBound, overlays, seed,
+                classifierSchedule, maskRcnnSchedule);
         PrintWriter w = spec.commandLine().getOut();
-        w.printf("settings: classifier %d px, %d epochs, output stride %d; rule %s%s; Mask R-CNN %d..%d px, %d epochs%s%n",
-                s.classifierImageSize(), s.classifierEpochs(), s.outputStride(), rule,
+        w.printf("settings: classifier %d px, %s, output stride %d; rule %s%s; Mask R-CNN %d..%d px, %s%s%n",
+                s.classifierImageSize(), s.classifierLength(), s.outputStride(), rule,
                 mergeIou == null ? "" : " (merge at IoU >= " + mergeIou + ")", s.maskRcnnMinSize(),
-                s.maskRcnnMaxSize(), s.maskRcnnEpochs(), s.upperBound() ? "; with the upper bound" : "");
+                s.maskRcnnMaxSize(), s.maskRcnnLength(), s.upperBound() ? "; with the upper bound" : "");
         w.flush();
         WiseRun.Result result;
         try (ProgressBarListener bar = new ProgressBarListener()) {

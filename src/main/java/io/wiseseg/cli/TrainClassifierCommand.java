@@ -5,6 +5,7 @@ import io.wiseseg.kernels.Device;
 import io.wiseseg.kernels.PeakFinder;
 import io.wiseseg.prm.PrmConfig;
 import io.wiseseg.prm.PrmTrainer;
+import io.wiseseg.util.StepSchedule;
 import io.wiseseg.util.TorchRuntime;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -18,7 +19,8 @@ import picocli.CommandLine.Option;
 /** {@code wiseseg train-classifier}: trains the PRM classifier on image-level labels. */
 @Command(name = "train-classifier", mixinStandardHelpOptions = true,
         description = "Train the PRM classifier (ResNet + class response maps + peak stimulation) on the "
-                + "image-level labels of a VOC-layout dataset. Checkpoints go to --out; --resume continues.")
+                + "image-level labels of a VOC-layout dataset. Checkpoints go to --out; --resume continues. The length "
+                + "is --epochs, or --iterations optimizer steps; the learning rate drops × --lr-gamma at --lr-steps.")
 final class TrainClassifierCommand implements Runnable {
     private static final PrmConfig D = PrmConfig.defaults(List.of("x"), "");
 
@@ -53,6 +55,17 @@ final class TrainClassifierCommand implements Runnable {
 
     @Option(names = "--epochs", description = "Epochs (default: ${DEFAULT-VALUE}).")
     int epochs = D.epochs();
+
+    @Option(names = "--iterations", paramLabel = "N", description = "Train exactly N optimizer steps (batches), "
+            + "cycling through shuffled epochs, instead of --epochs. " + Schedules.HOW_MANY)
+    Integer iterations;
+
+    @Option(names = "--lr-steps", paramLabel = "STEP", split = ",", description = "Optimizer steps (from 0) at "
+            + "which both learning rates drop × --lr-gamma (default: none, a constant rate as PRM's).")
+    List<Integer> lrSteps;
+
+    @Option(names = "--lr-gamma", paramLabel = "G", description = "Learning-rate factor at each of --lr-steps (default: ${DEFAULT-VALUE}).")
+    double lrGamma = D.lrGamma();
 
     @Option(names = "--batch-size", description = "Images per step (default: ${DEFAULT-VALUE}).")
     int batchSize = D.batchSize();
@@ -90,6 +103,9 @@ final class TrainClassifierCommand implements Runnable {
 
     @Override
     public void run() {
+        StepSchedule schedule = Schedules.of(iterations, lrSteps, lrGamma,
+                spec.commandLine().getParseResult().hasMatchedOption("--epochs"),
+                "--iterations", "--lr-steps", "--lr-gamma", "--epochs");
         TorchRuntime.ensureLoaded(); // before any LibTorch class (see TorchRuntime)
         if (weights != null && !Files.isRegularFile(weights)) {
             throw new UserException("--weights: no such file: " + weights);
@@ -98,7 +114,7 @@ final class TrainClassifierCommand implements Runnable {
         PrmConfig config = new PrmConfig(backbone, width, voc.classes().names(),
                 weights == null ? null : weights.toAbsolutePath().toString(), dataset.toAbsolutePath().toString(),
                 split, epochs, batchSize, imageSize, scaleJitter, flip, lr, backboneLrFactor, trainBatchNorm, momentum,
-                weightDecay, seed, checkpointEvery, outputStride);
+                weightDecay, seed, checkpointEvery, outputStride).withSchedule(schedule);
         org.bytedeco.pytorch.global.torch.manual_seed(seed);
         PrmTrainer.Trained trained;
         try (ProgressBarListener bar = new ProgressBarListener()) {

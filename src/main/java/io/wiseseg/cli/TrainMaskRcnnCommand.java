@@ -16,6 +16,7 @@ import io.wiseseg.maskrcnn.MaskRcnnWeights;
 import io.wiseseg.pipeline.TrainingExamples;
 import io.wiseseg.prm.PrmCheckpoint;
 import io.wiseseg.backbone.ResNet;
+import io.wiseseg.util.StepSchedule;
 import io.wiseseg.util.TorchRuntime;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -31,7 +32,9 @@ import picocli.CommandLine.Option;
 @Command(name = "train-maskrcnn", mixinStandardHelpOptions = true,
         description = "Train Mask R-CNN (torchvision's R50-FPN, or a small ResNet-18-FPN) on COCO JSON instance "
                 + "labels: WISE's pseudo masks, or the split's ground truth when --labels is omitted. "
-                + "Checkpoints after every epoch; --resume continues.")
+                + "Checkpoints after every epoch; --resume continues. The length is --epochs, or --iterations "
+                + "optimizer steps; the learning rate warms up over --warmup steps and drops × --lr-gamma at "
+                + "--lr-steps.")
 final class TrainMaskRcnnCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -76,6 +79,19 @@ final class TrainMaskRcnnCommand implements Callable<Integer> {
     @Option(names = "--epochs", defaultValue = "10", description = "Epochs (default: ${DEFAULT-VALUE}, as WISE).")
     int epochs;
 
+    @Option(names = "--iterations", paramLabel = "N", description = "Train exactly N optimizer steps (batches), "
+            + "cycling through shuffled epochs, instead of --epochs. " + Schedules.HOW_MANY)
+    Integer iterations;
+
+    @Option(names = "--lr-steps", paramLabel = "STEP", split = ",", description = "Optimizer steps (from 0) at "
+            + "which the learning rate drops × --lr-gamma (default: one drop after two thirds of the epochs, or of "
+            + "--iterations).")
+    List<Integer> lrSteps;
+
+    @Option(names = "--lr-gamma", paramLabel = "G", defaultValue = "0.1", description = "Learning-rate factor at each drop "
+            + "(default: ${DEFAULT-VALUE}; 1: no drop).")
+    double lrGamma;
+
     @Option(names = "--batch-size", defaultValue = "1", description = "Images per step (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
@@ -88,7 +104,8 @@ final class TrainMaskRcnnCommand implements Callable<Integer> {
     @Option(names = "--no-flip", description = "Disable random horizontal flips.")
     boolean noFlip;
 
-    @Option(names = "--seed", defaultValue = "0", description = "Random seed (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seed", defaultValue = "0", description = "Seed of the initialisation, the order and the "
+            + "flips (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--threads", description = "CPU threads for LibTorch and the kernels (default: LibTorch's).")
@@ -99,6 +116,9 @@ final class TrainMaskRcnnCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        StepSchedule schedule = Schedules.of(iterations, lrSteps, lrGamma,
+                spec.commandLine().getParseResult().hasMatchedOption("--epochs"),
+                "--iterations", "--lr-steps", "--lr-gamma", "--epochs");
         TorchRuntime.ensureLoaded();
         VocDataset voc = VocDataset.open(dataset);
         if (!voc.splits().contains(split)) {
@@ -116,6 +136,7 @@ final class TrainMaskRcnnCommand implements Callable<Integer> {
             torch.set_num_threads(threads);
             Device.cpu().setNumThreads(threads);
         }
+        torch.manual_seed(seed); // the initialisation too, as `run` and the demo seed it
         MaskRcnn net = new MaskRcnn(config, Device.cpu());
         if (!resume) {
             try {
@@ -131,14 +152,21 @@ final class TrainMaskRcnnCommand implements Callable<Integer> {
                 throw new UserException(e.getMessage());
             }
         }
-        MaskRcnnTrainer.Options options = MaskRcnnTrainer.Options.wise(epochs, batchSize, lr, warmup, !noFlip, seed);
+        MaskRcnnTrainer.Options options = MaskRcnnTrainer.Options.wise(epochs, batchSize, lr, warmup, !noFlip, seed)
+                .withSchedule(schedule);
         List<Double> losses;
         try (ProgressBarListener bar = new ProgressBarListener()) {
             losses = new MaskRcnnTrainer(net, voc.classes(), options, out).train(examples, resume, bar);
         }
         var w = spec.commandLine().getOut();
+        int perEpoch = (examples.size() + batchSize - 1) / batchSize;
+        int lastEpoch = schedule.byIterations() ? (schedule.iterations() + perEpoch - 1) / perEpoch : epochs;
+        if (schedule.byIterations()) {
+            w.printf("%d iterations: %d epochs of %d steps%s%n", schedule.iterations(), lastEpoch, perEpoch,
+                    schedule.iterations() % perEpoch == 0 ? "" : ", the last one partial");
+        }
         for (int i = 0; i < losses.size(); i++) {
-            w.printf("epoch %d: mean loss %.4f%n", epochs - losses.size() + i + 1, losses.get(i));
+            w.printf("epoch %d: mean loss %.4f%n", lastEpoch - losses.size() + i + 1, losses.get(i));
         }
         w.println("wrote " + out.resolve(MaskRcnnCheckpoint.MODEL_FILE));
         w.flush();

@@ -1,5 +1,6 @@
 package io.wiseseg.maskrcnn;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.wiseseg.data.ClassSet;
@@ -7,11 +8,13 @@ import io.wiseseg.data.Instance;
 import io.wiseseg.data.ProgressListener;
 import io.wiseseg.data.RgbImage;
 import io.wiseseg.util.AtomicFiles;
+import io.wiseseg.util.StepSchedule;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -38,11 +41,16 @@ public final class MaskRcnnTrainer {
 
     /**
      * WISE's Mask R-CNN stage: batch 1, lr 0.00125, momentum 0.9, weight decay 1e-4; warm-up over
-     * the first iterations from lr × warmupFactor; lr × decayFactor at each of decayEpochs.
+     * the first iterations from lr × warmupFactor; lr × decayFactor at each of decayEpochs and at
+     * each of decaySteps (optimizer steps from 0).
+     *
+     * @param iterations 0: train {@code epochs} epochs; else exactly this many optimizer steps,
+     *                   cycling through shuffled epochs as needed ({@code epochs} is then unused)
+     * @param decaySteps optimizer steps at which lr × decayFactor (besides the decay epochs)
      */
     public record Options(int epochs, int batchSize, double lr, double momentum, double weightDecay,
             int warmupIterations, double warmupFactor, List<Integer> decayEpochs, double decayFactor,
-            boolean flip, long seed) {
+            boolean flip, long seed, int iterations, List<Integer> decaySteps) {
         public Options {
             if (epochs < 1 || batchSize < 1) {
                 throw new IllegalArgumentException("epochs and batch size must be >= 1, got " + epochs + ", " + batchSize);
@@ -51,6 +59,18 @@ public final class MaskRcnnTrainer {
                 throw new IllegalArgumentException("learning rate must be positive, got " + lr);
             }
             decayEpochs = List.copyOf(decayEpochs);
+            decaySteps = decaySteps == null ? List.of() : List.copyOf(decaySteps);
+            String problem = StepSchedule.problem(iterations, decaySteps, decayFactor);
+            if (problem != null) {
+                throw new IllegalArgumentException(problem);
+            }
+        }
+
+        /** A schedule by epochs, its decays at {@code decayEpochs} (the options before iterations existed). */
+        public Options(int epochs, int batchSize, double lr, double momentum, double weightDecay, int warmupIterations,
+                double warmupFactor, List<Integer> decayEpochs, double decayFactor, boolean flip, long seed) {
+            this(epochs, batchSize, lr, momentum, weightDecay, warmupIterations, warmupFactor, decayEpochs, decayFactor,
+                    flip, seed, 0, List.of());
         }
 
         public static Options wise(int epochs) {
@@ -61,6 +81,31 @@ public final class MaskRcnnTrainer {
         public static Options wise(int epochs, int batchSize, double lr, int warmupIterations, boolean flip, long seed) {
             return new Options(epochs, batchSize, lr, 0.9, 1e-4, warmupIterations, 1.0 / 3,
                     List.of(Math.max(1, epochs * 2 / 3)), 0.1, flip, seed);
+        }
+
+        /**
+         * These options on {@code schedule}: its iterations (0 keeps the epochs), its gamma, and
+         * its lr steps, which replace the decay epochs. Without lr steps the decay keeps its
+         * default place: after two thirds of the epochs (unchanged), or of the iterations
+         * ({@link #defaultDecayStep}). {@code StepSchedule.EPOCHS} leaves the options as they are.
+         */
+        public Options withSchedule(StepSchedule schedule) {
+            List<Integer> epochs = decayEpochs, steps = decaySteps;
+            if (!schedule.lrSteps().isEmpty()) {
+                epochs = List.of();
+                steps = schedule.lrSteps();
+            } else if (schedule.byIterations()) {
+                epochs = List.of();
+                int step = defaultDecayStep(schedule.iterations());
+                steps = step < schedule.iterations() ? List.of(step) : List.of();
+            }
+            return new Options(this.epochs, batchSize, lr, momentum, weightDecay, warmupIterations, warmupFactor, epochs,
+                    schedule.lrGamma(), flip, seed, schedule.iterations(), steps);
+        }
+
+        /** Where the decay falls in a run of {@code iterations} steps with no lr steps given: after two thirds. */
+        public static int defaultDecayStep(int iterations) {
+            return Math.max(1, iterations * 2 / 3);
         }
     }
 
@@ -74,6 +119,9 @@ public final class MaskRcnnTrainer {
     private final Options options;
     private final Path out;
     private final SGD optimizer;
+    /** Optimizer steps taken by this trainer, and the learning rate the optimizer held at each (for tests). */
+    long optimizerSteps;
+    final List<Double> stepLearningRates = new ArrayList<>();
 
     /** {@code classes} names the model's classes (without the background) in config.json. */
     public MaskRcnnTrainer(MaskRcnn model, ClassSet classes, Options options, Path out) {
@@ -98,14 +146,32 @@ public final class MaskRcnnTrainer {
         optimizer = new SGD(trainable, o);
     }
 
-    /** The mean loss of every epoch run by this call (earlier epochs, when resumed, are not repeated). */
+    /**
+     * The mean loss of every epoch run by this call (earlier epochs, when resumed, are not
+     * repeated; with {@link Options#iterations()} the last epoch may be partial). A checkpoint
+     * follows every epoch and the last step; resuming continues at the step it recorded, so the
+     * learning rate goes on where it was. A resume whose schedule differs from the checkpoint's
+     * (iterations, lr steps, lr gamma; with iterations also lr, batch size and warm-up) is refused
+     * with an IllegalArgumentException naming the settings that differ.
+     */
     public List<Double> train(List<Example> examples, boolean resume, ProgressListener listener) {
         if (examples.isEmpty()) {
             throw new IllegalArgumentException("no training images");
         }
+        int perEpoch = (examples.size() + options.batchSize() - 1) / options.batchSize();
+        boolean byIterations = options.iterations() > 0;
+        long total = byIterations ? options.iterations() : (long) options.epochs() * perEpoch;
+        long epochs = byIterations ? (total + perEpoch - 1) / perEpoch : options.epochs();
+        for (int s : options.decaySteps()) { // by iterations the options checked this already
+            if (s >= total) {
+                throw new IllegalArgumentException("lr steps must be below the run's " + total + " steps ("
+                        + options.epochs() + " epochs of " + perEpoch + "), got " + s);
+            }
+        }
         int startEpoch = 0;
         long iteration = 0;
         if (resume && Files.isRegularFile(out.resolve(STATE_FILE))) {
+            checkSchedule();
             Map<?, ?> state = readJson(out.resolve(STATE_FILE));
             startEpoch = ((Number) state.get("epochsDone")).intValue();
             iteration = ((Number) state.get("iterations")).longValue();
@@ -115,19 +181,26 @@ public final class MaskRcnnTrainer {
             optimizer.load(a);
         }
         writeConfig();
-        int perEpoch = (examples.size() + options.batchSize() - 1) / options.batchSize();
         List<Double> epochLosses = new ArrayList<>();
-        for (int epoch = startEpoch; epoch < options.epochs(); epoch++) {
+        for (int epoch = startEpoch; byIterations ? iteration < total : epoch < options.epochs(); epoch++) {
             Random random = new Random(options.seed() * 1_000_003L + epoch);
             List<Integer> order = new ArrayList<>();
             for (int i = 0; i < examples.size(); i++) {
                 order.add(i);
             }
             java.util.Collections.shuffle(order, random);
-            String task = "train epoch " + (epoch + 1) + "/" + options.epochs();
-            listener.progress(task, 0, perEpoch);
+            // by epochs every epoch is whole; by iterations a resumed run starts at the step its
+            // checkpoint recorded (an epoch's start: checkpoints follow epochs, and the last step)
+            // and stops at the last step, maybe mid-epoch
+            int from = byIterations ? (int) Math.max(0, Math.min(perEpoch, iteration - (long) epoch * perEpoch)) : 0;
+            int to = byIterations ? (int) Math.min(perEpoch, from + (total - iteration)) : perEpoch;
+            if (from == to) {
+                continue;
+            }
+            String task = "train epoch " + (epoch + 1) + "/" + epochs;
+            listener.progress(task, from, to);
             double sum = 0;
-            for (int b = 0; b < perEpoch; b++) {
+            for (int b = from; b < to; b++) {
                 setLr(learningRate(iteration, epoch));
                 List<Example> batch = new ArrayList<>();
                 for (int k = b * options.batchSize(); k < Math.min(examples.size(), (b + 1) * options.batchSize()); k++) {
@@ -135,10 +208,10 @@ public final class MaskRcnnTrainer {
                 }
                 sum += step(batch, random);
                 iteration++;
-                listener.progress(task, b + 1, perEpoch);
+                listener.progress(task, b + 1, to);
             }
-            epochLosses.add(sum / perEpoch);
-            checkpoint(epoch + 1, iteration, sum / perEpoch);
+            epochLosses.add(sum / (to - from));
+            checkpoint(to == perEpoch ? epoch + 1 : epoch, iteration, sum / (to - from));
         }
         return epochLosses;
     }
@@ -167,11 +240,16 @@ public final class MaskRcnnTrainer {
             optimizer.zero_grad();
             losses.backward();
             optimizer.step();
+            optimizerSteps++;
+            stepLearningRates.add(optimizer.param_groups().get(0).options().get_lr());
             return value;
         }
     }
 
-    /** Linear warm-up from lr × warmupFactor, then × decayFactor at each decay epoch. */
+    /**
+     * Linear warm-up from lr × warmupFactor over the first warmupIterations steps; × decayFactor
+     * at each decay epoch and each decay step reached ({@code iteration} counts steps from 0).
+     */
     double learningRate(long iteration, int epoch) {
         double lr = options.lr();
         for (int e : options.decayEpochs()) {
@@ -179,11 +257,61 @@ public final class MaskRcnnTrainer {
                 lr *= options.decayFactor();
             }
         }
+        lr = StepSchedule.decayed(lr, iteration, options.decaySteps(), options.decayFactor());
         if (iteration < options.warmupIterations()) {
             double alpha = (double) iteration / options.warmupIterations();
             lr *= options.warmupFactor() * (1 - alpha) + alpha;
         }
         return lr;
+    }
+
+    /**
+     * A resume continues the checkpoint's schedule: refuse other iterations, lr steps or lr gamma
+     * (and, on a schedule by iterations, another lr, batch size or warm-up, which would move what
+     * each step does). By epochs, more epochs or another warm-up were always accepted, and still are.
+     */
+    private void checkSchedule() {
+        Path file = out.resolve(MaskRcnnCheckpoint.CONFIG_FILE);
+        JsonNode saved;
+        try {
+            saved = JSON.readTree(file.toFile()).path("training");
+        } catch (IOException e) {
+            throw new IllegalArgumentException(file + ": cannot read the training settings (" + e.getMessage() + ")", e);
+        }
+        JsonNode wanted = JSON.valueToTree(options);
+        // a checkpoint written before schedules by iterations trained by epochs, its decays at decayEpochs
+        Map<String, JsonNode> absent = Map.of("iterations", JSON.valueToTree(0), "decaySteps", JSON.valueToTree(List.of()));
+        boolean byIterations = options.iterations() > 0 || saved.path("iterations").asInt(0) > 0;
+        Map<String, String> guarded = new LinkedHashMap<>();
+        guarded.put("iterations", "iterations");
+        guarded.put("decaySteps", "lr steps");
+        guarded.put("decayFactor", "lr gamma");
+        if (byIterations) {
+            guarded.put("lr", "lr");
+            guarded.put("batchSize", "batch size");
+            guarded.put("warmupIterations", "warm-up");
+            guarded.put("warmupFactor", "warm-up factor");
+        }
+        List<String> differ = new ArrayList<>();
+        for (var g : guarded.entrySet()) {
+            JsonNode have = saved.has(g.getKey()) ? saved.get(g.getKey()) : absent.get(g.getKey());
+            JsonNode want = wanted.get(g.getKey());
+            if (have == null || !sameValue(have, want)) {
+                differ.add(g.getValue() + ": " + have + " → " + want);
+            }
+        }
+        if (!differ.isEmpty()) {
+            throw new IllegalArgumentException("cannot resume: the schedule differs from the checkpoint's " + file
+                    + " (" + String.join(", ", differ) + ")");
+        }
+    }
+
+    /** Equal as JSON, numbers by value (a read-back 0.1 is a DoubleNode, 0 an IntNode either way). */
+    private static boolean sameValue(JsonNode a, JsonNode b) {
+        if (a.isNumber() && b.isNumber()) {
+            return a.asDouble() == b.asDouble();
+        }
+        return a.equals(b);
     }
 
     private void setLr(double lr) {

@@ -23,6 +23,7 @@ import io.wiseseg.proposals.ProposalCache;
 import io.wiseseg.proposals.SelectiveSearch;
 import io.wiseseg.pseudo.RuleSettings;
 import io.wiseseg.util.AtomicFiles;
+import io.wiseseg.util.StepSchedule;
 import io.wiseseg.util.TorchRuntime;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -79,11 +80,19 @@ public final class WiseRun {
      * @param upperBound          also train the Mask R-CNN on ground-truth masks (the upper bound)
      * @param overlays            overlay PNGs to write
      * @param seed                seed of every random choice (shuffles, augmentation, initialisation)
+     * @param classifierSchedule  the classifier's length and lr drops in optimizer steps (batch 16);
+     *                            {@link StepSchedule#EPOCHS}: classifierEpochs at a constant rate
+     * @param maskRcnnSchedule    the Mask R-CNNs' length and lr drops in optimizer steps (batch 4);
+     *                            {@link StepSchedule#EPOCHS}: maskRcnnEpochs, the rate × 0.1 after
+     *                            two thirds of them
      */
     public record Settings(String trainSplit, String evalSplit, int classifierImageSize, int classifierEpochs,
             int outputStride, PseudoLabelling.Settings pseudo, int maskRcnnMinSize, int maskRcnnMaxSize,
-            int maskRcnnEpochs, boolean upperBound, int overlays, long seed) {
+            int maskRcnnEpochs, boolean upperBound, int overlays, long seed, StepSchedule classifierSchedule,
+            StepSchedule maskRcnnSchedule) {
         public Settings {
+            classifierSchedule = classifierSchedule == null ? StepSchedule.EPOCHS : classifierSchedule;
+            maskRcnnSchedule = maskRcnnSchedule == null ? StepSchedule.EPOCHS : maskRcnnSchedule;
             if (classifierImageSize < 32 || maskRcnnMinSize < 32 || maskRcnnMaxSize < maskRcnnMinSize) {
                 throw new IllegalArgumentException("image sizes: classifier " + classifierImageSize
                         + ", Mask R-CNN " + maskRcnnMinSize + ".." + maskRcnnMaxSize + " (need ≥ 32, min ≤ max)");
@@ -98,6 +107,14 @@ public final class WiseRun {
             if (overlays < 0) {
                 throw new IllegalArgumentException("overlays must be >= 0, got " + overlays);
             }
+        }
+
+        /** Settings whose stages train by epochs ({@link StepSchedule#EPOCHS}). */
+        public Settings(String trainSplit, String evalSplit, int classifierImageSize, int classifierEpochs,
+                int outputStride, PseudoLabelling.Settings pseudo, int maskRcnnMinSize, int maskRcnnMaxSize,
+                int maskRcnnEpochs, boolean upperBound, int overlays, long seed) {
+            this(trainSplit, evalSplit, classifierImageSize, classifierEpochs, outputStride, pseudo, maskRcnnMinSize,
+                    maskRcnnMaxSize, maskRcnnEpochs, upperBound, overlays, seed, null, null);
         }
 
         /**
@@ -129,37 +146,68 @@ public final class WiseRun {
 
         public Settings withEpochs(int classifier, int maskRcnn) {
             return new Settings(trainSplit, evalSplit, classifierImageSize, classifier, outputStride, pseudo,
-                    maskRcnnMinSize, maskRcnnMaxSize, maskRcnn, upperBound, overlays, seed);
+                    maskRcnnMinSize, maskRcnnMaxSize, maskRcnn, upperBound, overlays, seed, classifierSchedule,
+                    maskRcnnSchedule);
         }
 
         public Settings withPseudo(PseudoLabelling.Settings pseudo) {
             return new Settings(trainSplit, evalSplit, classifierImageSize, classifierEpochs, outputStride, pseudo,
-                    maskRcnnMinSize, maskRcnnMaxSize, maskRcnnEpochs, upperBound, overlays, seed);
+                    maskRcnnMinSize, maskRcnnMaxSize, maskRcnnEpochs, upperBound, overlays, seed, classifierSchedule,
+                    maskRcnnSchedule);
         }
 
         public Settings withSizes(int classifierImageSize, int maskRcnnMinSize, int maskRcnnMaxSize) {
             return new Settings(trainSplit, evalSplit, classifierImageSize, classifierEpochs, outputStride, pseudo,
-                    maskRcnnMinSize, maskRcnnMaxSize, maskRcnnEpochs, upperBound, overlays, seed);
+                    maskRcnnMinSize, maskRcnnMaxSize, maskRcnnEpochs, upperBound, overlays, seed, classifierSchedule,
+                    maskRcnnSchedule);
         }
 
         public Settings withUpperBound(boolean upperBound) {
             return new Settings(trainSplit, evalSplit, classifierImageSize, classifierEpochs, outputStride, pseudo,
-                    maskRcnnMinSize, maskRcnnMaxSize, maskRcnnEpochs, upperBound, overlays, seed);
+                    maskRcnnMinSize, maskRcnnMaxSize, maskRcnnEpochs, upperBound, overlays, seed, classifierSchedule,
+                    maskRcnnSchedule);
         }
 
         public Settings withOverlays(int overlays) {
             return new Settings(trainSplit, evalSplit, classifierImageSize, classifierEpochs, outputStride, pseudo,
-                    maskRcnnMinSize, maskRcnnMaxSize, maskRcnnEpochs, upperBound, overlays, seed);
+                    maskRcnnMinSize, maskRcnnMaxSize, maskRcnnEpochs, upperBound, overlays, seed, classifierSchedule,
+                    maskRcnnSchedule);
         }
 
         public Settings withSeed(long seed) {
             return new Settings(trainSplit, evalSplit, classifierImageSize, classifierEpochs, outputStride, pseudo,
-                    maskRcnnMinSize, maskRcnnMaxSize, maskRcnnEpochs, upperBound, overlays, seed);
+                    maskRcnnMinSize, maskRcnnMaxSize, maskRcnnEpochs, upperBound, overlays, seed, classifierSchedule,
+                    maskRcnnSchedule);
         }
 
         public Settings withSplits(String trainSplit, String evalSplit) {
             return new Settings(trainSplit, evalSplit, classifierImageSize, classifierEpochs, outputStride, pseudo,
-                    maskRcnnMinSize, maskRcnnMaxSize, maskRcnnEpochs, upperBound, overlays, seed);
+                    maskRcnnMinSize, maskRcnnMaxSize, maskRcnnEpochs, upperBound, overlays, seed, classifierSchedule,
+                    maskRcnnSchedule);
+        }
+
+        /** These settings with the stages' schedules in optimizer steps. */
+        public Settings withSchedules(StepSchedule classifier, StepSchedule maskRcnn) {
+            return new Settings(trainSplit, evalSplit, classifierImageSize, classifierEpochs, outputStride, pseudo,
+                    maskRcnnMinSize, maskRcnnMaxSize, maskRcnnEpochs, upperBound, overlays, seed, classifier, maskRcnn);
+        }
+
+        /** The classifier's length as the run prints it: "12 epochs" or "900 iterations". */
+        public String classifierLength() {
+            return length(classifierSchedule, classifierEpochs);
+        }
+
+        /** The Mask R-CNNs' length as the run prints it. */
+        public String maskRcnnLength() {
+            return length(maskRcnnSchedule, maskRcnnEpochs);
+        }
+
+        private static String length(StepSchedule schedule, int epochs) {
+            String s = schedule.byIterations() ? schedule.iterations() + " iterations" : epochs + " epochs";
+            if (!schedule.lrSteps().isEmpty()) {
+                s += ", lr × " + schedule.lrGamma() + " at steps " + schedule.lrSteps();
+            }
+            return s;
         }
 
         private static int median(int[] xs) {
@@ -223,13 +271,14 @@ public final class WiseRun {
         Path prmDir = out.resolve("prm");
         PrmConfig config = new PrmConfig(BACKBONE, WIDTH, voc.classes().names(), null,
                 voc.root().toAbsolutePath().toString(), s.trainSplit(), s.classifierEpochs(), 16,
-                s.classifierImageSize(), 1.25, 0.5, 0.02, 1.0, true, 0.9, 1e-4, s.seed(), 100, s.outputStride());
+                s.classifierImageSize(), 1.25, 0.5, 0.02, 1.0, true, 0.9, 1e-4, s.seed(), 100, s.outputStride())
+                .withSchedule(s.classifierSchedule());
         PrmTrainer.Trained trained = ClassifierTraining.train(voc, config, prmDir, listener);
         List<Double> losses = trained.state().losses();
         stageTimes.put("PRM classifier", seconds(t0));
         listener.stageDone(String.format(Locale.ROOT,
-                "2/5 PRM classifier (ResNet-18/%d, %d px, %d epochs): loss %.3f → %.3f, checkpoint %s", WIDTH,
-                s.classifierImageSize(), s.classifierEpochs(), mean(losses.subList(0, Math.min(10, losses.size()))),
+                "2/5 PRM classifier (ResNet-18/%d, %d px, %s): loss %.3f → %.3f, checkpoint %s", WIDTH,
+                s.classifierImageSize(), s.classifierLength(), mean(losses.subList(0, Math.min(10, losses.size()))),
                 mean(losses.subList(Math.max(0, losses.size() - 10), losses.size())), prmDir));
 
         // 3. pseudo masks for the scored split and the training split (a Mask R-CNN's targets).
@@ -263,8 +312,8 @@ public final class WiseRun {
         List<ImagePrediction> wise = maskRcnn(voc, s, TrainingExamples.of(voc, voc.root(), s.trainSplit(),
                 pseudo.get(s.trainSplit())), start, out.resolve("maskrcnn-" + rule), "Mask R-CNN on pseudo masks", listener);
         stageTimes.put("Mask R-CNN on pseudo masks (train + predict)", seconds(t0));
-        listener.stageDone(String.format(Locale.ROOT, "4/5 Mask R-CNN (small ResNet-18-FPN, %d..%d px, %d epochs) on "
-                + "the pseudo masks: %s", s.maskRcnnMinSize(), s.maskRcnnMaxSize(), s.maskRcnnEpochs(),
+        listener.stageDone(String.format(Locale.ROOT, "4/5 Mask R-CNN (small ResNet-18-FPN, %d..%d px, %s) on "
+                + "the pseudo masks: %s", s.maskRcnnMinSize(), s.maskRcnnMaxSize(), s.maskRcnnLength(),
                 out.resolve("maskrcnn-" + rule)));
         List<ImagePrediction> upper = null;
         if (s.upperBound()) {
@@ -329,9 +378,10 @@ public final class WiseRun {
         MaskRcnnConfig config = MaskRcnnConfig.small(voc.classes().size() + 1)
                 .withSizes(s.maskRcnnMinSize(), s.maskRcnnMaxSize()).withTrainableBackboneLayers(5);
         // warm-up: 100 iterations, or an eighth of a short run's
-        int steps = s.maskRcnnEpochs() * ((examples.size() + 3) / 4);
+        int steps = s.maskRcnnSchedule().byIterations() ? s.maskRcnnSchedule().iterations()
+                : s.maskRcnnEpochs() * ((examples.size() + 3) / 4);
         MaskRcnnTrainer.Options options = MaskRcnnTrainer.Options.wise(s.maskRcnnEpochs(), 4, 0.02,
-                Math.min(100, steps / 8), true, s.seed());
+                Math.min(100, steps / 8), true, s.seed()).withSchedule(s.maskRcnnSchedule());
         if (Files.isRegularFile(predictions)) { // finished earlier: only the predictions are needed
             return MaskRcnnTraining.readPredictions(voc, s.evalSplit(), predictions);
         }
@@ -350,14 +400,14 @@ public final class WiseRun {
         m.put("dataset", voc.root() + ": " + voc.classes().size() + " classes, train split '" + s.trainSplit()
                 + "', scored split '" + s.evalSplit() + "', seed " + s.seed());
         m.put("PRM classifier", "ResNet-18 at width " + WIDTH + ", output stride " + s.outputStride() + ", from scratch, "
-                + s.classifierEpochs() + " epochs, " + s.classifierImageSize() + " px");
+                + s.classifierLength() + ", " + s.classifierImageSize() + " px");
         m.put("pseudo masks", "rule " + s.pseudo().rule() + ", seeds from the peaks of "
                 + (s.pseudo().imageLabels() ? "each image's labelled classes" : "every class scored present")
                 + ", selective search (fast) proposals"
                 + (s.pseudo().mergeIou() == PseudoLabelling.Settings.NO_MERGE ? ""
                         : ", seeds of one class merged at mask IoU >= " + s.pseudo().mergeIou()));
         m.put("Mask R-CNN", "ResNet-18-FPN at width " + WIDTH + ", backbone from the PRM classifier, "
-                + s.maskRcnnEpochs() + " epochs, batch 4, lr 0.02, " + s.maskRcnnMinSize() + ".." + s.maskRcnnMaxSize()
+                + s.maskRcnnLength() + ", batch 4, lr 0.02, " + s.maskRcnnMinSize() + ".." + s.maskRcnnMaxSize()
                 + " px");
         return m;
     }
@@ -365,7 +415,7 @@ public final class WiseRun {
     static final String SETTINGS_FILE = "run.json";
 
     /** A folder made with other settings would mix runs: refuse it, naming what differs. */
-    private static void checkSettings(Path out, Settings s) throws IOException {
+    static void checkSettings(Path out, Settings s) throws IOException {
         ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode want = (ObjectNode) json.readTree(json.writeValueAsString(s)); // as read back: 0L is an IntNode
         // neither how many PNGs to draw nor whether the upper bound is added changes a result
@@ -378,6 +428,13 @@ public final class WiseRun {
         if (Files.exists(file)) {
             JsonNode have = json.readTree(file.toFile());
             ((ObjectNode) have).remove(List.of("overlays", "upperBound"));
+            // a run made before schedules by iterations trained both stages by epochs
+            JsonNode epochs = json.readTree(json.writeValueAsString(StepSchedule.EPOCHS));
+            for (String f : List.of("classifierSchedule", "maskRcnnSchedule")) {
+                if (have.isObject() && !have.has(f)) {
+                    ((ObjectNode) have).set(f, epochs);
+                }
+            }
             if (!have.equals(want)) {
                 List<String> diffs = new ArrayList<>();
                 differences("", have, want, diffs);

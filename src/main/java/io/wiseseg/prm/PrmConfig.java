@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.wiseseg.backbone.ResNet;
 import io.wiseseg.util.AtomicFiles;
+import io.wiseseg.util.StepSchedule;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -26,11 +27,21 @@ import java.util.List;
  * @param checkpointEvery   steps between checkpoints (and one at the end)
  * @param outputStride      the backbone's output stride: 32 (PRM's), or 16 / 8 for finer response
  *                          maps on small images; 0 (a config written before it existed) reads as 32
+ * @param iterations        0: train {@code epochs} epochs; else exactly this many optimizer steps,
+ *                          cycling through shuffled epochs as needed ({@code epochs} is then unused)
+ * @param lrSteps           optimizer steps (from 0) at which both learning rates drop × lrGamma;
+ *                          none by default (a constant learning rate, PRM's)
+ * @param lrGamma           the factor at each of lrSteps; 0 (a config written before it existed) reads as 0.1
  */
 public record PrmConfig(String backbone, int width, List<String> classes, String weights, String dataset,
         String split, int epochs, int batchSize, int imageSize, double scaleJitter, double flipProbability,
-        double lr, double backboneLrFactor, boolean trainBatchNorm, double momentum, double weightDecay, long seed, int checkpointEvery, int outputStride) {
+        double lr, double backboneLrFactor, boolean trainBatchNorm, double momentum, double weightDecay, long seed, int checkpointEvery, int outputStride,
+        int iterations, List<Integer> lrSteps, double lrGamma) {
     public PrmConfig {
+        // a config written before schedules by iterations reads as a constant lr over its epochs
+        StepSchedule schedule = new StepSchedule(iterations, lrSteps, lrGamma);
+        lrSteps = schedule.lrSteps();
+        lrGamma = schedule.lrGamma();
         if (outputStride == 0) {
             outputStride = 32;
         }
@@ -54,10 +65,32 @@ public record PrmConfig(String backbone, int width, List<String> classes, String
         classes = List.copyOf(classes);
     }
 
+    /** A run by epochs at a constant learning rate (the config before schedules by iterations). */
+    public PrmConfig(String backbone, int width, List<String> classes, String weights, String dataset, String split,
+            int epochs, int batchSize, int imageSize, double scaleJitter, double flipProbability, double lr,
+            double backboneLrFactor, boolean trainBatchNorm, double momentum, double weightDecay, long seed,
+            int checkpointEvery, int outputStride) {
+        this(backbone, width, classes, weights, dataset, split, epochs, batchSize, imageSize, scaleJitter,
+                flipProbability, lr, backboneLrFactor, trainBatchNorm, momentum, weightDecay, seed, checkpointEvery,
+                outputStride, 0, List.of(), StepSchedule.DEFAULT_GAMMA);
+    }
+
     /** PRM's defaults for a dataset of these classes. */
     public static PrmConfig defaults(List<String> classes, String dataset) {
         return new PrmConfig("resnet50", 64, classes, null, dataset, "train", 20, 16, 448, 1.25, 0.5,
                 0.01, 0.01, false, 0.9, 1e-4, 0, 500, 32);
+    }
+
+    /** This config on {@code schedule} (its iterations, lr steps and gamma). */
+    public PrmConfig withSchedule(StepSchedule schedule) {
+        return new PrmConfig(backbone, width, classes, weights, dataset, split, epochs, batchSize, imageSize, scaleJitter,
+                flipProbability, lr, backboneLrFactor, trainBatchNorm, momentum, weightDecay, seed, checkpointEvery,
+                outputStride, schedule.iterations(), schedule.lrSteps(), schedule.lrGamma());
+    }
+
+    /** The training length (steps of {@code stepsPerEpoch} batches each, by epochs) in optimizer steps. */
+    public long totalSteps(int stepsPerEpoch) {
+        return iterations > 0 ? iterations : (long) stepsPerEpoch * epochs;
     }
 
     public ResNet.Depth depth() {

@@ -7,6 +7,7 @@ import io.wiseseg.data.LabelledImage;
 import io.wiseseg.data.ProgressListener;
 import io.wiseseg.kernels.PeakFinder;
 import io.wiseseg.util.AtomicFiles;
+import io.wiseseg.util.StepSchedule;
 import io.wiseseg.util.TorchvisionWeights;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,8 +25,9 @@ import org.bytedeco.pytorch.Tensor;
 /**
  * Trains the PRM classifier on image-level labels: batches built in Java (resize with per-batch
  * scale jitter, horizontal flips), multilabel soft-margin loss on the peak aggregation, SGD with
- * the backbone at a reduced learning rate, a checkpoint every N steps, and resumption from the
- * last checkpoint. Each step runs in its own PointerScope so native memory is freed at once.
+ * the backbone at a reduced learning rate (both rates × lrGamma at each of the config's lr
+ * steps), for its epochs or exactly its iterations, a checkpoint every N steps, and resumption
+ * from the last checkpoint at the step it recorded. Each step runs in its own PointerScope so native memory is freed at once.
  */
 public final class PrmTrainer {
     /** What a checkpoint records besides the weights: the step reached and the loss of every step. */
@@ -33,6 +35,9 @@ public final class PrmTrainer {
 
     private final PrmConfig config;
     private final PeakStimulation stimulation;
+    /** Optimizer steps taken by this trainer, and the head's learning rate at each (for tests). */
+    long optimizerSteps;
+    final List<Double> stepLearningRates = new ArrayList<>();
 
     public PrmTrainer(PrmConfig config, PeakFinder finder) {
         this.config = config;
@@ -53,6 +58,14 @@ public final class PrmTrainer {
             throw new IllegalArgumentException("the dataset's classes " + dataset.classes().names()
                     + " differ from the config's " + config.classes());
         }
+        int stepsPerEpoch = (images.size() + config.batchSize() - 1) / config.batchSize();
+        long total = config.totalSteps(stepsPerEpoch);
+        for (int s : config.lrSteps()) { // by iterations the config checked this already
+            if (s >= total) {
+                throw new IllegalArgumentException("lr steps must be below the run's " + total + " steps ("
+                        + config.epochs() + " epochs of " + stepsPerEpoch + "), got " + s);
+            }
+        }
         Files.createDirectories(out);
         PrmNetwork net = config.newNetwork();
         State state = new State(0, new ArrayList<>());
@@ -71,8 +84,6 @@ public final class PrmTrainer {
         }
         config.write(out.resolve(PrmCheckpoint.CONFIG));
 
-        int stepsPerEpoch = (images.size() + config.batchSize() - 1) / config.batchSize();
-        long total = (long) stepsPerEpoch * config.epochs();
         List<Double> losses = new ArrayList<>(state.losses());
         long step = state.step();
         listener.progress("train", step, total);
@@ -82,6 +93,11 @@ public final class PrmTrainer {
             int first = (int) (step % stepsPerEpoch) * config.batchSize();
             List<LabelledImage> batch = order.subList(first, Math.min(order.size(), first + config.batchSize()));
             Random random = new Random(config.seed() * 1_000_003L + step);
+            // the step decides the rate, so a resumed run goes on where it was (with no lr step
+            // reached it is config.lr() itself: a run by epochs is what it was before schedules)
+            double lr = StepSchedule.decayed(config.lr(), step, config.lrSteps(), config.lrGamma());
+            setLr(backboneSgd, lr * config.backboneLrFactor());
+            setLr(headSgd, lr);
             try (PointerScope scope = new PointerScope()) {
                 Tensor x = batchImages(dataset, batch, random);
                 if (step == 0 && config.weights() == null && !config.trainBatchNorm()) {
@@ -95,6 +111,8 @@ public final class PrmTrainer {
                 loss.backward();
                 backboneSgd.step();
                 headSgd.step();
+                optimizerSteps++;
+                stepLearningRates.add(headSgd.param_groups().get(0).options().get_lr());
                 losses.add((double) loss.item_float());
             }
             step++;
@@ -147,6 +165,12 @@ public final class PrmTrainer {
         // The state is written last: a crash before it leaves the previous step's state, and
         // resuming then repeats at most the steps since that checkpoint.
         AtomicFiles.write(out.resolve(PrmCheckpoint.STATE), tmp -> new ObjectMapper().writeValue(tmp.toFile(), state));
+    }
+
+    private static void setLr(SGD sgd, double lr) {
+        for (long i = 0; i < sgd.param_groups().size(); i++) {
+            sgd.param_groups().get(i).options().set_lr(lr);
+        }
     }
 
     private SGD sgd(org.bytedeco.pytorch.TensorVector params, double lr) {
