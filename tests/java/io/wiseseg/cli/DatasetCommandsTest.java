@@ -68,4 +68,49 @@ class DatasetCommandsTest {
         assertEquals(2, badClass.code());
         assertTrue(badClass.err().contains("'blob'"), badClass.err());
     }
+
+    @Test
+    void hardFamilyThenInfo() throws Exception {
+        Path dir = tmp.resolve("hard");
+        CliRun synth = run("dataset", "synth", "--family", "hard", "--out", dir.toString(), "--images", "4",
+                "--size", "200-240", "--seed", "2", "--val-fraction", "0.25");
+        assertEquals(0, synth.code(), synth.err());
+        assertTrue(synth.out().contains("wrote 4 images (train 3, trainval 4, val 1)"), synth.out());
+        BufferedImage img = ImageIO.read(dir.resolve("JPEGImages/hard_000003.png").toFile());
+        assertTrue(img.getWidth() >= 200 && img.getWidth() <= 240, "width " + img.getWidth());
+        assertTrue(Files.readString(dir.resolve("synthetic.txt")).contains("family=hard"));
+        assertEquals(10, Files.readAllLines(dir.resolve("classes.txt")).size());
+
+        CliRun info = run("dataset", "info", dir.toString());
+        assertEquals(0, info.code(), info.err());
+        assertTrue(info.out().contains("4 images scanned"), info.out());
+    }
+
+    @Test
+    void familyErrorsAreOneLine() {
+        CliRun family = run("dataset", "synth", "--out", tmp.resolve("f").toString(), "--family", "medium");
+        assertEquals(2, family.code());
+        assertTrue(family.err().contains("--family") && family.err().contains("'medium'"), family.err());
+
+        CliRun photos = run("dataset", "synth", "--out", tmp.resolve("g").toString(), "--backgrounds", tmp.toString());
+        assertEquals(2, photos.code());
+        assertTrue(photos.err().contains("--backgrounds"), photos.err());
+
+        Path missing = tmp.resolve("no-photos");
+        CliRun noDir = run("dataset", "synth", "--family", "hard", "--out", tmp.resolve("h").toString(),
+                "--images", "1", "--backgrounds", missing.toString());
+        assertEquals(2, noDir.code());
+        assertTrue(noDir.err().contains(missing.toString()), noDir.err());
+        assertEquals(1, noDir.err().strip().lines().count(), noDir.err());
+
+        CliRun badClass = run("dataset", "synth", "--family", "hard", "--out", tmp.resolve("i").toString(),
+                "--classes", "ring,disc");
+        assertEquals(2, badClass.code());
+        assertTrue(badClass.err().contains("'disc'"), badClass.err());
+
+        CliRun badSize = run("dataset", "synth", "--family", "hard", "--out", tmp.resolve("j").toString(),
+                "--size", "200x300");
+        assertEquals(2, badSize.code());
+        assertTrue(badSize.err().contains("--size"), badSize.err());
+    }
 }

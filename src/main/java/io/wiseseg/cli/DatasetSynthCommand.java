@@ -1,5 +1,6 @@
 package io.wiseseg.cli;
 
+import io.wiseseg.data.HardSyntheticDataset;
 import io.wiseseg.data.SyntheticDataset;
 import io.wiseseg.data.VocDataset;
 import java.nio.file.Path;
@@ -8,7 +9,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code wiseseg dataset synth}: writes the synthetic benchmark in the VOC layout. */
+/** {@code wiseseg dataset synth}: writes a synthetic benchmark (the simple or the hard family) in the VOC layout. */
 @Command(name = "synth", mixinStandardHelpOptions = true,
         description = "Write a synthetic VOC-layout dataset (deterministic for a given seed).")
 final class DatasetSynthCommand implements Runnable {
@@ -20,47 +21,108 @@ final class DatasetSynthCommand implements Runnable {
     @Option(names = "--out", required = true, description = "Output directory.")
     Path out;
 
-    @Option(names = "--images", description = "Number of images (default: ${DEFAULT-VALUE}).")
-    int images = D.images();
+    @Option(names = "--family", description = "Which benchmark: simple (each class its own colour and texture; the "
+            + "default) or hard (classes told apart by shape only, natural-image backgrounds, varied image sizes, "
+            + "VOC void bands).")
+    String family = "simple";
+
+    @Option(names = "--images", description = "Number of images (default: 200; hard: 520, i.e. 400 train + 120 val).")
+    Integer images;
 
     @Option(names = "--seed", description = "Random seed (default: ${DEFAULT-VALUE}).")
     long seed = D.seed();
 
-    @Option(names = "--size", description = "Image side in pixels, or WIDTHxHEIGHT (default: ${DEFAULT-VALUE}).")
-    String size = D.width() + "x" + D.height();
+    @Option(names = "--size", description = "Image side in pixels, or WIDTHxHEIGHT (default: 128); hard: MIN-MAX, "
+            + "each image's sides drawn from that range at an aspect of at most 4:3 (default: 200-320).")
+    String size;
 
-    @Option(names = "--max-instances", description = "Most objects per image (default: ${DEFAULT-VALUE}).")
-    int maxInstances = D.maxInstances();
+    @Option(names = "--max-instances", description = "Most objects per image (default: 8; hard: 6).")
+    Integer maxInstances;
 
-    @Option(names = "--classes", split = ",", description = "Classes to draw, from: disc, square, triangle, star, "
-            + "ring, cross (default: all).")
-    List<String> classes = D.classes();
+    @Option(names = "--classes", split = ",", description = "Classes to draw (default: all), from: disc, square, "
+            + "triangle, star, ring, cross; hard: ring, crescent, plus, frame, arrow, star, ell, hexagon, heart, key.")
+    List<String> classes;
 
-    @Option(names = "--noise", description = "Pixel noise std as a fraction of 255 (default: ${DEFAULT-VALUE}).")
-    double noise = D.noise();
+    @Option(names = "--noise", description = "Pixel noise std as a fraction of 255 (default: 0.03; hard: 0.02).")
+    Double noise;
 
-    @Option(names = "--val-fraction", description = "Share of images in the val split (default: ${DEFAULT-VALUE}).")
-    double valFraction = D.valFraction();
+    @Option(names = "--val-fraction", description = "Share of images in the val split (default: 0.2; hard: 0.23).")
+    Double valFraction;
 
     @Option(names = "--jpeg", description = "Write JPEG images instead of PNG (PNG keeps pixels exact).")
     boolean jpeg;
 
+    @Option(names = "--backgrounds", paramLabel = "DIR", description = "Hard family only: a folder of JPEG/PNG "
+            + "photographs; half the backgrounds are random crops of them, the rest procedural (default: procedural "
+            + "only).")
+    Path backgrounds;
+
     @Override
     public void run() {
-        int[] wh = parseSize(size);
-        SyntheticDataset.Options o;
-        try {
-            o = new SyntheticDataset.Options(images, wh[0], wh[1], seed, maxInstances, classes, noise, valFraction, jpeg);
-        } catch (IllegalArgumentException e) {
-            throw new UserException(e.getMessage());
-        }
         VocDataset voc;
-        try (ProgressBarListener bar = new ProgressBarListener()) {
-            voc = SyntheticDataset.generate(out, o, bar);
+        int count;
+        switch (family) {
+            case "simple" -> {
+                if (backgrounds != null) {
+                    throw new UserException("--backgrounds: only the hard family takes photographs (--family hard)");
+                }
+                int[] wh = parseSize(size == null ? D.width() + "x" + D.height() : size);
+                SyntheticDataset.Options o;
+                try {
+                    o = new SyntheticDataset.Options(or(images, D.images()), wh[0], wh[1], seed,
+                            or(maxInstances, D.maxInstances()), or(classes, D.classes()), or(noise, D.noise()),
+                            or(valFraction, D.valFraction()), jpeg);
+                } catch (IllegalArgumentException e) {
+                    throw new UserException(e.getMessage());
+                }
+                try (ProgressBarListener bar = new ProgressBarListener()) {
+                    voc = SyntheticDataset.generate(out, o, bar);
+                }
+                count = o.images();
+            }
+            case "hard" -> {
+                HardSyntheticDataset.Options h = HardSyntheticDataset.Options.defaults();
+                int[] sides = size == null ? new int[] {h.minSide(), h.maxSide()} : parseSides(size);
+                HardSyntheticDataset.Options o;
+                try {
+                    o = new HardSyntheticDataset.Options(or(images, h.images()), sides[0], sides[1], seed,
+                            or(maxInstances, h.maxInstances()), or(classes, h.classes()), or(noise, h.noise()),
+                            or(valFraction, h.valFraction()), jpeg, backgrounds);
+                } catch (IllegalArgumentException e) {
+                    throw new UserException(e.getMessage());
+                }
+                try (ProgressBarListener bar = new ProgressBarListener()) {
+                    voc = HardSyntheticDataset.generate(out, o, bar);
+                }
+                count = o.images();
+            }
+            default -> throw new UserException("--family: expected simple or hard, got '" + family + "'");
         }
-        spec.commandLine().getOut().printf("wrote %d images (%s) to %s: %s%n", o.images(),
-                String.join(", ", voc.splits().stream().map(s -> s + " " + voc.ids(s).size()).toList()),
+        VocDataset written = voc;
+        spec.commandLine().getOut().printf("wrote %d images (%s) to %s: %s%n", count,
+                String.join(", ", written.splits().stream().map(s -> s + " " + written.ids(s).size()).toList()),
                 out, "read it with `wiseseg dataset info " + out + "`");
+    }
+
+    private static <T> T or(T value, T fallback) {
+        return value == null ? fallback : value;
+    }
+
+    /** The hard family's sides: MIN-MAX, or one number for a fixed square size. */
+    static int[] parseSides(String size) {
+        String[] parts = size.strip().split("-");
+        try {
+            if (parts.length == 1) {
+                int s = Integer.parseInt(parts[0].strip());
+                return new int[] {s, s};
+            }
+            if (parts.length == 2) {
+                return new int[] {Integer.parseInt(parts[0].strip()), Integer.parseInt(parts[1].strip())};
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new UserException("--size: the hard family expects MIN-MAX or PIXELS, got '" + size + "'");
     }
 
     static int[] parseSize(String size) {

@@ -140,7 +140,7 @@ public final class SyntheticDataset {
                 VocXml.formatBytes(file, o.width(), o.height(), names, boxes));
     }
 
-    private static byte[] jpeg(RgbImage image) throws IOException {
+    static byte[] jpeg(RgbImage image) throws IOException {
         ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
         try (MemoryCacheImageOutputStream out = new MemoryCacheImageOutputStream(bytes)) {
@@ -155,7 +155,7 @@ public final class SyntheticDataset {
         return bytes.toByteArray();
     }
 
-    private static byte[] lines(List<String> lines) {
+    static byte[] lines(List<String> lines) {
         StringBuilder s = new StringBuilder();
         lines.forEach(l -> s.append(l).append('\n'));
         return s.toString().getBytes(StandardCharsets.UTF_8);
@@ -169,7 +169,7 @@ public final class SyntheticDataset {
     }
 
     /** SplitMix64 of (seed, index): well-spread per-image seeds, so images do not depend on each other. */
-    private static long mix(long seed, int index) {
+    static long mix(long seed, int index) {
         long z = seed + 0x9E3779B97F4A7C15L * (index + 1L);
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
