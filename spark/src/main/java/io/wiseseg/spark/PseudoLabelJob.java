@@ -58,12 +58,12 @@ public final class PseudoLabelJob {
         manifest.put("proposals", "selective search (fast)");
         manifest.put("partitions", Integer.toString(partitions));
         String run = o.checkpoint();
-        PseudoLabelling.Settings settings = o.settings();
+        Carried settings = Carried.of(o.settings()); // PseudoLabelling.Settings is not Serializable
         List<String> classNames = input.classes();
         return PartitionedJob.run(sc, hadoop, o.out(), PartitionWork.slice(input.images(), partitions), manifest,
                 classes.size(), (work, threads) -> {
                     ExecutorModels.Loaded<ExecutorModels.Classifier> model = ExecutorModels.classifier(run, hadoop, threads);
-                    PseudoLabelling labelling = ExecutorModels.labelling(run, model.model(), settings);
+                    PseudoLabelling labelling = ExecutorModels.labelling(run, model.model(), settings.settings());
                     java.nio.file.Path root = localDataset(classNames);
                     return new PartitionedJob.Session() {
                         @Override
@@ -85,6 +85,22 @@ public final class PseudoLabelJob {
                         }
                     };
                 });
+    }
+
+    /** The settings as they travel to the executors. */
+    private record Carried(String rule, double objectnessThreshold, boolean singlePoint, double mapBlur,
+            double mapFraction, int proposalCount, float peakThreshold, boolean imageLabels, boolean instanceNms,
+            double mergeIou) implements java.io.Serializable {
+        static Carried of(PseudoLabelling.Settings s) {
+            RuleSettings r = s.ruleSettings();
+            return new Carried(s.rule(), r.objectnessThreshold(), r.singlePoint(), r.mapBlur(), r.mapFraction(),
+                    r.proposalCount(), s.peakThreshold(), s.imageLabels(), s.instanceNms(), s.mergeIou());
+        }
+
+        PseudoLabelling.Settings settings() {
+            return new PseudoLabelling.Settings(rule, new RuleSettings(objectnessThreshold, singlePoint, mapBlur,
+                    mapFraction, proposalCount), peakThreshold, imageLabels, instanceNms, mergeIou);
+        }
     }
 
     /** A local VOC-layout folder for one partition's images, with the dataset's classes. */
