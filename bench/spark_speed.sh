@@ -64,7 +64,8 @@ for m in 1 2; do
     --dataset "$work/data" --split val --out "$work/local$m.json" >"$work/local$m.log" 2>&1 \
     || { tail -30 "$work/local$m.log"; exit 1; }
   wall[$m]=$(seconds "$t0" "$(date +%s%N)")
-  load[$m]=$(sed -n 's/^model loads (LibTorch + weights, per executor JVM): \[\(.*\)\]/\1/p' "$work/local$m.log")
+  load[$m]=$(sed -n 's/^model loads (LibTorch + weights, per executor JVM): \[\(.*\)\]/\1/p' "$work/local$m.log" \
+    | awk -F', ' '{ for (i = 1; i <= NF; i++) printf "%s%.1f", (i > 1 ? ", " : ""), $i }')
   grep '^wrote' "$work/local$m.log" >&2
   cmp -s <(tr -d ' \n' <"$work/local$m.json") <(tr -d ' \n' <"$work/single.json") \
     && echo "   same bytes as wiseseg predict (whitespace aside)" >&2 || echo "   differs in bytes from wiseseg predict (see SparkJobsTest for the tolerance check)" >&2
