@@ -3,6 +3,7 @@ package io.wiseseg.backbone;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.T_TensorTensor_T;
@@ -122,17 +123,44 @@ public final class ResNet extends Module {
      * IntermediateLayerGetter hands them to a feature pyramid.
      */
     public List<Tensor> stageOutputs(Tensor x) {
-        Tensor y = Relu.forward(bn1.forward(conv1.forward(x, null)), null);
-        y = torch.max_pool2d(y, new long[] {3, 3}, new long[] {2, 2}, new long[] {1, 1}, new long[] {1, 1}, false);
+        // Every tensor a thread makes belongs to its innermost PointerScope until that scope
+        // closes, so one scope around a whole forward pass (a Segmenter call, a training step)
+        // would hold every activation of every block at once: several GB for ResNet-50 at 800
+        // pixels, times the batch size. Each block runs in a scope of its own that keeps only its
+        // output, and a block's input is let go once the next block has run (unless it is a
+        // stage's output). Autograd keeps what a backward pass needs by its own reference counts.
+        PointerScope outer = PointerScope.getInnerScope();
+        Tensor y = scoped(outer, () -> torch.max_pool2d(Relu.forward(bn1.forward(conv1.forward(x, null)), null),
+                new long[] {3, 3}, new long[] {2, 2}, new long[] {1, 1}, new long[] {1, 1}, false));
+        boolean yIsStageOutput = false;
         List<Tensor> out = new ArrayList<>();
         int b = 0;
         for (int stage = 0; stage < 4; stage++) {
             for (int i = 0; i < depth.blocks[stage]; i++) {
-                y = blocks.get(b++).forward(y, null);
+                Block block = blocks.get(b++);
+                Tensor input = y;
+                y = scoped(outer, () -> block.forward(input, null));
+                if (outer != null && !yIsStageOutput) {
+                    outer.detach(input); // frees it now rather than when the caller's scope closes
+                }
+                yIsStageOutput = false;
             }
             out.add(y);
+            yIsStageOutput = true;
         }
         return out;
+    }
+
+    /** {@code f}'s result, attached to {@code outer}; what else {@code f} made is freed on return. */
+    private static Tensor scoped(PointerScope outer, java.util.function.Supplier<Tensor> f) {
+        if (outer == null) {
+            return f.get(); // no scope: the garbage collector frees them, as before
+        }
+        try (PointerScope inner = new PointerScope()) {
+            Tensor y = f.get();
+            outer.attach(y);
+            return y;
+        }
     }
 
     /** Channels of layer{@code stage + 1}'s output (stage 0..3). */
