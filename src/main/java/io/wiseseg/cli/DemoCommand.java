@@ -68,6 +68,9 @@ final class DemoCommand implements Callable<Integer> {
     @CommandLine.Mixin
     RunScheduleOptions schedules;
 
+    @CommandLine.Mixin
+    TuneOptions tune;
+
     @Option(names = "--no-upper-bound", description = "Skip the fully supervised Mask R-CNN (trained on the GT masks).")
     boolean noUpperBound;
 
@@ -81,6 +84,7 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         RuleNames.check(rule);
         double merge = RuleNames.mergeIou(mergeIou); // checked before any work
+        var tuning = tune.options(0f);
         var classifierSchedule = schedules.classifier(epochs != null);
         var maskRcnnSchedule = schedules.maskRcnn(maskRcnnEpochs != null);
         // --quick: few training images, so more passes over them; a quarter val so that its table
@@ -112,7 +116,7 @@ final class DemoCommand implements Callable<Integer> {
                 withUpperBound, overlays, seed, classifierSchedule, maskRcnnSchedule);
         WiseRun.Result result;
         try (ProgressBarListener bar = new ProgressBarListener()) {
-            result = WiseRun.run(voc, settings, out, RunOutput.listener(w, bar));
+            result = WiseRun.run(voc, settings, tuning, out, RunOutput.listener(w, bar));
         }
         RunOutput.print(w, result);
         return 0;

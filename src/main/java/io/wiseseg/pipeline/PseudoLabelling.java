@@ -106,12 +106,17 @@ public final class PseudoLabelling {
     }
 
     private PseudoLabelling(Settings settings, EvidenceFactory evidence) {
+        this.labeller = labeller(settings);
+        this.evidence = evidence;
+    }
+
+    /** The selection step of {@code settings}: its rule, merge and instance NMS. */
+    static PseudoLabeller labeller(Settings settings) {
         SelectionRule rule = SelectionRules.create(settings.rule(), settings.ruleSettings());
-        this.labeller = new PseudoLabeller(rule,
+        return new PseudoLabeller(rule,
                 settings.mergeIou() == Settings.NO_MERGE ? null : InstanceNms.sameClass(settings.mergeIou()),
                 rule.instanceNmsByDefault() || settings.instanceNms() ? InstanceNms.prm() : null,
                 new ProposalScorer(Device.cpu()));
-        this.evidence = evidence;
     }
 
     /**

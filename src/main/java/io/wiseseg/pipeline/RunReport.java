@@ -46,6 +46,11 @@ final class RunReport {
     }
 
     static void write(Path file, Content c) throws IOException {
+        write(file, c, List.of());
+    }
+
+    /** With {@code sections}, HTML fragments (escaped by their makers), after the pseudo masks' section. */
+    static void write(Path file, Content c, List<String> sections) throws IOException {
         StringBuilder h = new StringBuilder();
         h.append("<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>").append(esc(c.title()))
                 .append("</title>\n<style>body{font-family:sans-serif;margin:2em;max-width:1400px}"
@@ -76,6 +81,7 @@ final class RunReport {
             }
             h.append("</table>\n");
         }
+        sections.forEach(h::append);
         h.append("<h2>Time per stage</h2>\n<p>In this invocation: a stage resumed from an earlier run's "
                 + "results shows only the time to read them back.</p>\n<table>\n");
         c.stageSeconds().forEach((k, v) -> h.append("<tr><td>").append(esc(k)).append("</td><td class=\"n\">")
@@ -93,7 +99,7 @@ final class RunReport {
         AtomicFiles.writeString(file, h);
     }
 
-    private static String esc(String s) {
+    static String esc(String s) {
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 }

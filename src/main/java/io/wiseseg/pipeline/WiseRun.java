@@ -242,6 +242,16 @@ public final class WiseRun {
      *                                  dataset lacks a split
      */
     public static Result run(VocDataset voc, Settings s, Path out, RunListener listener) throws IOException {
+        return run(voc, s, SettingsSearch.Options.OFF, out, listener);
+    }
+
+    /**
+     * As {@link #run(VocDataset, Settings, Path, RunListener)}; with {@code tuning} enabled, the
+     * pseudo-mask settings are chosen after the classifier by a {@link SettingsSearch} on a seeded
+     * part of the train split (its masks only; {@code tune.json}, resumable), and label both splits.
+     */
+    public static Result run(VocDataset voc, Settings s, SettingsSearch.Options tuning, Path out, RunListener listener)
+            throws IOException {
         TorchRuntime.ensureLoaded();
         for (String split : List.of(s.trainSplit(), s.evalSplit())) {
             if (!voc.splits().contains(split)) {
@@ -249,16 +259,20 @@ public final class WiseRun {
             }
         }
         Files.createDirectories(out);
-        checkSettings(out, s);
+        if (tuning.enabled()) { // a bad fraction or an empty pool is said before any training
+            SettingsSearch.tuningImages(voc, s.trainSplit(), s.evalSplit(), tuning.fraction(), s.seed());
+        }
+        checkSettings(out, s, tuning);
         int threads = torch.get_num_threads();
         try {
-            return stages(voc, s, out, listener);
+            return stages(voc, s, tuning, out, listener);
         } finally {
             torch.set_num_threads(threads);
         }
     }
 
-    private static Result stages(VocDataset voc, Settings s, Path out, RunListener listener) throws IOException {
+    private static Result stages(VocDataset voc, Settings s, SettingsSearch.Options tuning, Path out,
+            RunListener listener) throws IOException {
         Map<String, Double> stageTimes = new LinkedHashMap<>();
         torch.manual_seed(s.seed());
         listener.stageDone(String.format(Locale.ROOT, "1/5 data: %d images (%d %s, %d %s) in %s",
@@ -280,6 +294,19 @@ public final class WiseRun {
                 "2/5 PRM classifier (ResNet-18/%d, %d px, %s): loss %.3f → %.3f, checkpoint %s", WIDTH,
                 s.classifierImageSize(), s.classifierLength(), mean(losses.subList(0, Math.min(10, losses.size()))),
                 mean(losses.subList(Math.max(0, losses.size() - 10), losses.size())), prmDir));
+
+        // 2b. the pseudo-mask settings chosen on tuning images of the train split (their masks only)
+        SettingsSearch.Result tuned = null;
+        if (tuning.enabled()) {
+            torch.set_num_threads(1); // as the pseudo masks below
+            t0 = System.nanoTime();
+            tuned = SettingsSearch.inRun(voc, s.trainSplit(), s.evalSplit(), s.seed(), s.pseudo(), tuning,
+                    trained.network(), config, new ProposalCache(out.resolve("proposals"),
+                            new SelectiveSearch(SelectiveSearch.Options.fast())), out, listener);
+            stageTimes.put("pseudo-mask settings search", seconds(t0));
+            SettingsSearch.report(tuned, s.trainSplit(), out.resolve(SettingsSearch.FILE), listener);
+            s = s.withPseudo(tuned.best());
+        }
 
         // 3. pseudo masks for the scored split and the training split (a Mask R-CNN's targets).
         // From here on the tensors are small (one image, a narrow network): one LibTorch thread
@@ -363,7 +390,8 @@ public final class WiseRun {
         List<Path> shown = OverlaySheets.write(voc, truth, panels, titles, s.overlays(), out.resolve("overlays-" + rule));
         Path report = out.resolve("report-" + rule + ".html");
         RunReport.write(report, new RunReport.Content("WISE on " + voc.root().getFileName() + ", rule " + rule,
-                describe(voc, s), numbers, findings, diagnostics, stageTimes, titles, shown));
+                describe(voc, s), numbers, findings, diagnostics, stageTimes, titles, shown),
+                tuned == null ? List.of() : List.of(tuned.html()));
         listener.stageDone("5/5 metrics in " + metricsFile + "; report in " + report + " (" + shown.size()
                 + " overlays: " + String.join(" | ", titles) + ")");
         return new Result(s.evalSplit(), truth.size(), table, findings, diagnostics, stageTimes, metricsFile, report);
@@ -416,8 +444,17 @@ public final class WiseRun {
 
     /** A folder made with other settings would mix runs: refuse it, naming what differs. */
     static void checkSettings(Path out, Settings s) throws IOException {
+        checkSettings(out, s, SettingsSearch.Options.OFF);
+    }
+
+    /** As {@link #checkSettings(Path, Settings)}; a settings search is recorded (as "tune") only when enabled. */
+    static void checkSettings(Path out, Settings s, SettingsSearch.Options tuning) throws IOException {
         ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode want = (ObjectNode) json.readTree(json.writeValueAsString(s)); // as read back: 0L is an IntNode
+        if (tuning.enabled()) { // runs without a search keep the run.json they had
+            want.set("tune", json.createObjectNode().put("fraction", tuning.fraction())
+                    .put("grid", tuning.grid().spec()));
+        }
         // neither how many PNGs to draw nor whether the upper bound is added changes a result
         want.remove(List.of("overlays", "upperBound"));
         // no merge is how runs were made before the setting existed: their folders stay valid

@@ -1,0 +1,42 @@
+package io.wiseseg.cli;
+
+import io.wiseseg.pipeline.SettingsSearch;
+import picocli.CommandLine.Option;
+
+/**
+ * The settings-search flags of {@code run} and {@code demo} (a picocli mixin): choose the
+ * pseudo-mask settings on a seeded part of the train split ({@link SettingsSearch}).
+ */
+final class TuneOptions {
+    @Option(names = "--tune-fraction", paramLabel = "F", defaultValue = "0", description = "Choose the pseudo-mask "
+            + "settings (rule, map blur and fraction, proposal count, peak threshold, merge, NMS) on F of the train "
+            + "split's images, drawn by --seed, scored against their GT masks (the only masks the choice reads); "
+            + "the chosen settings then label the train split. In (0, 1]; 0: off, the given settings "
+            + "(default: ${DEFAULT-VALUE}).")
+    double fraction;
+
+    @Option(names = "--tune-grid", paramLabel = "SPEC", description = "With --tune-fraction: the axes to search instead "
+            + "of the default's, e.g. 'rule=iou,wise;blur=0.02,0.04;fraction=0.5;proposals=100,0;peak=0,1;merge=0,0.5;"
+            + "nms=false,true' (default: rule=iou,wise,prm; blur=0.01,0.02,0.04; fraction=0.3,0.5,0.7; "
+            + "proposals=100,0; peak=--peak-threshold; merge=0,0.5; nms=false).")
+    String grid;
+
+    /** The search to run, checked: a bad fraction or grid is a one-line error naming the flag. */
+    SettingsSearch.Options options(float peakThreshold) {
+        if (!(fraction >= 0 && fraction <= 1)) {
+            throw new UserException("--tune-fraction must be in (0, 1], or 0 for no search; got " + fraction);
+        }
+        if (fraction == 0) {
+            if (grid != null) {
+                throw new UserException("--tune-grid needs --tune-fraction");
+            }
+            return SettingsSearch.Options.OFF;
+        }
+        SettingsSearch.Grid defaults = SettingsSearch.Grid.defaults(peakThreshold);
+        try {
+            return new SettingsSearch.Options(fraction, grid == null ? defaults : SettingsSearch.Grid.parse(grid, defaults));
+        } catch (IllegalArgumentException e) {
+            throw new UserException("--tune-grid: " + e.getMessage());
+        }
+    }
+}
