@@ -68,6 +68,9 @@ final class DemoCommand implements Callable<Integer> {
     @CommandLine.Mixin
     RunScheduleOptions schedules;
 
+    @CommandLine.Mixin
+    SelfTrainingOptions selfTraining;
+
     @Option(names = "--no-upper-bound", description = "Skip the fully supervised Mask R-CNN (trained on the GT masks).")
     boolean noUpperBound;
 
@@ -80,6 +83,7 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         RuleNames.check(rule);
+        var rounds = selfTraining.settings(); // checked before any work
         double merge = RuleNames.mergeIou(mergeIou); // checked before any work
         var classifierSchedule = schedules.classifier(epochs != null);
         var maskRcnnSchedule = schedules.maskRcnn(maskRcnnEpochs != null);
@@ -112,7 +116,7 @@ final class DemoCommand implements Callable<Integer> {
                 withUpperBound, overlays, seed, classifierSchedule, maskRcnnSchedule);
         WiseRun.Result result;
         try (ProgressBarListener bar = new ProgressBarListener()) {
-            result = WiseRun.run(voc, settings, out, RunOutput.listener(w, bar));
+            result = WiseRun.run(voc, settings, rounds, out, RunOutput.listener(w, bar));
         }
         RunOutput.print(w, result);
         return 0;

@@ -48,6 +48,9 @@ final class RunCommand implements Callable<Integer> {
     @CommandLine.Mixin
     RunScheduleOptions schedules;
 
+    @CommandLine.Mixin
+    SelfTrainingOptions selfTraining;
+
     @Option(names = "--classifier-size", paramLabel = "PX",
             description = "Classifier input, longer side (default: the images' median longer side, 64..448).")
     Integer classifierSize;
@@ -100,6 +103,7 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         RuleNames.check(rule);
+        var rounds = selfTraining.settings(); // checked before any work
         var classifierSchedule = schedules.classifier(epochs != null);
         var maskRcnnSchedule = schedules.maskRcnn(maskRcnnEpochs != null);
         VocDataset voc = data.openWithSplit(trainSplit);
@@ -124,7 +128,7 @@ final class RunCommand implements Callable<Integer> {
         w.flush();
         WiseRun.Result result;
         try (ProgressBarListener bar = new ProgressBarListener()) {
-            result = WiseRun.run(voc, s, out, RunOutput.listener(w, bar));
+            result = WiseRun.run(voc, s, rounds, out, RunOutput.listener(w, bar));
         }
         RunOutput.print(w, result);
         return 0;
