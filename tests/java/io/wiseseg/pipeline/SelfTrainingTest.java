@@ -11,9 +11,11 @@ import io.wiseseg.data.ImagePrediction;
 import io.wiseseg.data.Instance;
 import io.wiseseg.data.LabelledImage;
 import io.wiseseg.data.Mask;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@link SelfTraining#select} on hand-made predictions: which become the next round's pseudo masks. */
 class SelfTrainingTest {
@@ -78,6 +80,27 @@ class SelfTrainingTest {
         assertSame(PREVIOUS, none.masks());
         // a lower threshold keeps the class-0 prediction
         assertFalse(SelfTraining.select(IMAGE, p, PREVIOUS, 0.1).fellBack());
+    }
+
+    @Test
+    void runJsonRecordsRoundsOnlyWhenAskedAndRefusesAnotherScore(@TempDir Path dir) throws Exception {
+        WiseRun.Settings s = new WiseRun.Settings("train", "val", 64, 1, 16, PseudoLabelling.Settings.defaults(), 64, 64,
+                1, false, 0, 0);
+        WiseRun.checkSettings(dir, s);
+        assertFalse(Files.readString(dir.resolve("run.json")).contains("selfTraining")); // as before rounds existed
+        WiseRun.checkSettings(dir, s, new SelfTraining.Settings(1, 0.5)); // rounds added to a WISE run
+        assertTrue(Files.readString(dir.resolve("run.json")).contains("\"rounds\" : 1"));
+        WiseRun.checkSettings(dir, s, new SelfTraining.Settings(2, 0.5)); // one more round
+        assertTrue(Files.readString(dir.resolve("run.json")).contains("\"rounds\" : 2"));
+        WiseRun.checkSettings(dir, s); // WISE alone on a folder with rounds: its rows only
+        assertTrue(Files.readString(dir.resolve("run.json")).contains("\"roundScore\" : 0.5"));
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> WiseRun.checkSettings(dir, s, new SelfTraining.Settings(1, 0.7)));
+        assertTrue(e.getMessage().contains("other settings (selfTraining.roundScore: 0.5 → 0.7)"), e.getMessage());
+        // the other settings are still compared
+        var other = assertThrows(IllegalArgumentException.class,
+                () -> WiseRun.checkSettings(dir, s.withSeed(1), new SelfTraining.Settings(2, 0.5)));
+        assertTrue(other.getMessage().contains("seed: 0 → 1"), other.getMessage());
     }
 
     @Test
