@@ -71,6 +71,9 @@ final class DemoCommand implements Callable<Integer> {
     @CommandLine.Mixin
     TuneOptions tune;
 
+    @CommandLine.Mixin
+    SelfTrainingOptions selfTraining;
+
     @Option(names = "--no-upper-bound", description = "Skip the fully supervised Mask R-CNN (trained on the GT masks).")
     boolean noUpperBound;
 
@@ -83,6 +86,7 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         RuleNames.check(rule);
+        var rounds = selfTraining.settings(); // checked before any work
         double merge = RuleNames.mergeIou(mergeIou); // checked before any work
         var tuning = tune.options(0f);
         var classifierSchedule = schedules.classifier(epochs != null);
@@ -116,7 +120,7 @@ final class DemoCommand implements Callable<Integer> {
                 withUpperBound, overlays, seed, classifierSchedule, maskRcnnSchedule);
         WiseRun.Result result;
         try (ProgressBarListener bar = new ProgressBarListener()) {
-            result = WiseRun.run(voc, settings, tuning, out, RunOutput.listener(w, bar));
+            result = WiseRun.run(voc, settings, tuning, rounds, out, RunOutput.listener(w, bar));
         }
         RunOutput.print(w, result);
         return 0;

@@ -51,6 +51,9 @@ final class RunCommand implements Callable<Integer> {
     @CommandLine.Mixin
     TuneOptions tune;
 
+    @CommandLine.Mixin
+    SelfTrainingOptions selfTraining;
+
     @Option(names = "--classifier-size", paramLabel = "PX",
             description = "Classifier input, longer side (default: the images' median longer side, 64..448).")
     Integer classifierSize;
@@ -104,6 +107,7 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         RuleNames.check(rule);
         var tuning = tune.options(peakThreshold);
+        var rounds = selfTraining.settings(); // checked before any work
         var classifierSchedule = schedules.classifier(epochs != null);
         var maskRcnnSchedule = schedules.maskRcnn(maskRcnnEpochs != null);
         VocDataset voc = data.openWithSplit(trainSplit);
@@ -128,7 +132,7 @@ final class RunCommand implements Callable<Integer> {
         w.flush();
         WiseRun.Result result;
         try (ProgressBarListener bar = new ProgressBarListener()) {
-            result = WiseRun.run(voc, s, tuning, out, RunOutput.listener(w, bar));
+            result = WiseRun.run(voc, s, tuning, rounds, out, RunOutput.listener(w, bar));
         }
         RunOutput.print(w, result);
         return 0;

@@ -21,9 +21,19 @@ final class RunReport {
      * @param pseudoMasks the scored split's pseudo masks against its objects, or null
      * @param panelTitles the titles of the overlay PNGs' panels, left to right
      * @param overlays    the overlay PNGs, each a sibling's descendant of the report file
+     * @param trainingMasks per self-training round (from round 0), its training masks against the
+     *                    training split's objects; empty without rounds
      */
     record Content(String title, Map<String, Object> settings, Map<String, double[]> table, List<String> findings,
-            PseudoMaskDiagnostics pseudoMasks, Map<String, Double> stageSeconds, List<String> panelTitles, List<Path> overlays) {}
+            PseudoMaskDiagnostics pseudoMasks, Map<String, Double> stageSeconds, List<String> panelTitles, List<Path> overlays,
+            Map<String, PseudoMaskDiagnostics> trainingMasks) {
+        /** Without self-training rounds. */
+        Content(String title, Map<String, Object> settings, Map<String, double[]> table, List<String> findings,
+                PseudoMaskDiagnostics pseudoMasks, Map<String, Double> stageSeconds, List<String> panelTitles,
+                List<Path> overlays) {
+            this(title, settings, table, findings, pseudoMasks, stageSeconds, panelTitles, overlays, Map.of());
+        }
+    }
 
     /**
      * What the table says about WISE's claim (the Mask R-CNN trained on pseudo masks beats the
@@ -78,6 +88,22 @@ final class RunReport {
             for (PseudoMaskDiagnostics.Row r : c.pseudoMasks().rows()) {
                 h.append("<tr><td>").append(esc(r.name())).append("</td><td class=\"n\">").append(esc(r.value()))
                         .append("</td><td>").append(esc(r.what())).append("</td></tr>\n");
+            }
+            h.append("</table>\n");
+        }
+        if (!c.trainingMasks().isEmpty()) {
+            h.append("<h2>Self-training: each round's training masks on the train split</h2>\n<p>")
+                    .append(esc(PseudoMaskDiagnostics.title())).append("</p>\n<table>\n<tr><th></th>");
+            c.trainingMasks().keySet().forEach(k -> h.append("<th>").append(esc(k)).append("</th>"));
+            h.append("</tr>\n");
+            List<List<PseudoMaskDiagnostics.Row>> columns = c.trainingMasks().values().stream()
+                    .map(PseudoMaskDiagnostics::rows).toList();
+            for (int i = 0; i < columns.get(0).size(); i++) {
+                h.append("<tr><td>").append(esc(columns.get(0).get(i).name())).append("</td>");
+                for (List<PseudoMaskDiagnostics.Row> col : columns) {
+                    h.append("<td class=\"n\">").append(esc(col.get(i).value())).append("</td>");
+                }
+                h.append("</tr>\n");
             }
             h.append("</table>\n");
         }

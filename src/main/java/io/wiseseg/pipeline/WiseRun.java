@@ -242,7 +242,7 @@ public final class WiseRun {
      *                                  dataset lacks a split
      */
     public static Result run(VocDataset voc, Settings s, Path out, RunListener listener) throws IOException {
-        return run(voc, s, SettingsSearch.Options.OFF, out, listener);
+        return run(voc, s, SettingsSearch.Options.OFF, SelfTraining.Settings.NONE, out, listener);
     }
 
     /**
@@ -252,6 +252,21 @@ public final class WiseRun {
      */
     public static Result run(VocDataset voc, Settings s, SettingsSearch.Options tuning, Path out, RunListener listener)
             throws IOException {
+        return run(voc, s, tuning, SelfTraining.Settings.NONE, out, listener);
+    }
+
+    /**
+     * As {@link #run(VocDataset, Settings, Path, RunListener)}, then {@code selfTraining.rounds()}
+     * rounds of {@link SelfTraining}, each a row {@link SelfTraining#ROW_PREFIX} k of the table.
+     */
+    public static Result run(VocDataset voc, Settings s, SelfTraining.Settings selfTraining, Path out,
+            RunListener listener) throws IOException {
+        return run(voc, s, SettingsSearch.Options.OFF, selfTraining, out, listener);
+    }
+
+    /** The pipeline with a settings search ({@code tuning}) and self-training rounds, each optional. */
+    public static Result run(VocDataset voc, Settings s, SettingsSearch.Options tuning,
+            SelfTraining.Settings selfTraining, Path out, RunListener listener) throws IOException {
         TorchRuntime.ensureLoaded();
         for (String split : List.of(s.trainSplit(), s.evalSplit())) {
             if (!voc.splits().contains(split)) {
@@ -262,16 +277,17 @@ public final class WiseRun {
         if (tuning.enabled()) { // a bad fraction or an empty pool is said before any training
             SettingsSearch.tuningImages(voc, s.trainSplit(), s.evalSplit(), tuning.fraction(), s.seed());
         }
-        checkSettings(out, s, tuning);
+        checkSettings(out, s, tuning, selfTraining);
         int threads = torch.get_num_threads();
         try {
-            return stages(voc, s, tuning, out, listener);
+            return stages(voc, s, tuning, selfTraining, out, listener);
         } finally {
             torch.set_num_threads(threads);
         }
     }
 
-    private static Result stages(VocDataset voc, Settings s, SettingsSearch.Options tuning, Path out,
+    private static Result stages(VocDataset voc, Settings s, SettingsSearch.Options tuning,
+            SelfTraining.Settings selfTraining, Path out,
             RunListener listener) throws IOException {
         Map<String, Double> stageTimes = new LinkedHashMap<>();
         torch.manual_seed(s.seed());
@@ -351,6 +367,18 @@ public final class WiseRun {
             listener.stageDone("    upper bound: the same Mask R-CNN on the ground-truth masks: "
                     + out.resolve("maskrcnn-gt"));
         }
+        // 4b. self-training: each round's Mask R-CNN trained afresh on the previous one's
+        //     confident predictions (SelfTraining)
+        t0 = System.nanoTime();
+        Settings chosen = s; // after the settings search, if any
+        List<SelfTraining.Round> rounds = SelfTraining.run(voc, s.trainSplit(), selfTraining, out, rule,
+                pseudo.get(s.trainSplit()), out.resolve("maskrcnn-" + rule), (masks, dir, what) -> maskRcnn(voc,
+                        chosen, TrainingExamples.of(voc, voc.root(), chosen.trainSplit(), masks), start, dir, what,
+                        listener),
+                listener);
+        if (!rounds.isEmpty()) {
+            stageTimes.put("self-training (" + rounds.size() + " rounds)", seconds(t0));
+        }
 
         // 5. evaluation, next to the oracles
         List<AnnotatedImage> truth = voc.annotated(s.evalSplit());
@@ -359,6 +387,7 @@ public final class WiseRun {
         Map<String, List<ImagePrediction>> rows = new LinkedHashMap<>();
         rows.put(PSEUDO_ROW, pseudoEval);
         rows.put(WISE_ROW, wise);
+        rounds.forEach(r -> rows.put(r.row(), r.predictions()));
         if (upper != null) {
             rows.put(UPPER_ROW, upper);
         }
@@ -376,6 +405,8 @@ public final class WiseRun {
         List<String> findings = RunReport.findings(numbers, PSEUDO_ROW, WISE_ROW, upper != null ? UPPER_ROW : null);
         PseudoMaskDiagnostics diagnostics = Evaluation.pseudoMaskDiagnostics(truth, pseudoEval, voc.classes());
         ((ObjectNode) metrics.get(PSEUDO_ROW)).set("diagnostics", diagnostics.toJson());
+        Map<String, PseudoMaskDiagnostics> trainingMasks = SelfTraining.report(voc, s.trainSplit(),
+                pseudo.get(s.trainSplit()), rounds, numbers, metrics, findings);
         Path metricsFile = out.resolve("metrics-" + rule + ".json");
         writeJson(metricsFile, metrics);
 
@@ -390,8 +421,8 @@ public final class WiseRun {
         List<Path> shown = OverlaySheets.write(voc, truth, panels, titles, s.overlays(), out.resolve("overlays-" + rule));
         Path report = out.resolve("report-" + rule + ".html");
         RunReport.write(report, new RunReport.Content("WISE on " + voc.root().getFileName() + ", rule " + rule,
-                describe(voc, s), numbers, findings, diagnostics, stageTimes, titles, shown),
-                tuned == null ? List.of() : List.of(tuned.html()));
+                describe(voc, s, selfTraining), numbers, findings, diagnostics, stageTimes, titles, shown,
+                trainingMasks), tuned == null ? List.of() : List.of(tuned.html()));
         listener.stageDone("5/5 metrics in " + metricsFile + "; report in " + report + " (" + shown.size()
                 + " overlays: " + String.join(" | ", titles) + ")");
         return new Result(s.evalSplit(), truth.size(), table, findings, diagnostics, stageTimes, metricsFile, report);
@@ -423,7 +454,7 @@ public final class WiseRun {
                 p.instances().stream().filter(i -> i.score() >= 0.5).toList())).toList();
     }
 
-    private static Map<String, Object> describe(VocDataset voc, Settings s) {
+    private static Map<String, Object> describe(VocDataset voc, Settings s, SelfTraining.Settings selfTraining) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("dataset", voc.root() + ": " + voc.classes().size() + " classes, train split '" + s.trainSplit()
                 + "', scored split '" + s.evalSplit() + "', seed " + s.seed());
@@ -437,6 +468,12 @@ public final class WiseRun {
         m.put("Mask R-CNN", "ResNet-18-FPN at width " + WIDTH + ", backbone from the PRM classifier, "
                 + s.maskRcnnLength() + ", batch 4, lr 0.02, " + s.maskRcnnMinSize() + ".." + s.maskRcnnMaxSize()
                 + " px");
+        if (selfTraining.rounds() > 0) {
+            m.put("self-training", selfTraining.rounds() + " rounds: the previous Mask R-CNN's predictions on the "
+                    + "train images scored >= " + selfTraining.scoreThreshold() + ", of each image's labelled classes, "
+                    + "one per object (same class, mask IoU >= " + SelfTraining.SAME_OBJECT_IOU + "); an image with "
+                    + "none keeps its previous masks; each round's Mask R-CNN trained afresh as above");
+        }
         return m;
     }
 
@@ -444,11 +481,23 @@ public final class WiseRun {
 
     /** A folder made with other settings would mix runs: refuse it, naming what differs. */
     static void checkSettings(Path out, Settings s) throws IOException {
-        checkSettings(out, s, SettingsSearch.Options.OFF);
+        checkSettings(out, s, SettingsSearch.Options.OFF, SelfTraining.Settings.NONE);
     }
 
-    /** As {@link #checkSettings(Path, Settings)}; a settings search is recorded (as "tune") only when enabled. */
     static void checkSettings(Path out, Settings s, SettingsSearch.Options tuning) throws IOException {
+        checkSettings(out, s, tuning, SelfTraining.Settings.NONE);
+    }
+
+    static void checkSettings(Path out, Settings s, SelfTraining.Settings selfTraining) throws IOException {
+        checkSettings(out, s, SettingsSearch.Options.OFF, selfTraining);
+    }
+
+    /**
+     * As {@link #checkSettings(Path, Settings)}; a settings search is recorded (as "tune") only
+     * when enabled, self-training only with rounds.
+     */
+    static void checkSettings(Path out, Settings s, SettingsSearch.Options tuning, SelfTraining.Settings selfTraining)
+            throws IOException {
         ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode want = (ObjectNode) json.readTree(json.writeValueAsString(s)); // as read back: 0L is an IntNode
         if (tuning.enabled()) { // runs without a search keep the run.json they had
@@ -472,15 +521,23 @@ public final class WiseRun {
                     ((ObjectNode) have).set(f, epochs);
                 }
             }
+            // self-training is recorded only with rounds (older folders stay valid); its block is
+            // compared on its own (SelfTraining.checkRecorded): more or fewer rounds extend or cut a run
+            JsonNode haveRounds = ((ObjectNode) have).remove(SelfTraining.SETTINGS_KEY);
             if (!have.equals(want)) {
                 List<String> diffs = new ArrayList<>();
                 differences("", have, want, diffs);
                 throw new IllegalArgumentException(out + " holds a run with other settings (" + String.join(", ", diffs)
                         + "); use another folder or delete it");
             }
+            JsonNode rounds = SelfTraining.checkRecorded(out, haveRounds, selfTraining);
+            if (rounds != null && !rounds.equals(haveRounds)) {
+                writeJson(file, want.set(SelfTraining.SETTINGS_KEY, rounds));
+            }
             return;
         }
-        writeJson(file, want);
+        JsonNode rounds = SelfTraining.checkRecorded(out, null, selfTraining);
+        writeJson(file, rounds == null ? want : want.set(SelfTraining.SETTINGS_KEY, rounds));
     }
 
     private static void differences(String path, JsonNode have, JsonNode want, List<String> out) {

@@ -1,0 +1,118 @@
+package io.wiseseg.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.wiseseg.testing.TinyVoc;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.Comparator;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code wiseseg run --rounds 1} at toy size: the round's files, its row in the table, the report
+ * and the metrics; a run killed in the round resumes there (the earlier stages untouched) and
+ * prints the same table; {@code --rounds} 0 on the folder prints WISE's rows only.
+ */
+class SelfTrainingRunTest {
+
+    @Test
+    void runsARoundReportsItAndResumesInIt(@TempDir Path tmp) throws Exception {
+        Path data = TinyVoc.write(tmp.resolve("voc"), 24, 6, 3);
+        Path out = tmp.resolve("run");
+        String[] args = {"run", "--dataset", data.toString(), "--out", out.toString(), "--epochs", "1",
+            "--maskrcnn-epochs", "1", "--overlays", "0", "--no-upper-bound", "--rounds", "1",
+            // the toy Mask R-CNN (one epoch on 24 images) scores nothing 0.5: every image would fall back
+            "--round-score", "0.05"};
+        CliRun first = CliRun.run(args);
+        assertEquals(0, first.code(), first.err());
+        String table = DemoCommandTest.table(first.out());
+        assertTrue(table.matches("(?s).*\\nself-training round 1(\\s+\\d+\\.\\d){4}\\n.*"), first.out());
+        assertTrue(table.contains("Self-training round 1 against WISE at AP50"), table);
+        assertTrue(first.out().contains("self-training round 1: "), first.out());
+        Path masks = out.resolve("pseudo-iou-train-r1.json"), round = out.resolve("maskrcnn-iou-r1");
+        for (Path f : new Path[] {masks, out.resolve("pseudo-iou-train-r1-fallbacks.txt"),
+            round.resolve("model.pt"), round.resolve("predictions-val.json")}) {
+            assertTrue(Files.isRegularFile(f), f.toString());
+        }
+        // the round's masks come from the model on some images at least (not all fallbacks)
+        long fellBack = Files.readAllLines(out.resolve("pseudo-iou-train-r1-fallbacks.txt")).size();
+        assertTrue(fellBack < 24, fellBack + " of 24 images kept round 0's masks");
+        JsonNode metrics = new ObjectMapper().readTree(out.resolve("metrics-iou.json").toFile());
+        JsonNode row = metrics.get("self-training round 1");
+        assertTrue(row != null && row.has("reference") && row.has("abo"), metrics.toString());
+        assertEquals(24, row.get("trainingMasks").get("images").asInt(), row.toString()); // on the train split
+        assertTrue(row.has("trainImagesKeepingPreviousMasks"), row.toString());
+        assertEquals(24, metrics.get("Mask R-CNN on pseudo masks (WISE)").get("trainingMasks").get("images").asInt());
+        String html = Files.readString(out.resolve("report-iou.html"));
+        assertTrue(html.contains("<td>self-training round 1</td>"), html);
+        assertTrue(html.contains("<th>round 0 (WISE)</th><th>round 1</th>"), html);
+        JsonNode runJson = new ObjectMapper().readTree(out.resolve("run.json").toFile());
+        assertEquals(1, runJson.get("selfTraining").get("rounds").asInt(), runJson.toString());
+
+        // killed half way through the round, after its masks, while its Mask R-CNN trained: the
+        // rerun trains that Mask R-CNN again and nothing before it
+        byte[] roundMasks = Files.readAllBytes(masks);
+        FileTime masksTime = Files.getLastModifiedTime(masks);
+        FileTime wiseTime = Files.getLastModifiedTime(out.resolve("maskrcnn-iou/model.pt"));
+        delete(round);
+        CliRun resumed = CliRun.run(args);
+        assertEquals(0, resumed.code(), resumed.err());
+        assertEquals(table, DemoCommandTest.table(resumed.out()));
+        assertEquals(masksTime, Files.getLastModifiedTime(masks));
+        assertEquals(wiseTime, Files.getLastModifiedTime(out.resolve("maskrcnn-iou/model.pt")));
+        assertTrue(Files.isRegularFile(round.resolve("predictions-val.json")));
+
+        // killed before the round's masks were written: round 0's model predicts them again, the same
+        delete(round);
+        Files.delete(masks);
+        CliRun again = CliRun.run(args);
+        assertEquals(0, again.code(), again.err());
+        assertArrayEquals(roundMasks, Files.readAllBytes(masks));
+        assertEquals(table, DemoCommandTest.table(again.out()));
+
+        // no rounds on the same folder: WISE's rows only, as they were
+        String[] wiseOnly = java.util.Arrays.copyOf(args, args.length - 4);
+        CliRun wise = CliRun.run(wiseOnly);
+        assertEquals(0, wise.code(), wise.err());
+        assertFalse(wise.out().contains("self-training round"), wise.out());
+        for (String line : DemoCommandTest.table(wise.out()).strip().split("\n\n")[0].split("\n")) {
+            assertTrue(table.contains(line + "\n"), line); // every row of the results table as it was
+        }
+
+        // another score threshold would mix rounds made two ways
+        String[] otherScore = args.clone();
+        otherScore[args.length - 1] = "0.7";
+        CliRun other = CliRun.run(otherScore);
+        assertEquals(2, other.code());
+        assertTrue(other.err().contains("other settings (selfTraining.roundScore: 0.05 → 0.7)"), other.err());
+    }
+
+    @Test
+    void refusesNegativeRoundsInOneLine(@TempDir Path tmp) throws Exception {
+        Path data = TinyVoc.write(tmp.resolve("voc"), 4, 2, 1);
+        for (String command : new String[] {"run", "demo"}) {
+            CliRun r = command.equals("run")
+                    ? CliRun.run("run", "--dataset", data.toString(), "--out", tmp.resolve("run").toString(), "--rounds", "-1")
+                    : CliRun.run("demo", "--out", tmp.resolve("demo").toString(), "--rounds", "-1");
+            assertEquals(2, r.code(), command);
+            assertEquals("wiseseg: --rounds must be >= 0, got -1", r.err().strip(), command);
+            assertFalse(Files.exists(tmp.resolve(command)), command); // refused before any work
+        }
+    }
+
+    private static void delete(Path dir) throws Exception {
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}

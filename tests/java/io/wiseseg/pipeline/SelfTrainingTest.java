@@ -1,0 +1,112 @@
+package io.wiseseg.pipeline;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.wiseseg.data.Box;
+import io.wiseseg.data.ImagePrediction;
+import io.wiseseg.data.Instance;
+import io.wiseseg.data.LabelledImage;
+import io.wiseseg.data.Mask;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@link SelfTraining#select} on hand-made predictions: which become the next round's pseudo masks. */
+class SelfTrainingTest {
+    static final int H = 20, W = 30;
+
+    /** A mask filling rows y0..y1-1, columns x0..x1-1. */
+    static Mask rect(int y0, int x0, int y1, int x1) {
+        byte[] px = new byte[H * W];
+        for (int y = y0; y < y1; y++) {
+            for (int x = x0; x < x1; x++) {
+                px[y * W + x] = 1;
+            }
+        }
+        return Mask.fromBytes(H, W, px);
+    }
+
+    /** A prediction as a detector gives it: its own (looser) box, not the mask's. */
+    static Instance predicted(int classId, Mask mask, float score) {
+        return new Instance(classId, mask, new Box(0, 0, W, H), score);
+    }
+
+    static final LabelledImage IMAGE = new LabelledImage("a", Path.of("a.jpg"), W, H, new int[] {0, 2});
+    static final ImagePrediction PREVIOUS = new ImagePrediction("a", H, W,
+            List.of(Instance.of(2, rect(0, 0, 5, 5), 0.3f)));
+
+    @Test
+    void keepsConfidentPredictionsOfTheLabelledClassesOnePerObject() {
+        Mask object = rect(2, 2, 12, 12); // 100 px
+        Mask shifted = rect(2, 3, 12, 13); // IoU with object 90/110 = 0.82: the same object
+        Mask half = rect(2, 7, 12, 17); // IoU with object 50/150 = 0.33: another object
+        ImagePrediction p = new ImagePrediction("a", H, W, List.of(
+                predicted(0, shifted, 0.7f),
+                predicted(0, object, 0.9f), // best of its object: stays
+                predicted(0, half, 0.6f), // overlaps, below 0.5 IoU: stays
+                predicted(2, object, 0.8f), // same mask, another labelled class: stays (same class only)
+                predicted(1, rect(14, 20, 19, 29), 0.99f), // class 1 is not among the image's labels
+                predicted(2, rect(14, 0, 19, 8), 0.49f), // below the threshold
+                predicted(2, rect(14, 10, 19, 18), 0.5f), // at the threshold: kept
+                predicted(0, new Mask(H, W), 0.95f))); // an empty mask is no object
+        SelfTraining.Choice c = SelfTraining.select(IMAGE, p, PREVIOUS, 0.5);
+        assertFalse(c.fellBack());
+        List<Instance> kept = c.masks().instances();
+        assertEquals(List.of(0.9f, 0.8f, 0.6f, 0.5f), kept.stream().map(Instance::score).toList());
+        assertEquals(List.of(0, 2, 0, 2), kept.stream().map(Instance::classId).toList());
+        assertEquals(object, kept.get(0).mask());
+        assertEquals(half, kept.get(2).mask());
+        // boxes are the masks' tight boxes, as the pseudo stage writes them
+        assertEquals(object.bbox(), kept.get(0).box());
+        assertEquals("a", c.masks().imageId());
+    }
+
+    @Test
+    void anImageWithNothingKeptKeepsItsPreviousMasks() {
+        ImagePrediction p = new ImagePrediction("a", H, W, List.of(
+                predicted(1, rect(2, 2, 12, 12), 0.99f), // not labelled
+                predicted(0, rect(2, 2, 12, 12), 0.2f))); // not confident
+        SelfTraining.Choice c = SelfTraining.select(IMAGE, p, PREVIOUS, 0.5);
+        assertTrue(c.fellBack());
+        assertSame(PREVIOUS, c.masks());
+        SelfTraining.Choice none = SelfTraining.select(IMAGE, new ImagePrediction("a", H, W, List.of()), PREVIOUS, 0.5);
+        assertTrue(none.fellBack());
+        assertSame(PREVIOUS, none.masks());
+        // a lower threshold keeps the class-0 prediction
+        assertFalse(SelfTraining.select(IMAGE, p, PREVIOUS, 0.1).fellBack());
+    }
+
+    @Test
+    void runJsonRecordsRoundsOnlyWhenAskedAndRefusesAnotherScore(@TempDir Path dir) throws Exception {
+        WiseRun.Settings s = new WiseRun.Settings("train", "val", 64, 1, 16, PseudoLabelling.Settings.defaults(), 64, 64,
+                1, false, 0, 0);
+        WiseRun.checkSettings(dir, s);
+        assertFalse(Files.readString(dir.resolve("run.json")).contains("selfTraining")); // as before rounds existed
+        WiseRun.checkSettings(dir, s, new SelfTraining.Settings(1, 0.5)); // rounds added to a WISE run
+        assertTrue(Files.readString(dir.resolve("run.json")).contains("\"rounds\" : 1"));
+        WiseRun.checkSettings(dir, s, new SelfTraining.Settings(2, 0.5)); // one more round
+        assertTrue(Files.readString(dir.resolve("run.json")).contains("\"rounds\" : 2"));
+        WiseRun.checkSettings(dir, s); // WISE alone on a folder with rounds: its rows only
+        assertTrue(Files.readString(dir.resolve("run.json")).contains("\"roundScore\" : 0.5"));
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> WiseRun.checkSettings(dir, s, new SelfTraining.Settings(1, 0.7)));
+        assertTrue(e.getMessage().contains("other settings (selfTraining.roundScore: 0.5 → 0.7)"), e.getMessage());
+        // the other settings are still compared
+        var other = assertThrows(IllegalArgumentException.class,
+                () -> WiseRun.checkSettings(dir, s.withSeed(1), new SelfTraining.Settings(2, 0.5)));
+        assertTrue(other.getMessage().contains("seed: 0 → 1"), other.getMessage());
+    }
+
+    @Test
+    void refusesNegativeRoundsAndScoresOutsideZeroOne() {
+        assertThrows(IllegalArgumentException.class, () -> new SelfTraining.Settings(-1, 0.5));
+        assertThrows(IllegalArgumentException.class, () -> new SelfTraining.Settings(1, 1.5));
+        assertEquals(0, SelfTraining.Settings.NONE.rounds());
+    }
+}
