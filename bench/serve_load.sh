@@ -13,6 +13,7 @@
 # over the concurrency-1 run. Both servers get 2 threads. Prints markdown tables.
 #
 # usage: bench/serve_load.sh [OUT]   (default OUT: target/serve-bench)
+#   SERVERS="r50-off python" measures only those rows (small-on r50-on small-off r50-off python)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-target/serve-bench}
@@ -22,6 +23,13 @@ if ! command -v hey >/dev/null; then
   echo "installing hey (Debian package)" >&2
   (apt-get install -y -qq hey >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq hey; }) >&2
 fi
+# Debian's torch finds its BLAS through the libblas.so.3 alternative: without OpenBLAS that is
+# the unoptimised reference BLAS (netlib), which made the baseline's Mask R-CNN 5-10x slower here
+if ! update-alternatives --query libblas.so.3-x86_64-linux-gnu 2>/dev/null | grep -q '^Value: .*openblas'; then
+  echo "installing OpenBLAS for the Python baseline's torch (Debian package libopenblas0-pthread)" >&2
+  (apt-get install -y -qq libopenblas0-pthread >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq libopenblas0-pthread; }) >&2
+fi
+SERVERS=${SERVERS:-small-on r50-on small-off r50-off python}  # which rows to measure
 SMALL_N=${SMALL_N:-100 200 400}   # requests at concurrency 1, 4, 16
 R50_N=${R50_N:-8 16 32}
 ./wiseseg version >/dev/null      # builds the jar if needed
@@ -90,17 +98,26 @@ small_type=image/jpeg; case "$small_image" in *.png) small_type=image/png;; esac
 read -r s1 s4 s16 <<<"$SMALL_N"
 read -r r1 r4 r16 <<<"$R50_N"
 port=18500
+want() { case " $SERVERS " in *" $1 "*) return 0;; esac; return 1; }
 for batch in 4 1; do
   label=on; [ $batch = 1 ] && label=off
-  port=$((port + 1)); start_java "$small_run" $batch $port
-  measure small wiseseg $label $port "$small_image" "$small_type" $s1 $s4 $s16
-  stop_last
-  port=$((port + 1)); start_java "$out/r50" $batch $port
-  measure r50-800 wiseseg $label $port "$out/formula.png" image/png $r1 $r4 $r16
-  stop_last
+  if want small-$label; then
+    port=$((port + 1)); start_java "$small_run" $batch $port
+    measure small wiseseg $label $port "$small_image" "$small_type" $s1 $s4 $s16
+    stop_last
+  fi
+  if want r50-$label; then
+    port=$((port + 1)); start_java "$out/r50" $batch $port
+    measure r50-800 wiseseg $label $port "$out/formula.png" image/png $r1 $r4 $r16
+    stop_last
+  fi
 done
-port=$((port + 1)); start_python $port
-measure r50-800 python off $port "$out/formula.png" image/png $r1 $r4 $r16
-stop_last
-echo
-echo "detections (wiseseg, python; same weights and image): $(/usr/bin/python3 bench/serve_stats.py same "$out/answer-r50-800-wiseseg.json" "$out/answer-r50-800-python.json")"
+if want python; then
+  port=$((port + 1)); start_python $port
+  measure r50-800 python off $port "$out/formula.png" image/png $r1 $r4 $r16
+  stop_last
+fi
+if [ -f "$out/answer-r50-800-wiseseg.json" ] && [ -f "$out/answer-r50-800-python.json" ]; then
+  echo
+  echo "detections (wiseseg, python; same weights and image): $(/usr/bin/python3 bench/serve_stats.py same "$out/answer-r50-800-wiseseg.json" "$out/answer-r50-800-python.json")"
+fi

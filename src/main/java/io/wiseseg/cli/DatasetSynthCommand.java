@@ -110,23 +110,16 @@ final class DatasetSynthCommand implements Runnable {
 
     /** The hard family's sides: MIN-MAX, or one number for a fixed square size. */
     static int[] parseSides(String size) {
-        String[] parts = size.strip().split("-");
-        try {
-            if (parts.length == 1) {
-                int s = Integer.parseInt(parts[0].strip());
-                return new int[] {s, s};
-            }
-            if (parts.length == 2) {
-                return new int[] {Integer.parseInt(parts[0].strip()), Integer.parseInt(parts[1].strip())};
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new UserException("--size: the hard family expects MIN-MAX or PIXELS, got '" + size + "'");
+        return pair(size.strip().split("-"), "--size: the hard family expects MIN-MAX or PIXELS, got '" + size + "'");
     }
 
     static int[] parseSize(String size) {
-        String[] parts = size.toLowerCase(java.util.Locale.ROOT).split("x");
+        return pair(size.toLowerCase(java.util.Locale.ROOT).split("x"),
+                "--size: expected PIXELS or WIDTHxHEIGHT, got '" + size + "'");
+    }
+
+    /** One number (twice) or two numbers, else a user error with {@code message}. */
+    private static int[] pair(String[] parts, String message) {
         try {
             if (parts.length == 1) {
                 int s = Integer.parseInt(parts[0].strip());
@@ -138,6 +131,6 @@ final class DatasetSynthCommand implements Runnable {
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new UserException("--size: expected PIXELS or WIDTHxHEIGHT, got '" + size + "'");
+        throw new UserException(message);
     }
 }

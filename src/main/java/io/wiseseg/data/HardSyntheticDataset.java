@@ -44,19 +44,8 @@ public final class HardSyntheticDataset {
                 throw new IllegalArgumentException("image sides must satisfy 64 <= min <= max, got " + minSide + ".."
                         + maxSide);
             }
-            if (maxInstances < 1 || maxInstances > 254) {
-                throw new IllegalArgumentException("max instances must be in 1..254, got " + maxInstances);
-            }
-            if (classes.isEmpty()) {
-                throw new IllegalArgumentException("at least one class is needed");
-            }
+            SyntheticDataset.checkContent(maxInstances, classes, noise, valFraction);
             classes.forEach(HardShape::byLabel);
-            if (noise < 0 || noise > 1) {
-                throw new IllegalArgumentException("noise must be in [0, 1], got " + noise);
-            }
-            if (valFraction < 0 || valFraction >= 1) {
-                throw new IllegalArgumentException("val fraction must be in [0, 1), got " + valFraction);
-            }
             classes = List.copyOf(classes);
         }
 

@@ -23,6 +23,22 @@ import javax.imageio.stream.MemoryCacheImageOutputStream;
  * deterministic). Images are PNG by default so pixels round-trip exactly.
  */
 public final class SyntheticDataset {
+    /** The option checks both families share (what each one's classes are is checked by each). */
+    static void checkContent(int maxInstances, List<String> classes, double noise, double valFraction) {
+        if (maxInstances < 1 || maxInstances > 254) {
+            throw new IllegalArgumentException("max instances must be in 1..254, got " + maxInstances);
+        }
+        if (classes.isEmpty()) {
+            throw new IllegalArgumentException("at least one class is needed");
+        }
+        if (noise < 0 || noise > 1) {
+            throw new IllegalArgumentException("noise must be in [0, 1], got " + noise);
+        }
+        if (valFraction < 0 || valFraction >= 1) {
+            throw new IllegalArgumentException("val fraction must be in [0, 1), got " + valFraction);
+        }
+    }
+
     /** The synthetic classes, in id order. */
     public static final ClassSet CLASSES = new ClassSet(
             Arrays.stream(SyntheticShape.values()).map(SyntheticShape::label).toList());
@@ -41,19 +57,8 @@ public final class SyntheticDataset {
             if (width < 16 || height < 16) {
                 throw new IllegalArgumentException("image size must be at least 16x16, got " + width + "x" + height);
             }
-            if (maxInstances < 1 || maxInstances > 254) {
-                throw new IllegalArgumentException("max instances must be in 1..254, got " + maxInstances);
-            }
-            if (classes.isEmpty()) {
-                throw new IllegalArgumentException("at least one class is needed");
-            }
+            checkContent(maxInstances, classes, noise, valFraction);
             classes.forEach(SyntheticShape::byLabel);
-            if (noise < 0 || noise > 1) {
-                throw new IllegalArgumentException("noise must be in [0, 1], got " + noise);
-            }
-            if (valFraction < 0 || valFraction >= 1) {
-                throw new IllegalArgumentException("val fraction must be in [0, 1), got " + valFraction);
-            }
             classes = List.copyOf(classes);
         }
 
