@@ -21,5 +21,6 @@ final class DeviceCommand implements Runnable {
         System.out.println("wiseseg kernels:  " + Device.cpu().cpuIsa() + " path (WISESEG_MAX_CPU_ISA caps it)");
         System.out.println("kernel library:   " + active.libraryFile());
         System.out.println("openmp waits:     " + io.wiseseg.util.TorchRuntime.openMpWaitPolicy());
+        System.out.println("openblas threads: " + io.wiseseg.util.TorchRuntime.openBlasThreads());
     }
 }

@@ -3,8 +3,10 @@ package io.wiseseg.util;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
+import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.nio.file.Path;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.pytorch.global.torch;
 
@@ -44,8 +46,54 @@ public final class TorchRuntime {
                     + e.getMessage() + "); set -Dorg.bytedeco.javacpp.cachedir to a writable folder", e);
         }
         Loader.load(torch.class);
+        keepOpenBlasInTheCallingThread();
         loaded = true;
     }
+
+    /**
+     * Sets OpenBLAS (LibTorch's BLAS in these presets: its linear layers' matrix products) to one
+     * thread unless the user set OPENBLAS_NUM_THREADS. LibTorch parallelises across its own OpenMP
+     * threads; OpenBLAS's separate pthread pool adds nothing to that but harm.
+     *
+     * <p>Why: a threaded OpenBLAS runs one product at a time for the whole process (its thread
+     * server takes a lock), and its idle workers spin. Two threads segmenting on one {@code
+     * Segmenter} ran no faster than one (14–16 images/s on the demo's small model, one OpenBLAS
+     * worker at 100% of a core); with OpenBLAS on one thread they ran 28–31 images/s, and a
+     * single {@code predict} stream took a third less CPU time (bench/RESULTS.md). Done through
+     * the library's own {@code openblas_set_num_threads}, so it holds even if OpenBLAS was loaded
+     * before us and its environment was already read.
+     */
+    private static void keepOpenBlasInTheCallingThread() {
+        if (System.getenv(OPENBLAS_NUM_THREADS) != null) {
+            openBlasThreads = "from OPENBLAS_NUM_THREADS (set by the user)";
+            return;
+        }
+        try {
+            String library = Loader.load(org.bytedeco.openblas.global.openblas_nolapack.class);
+            SymbolLookup openBlas = SymbolLookup.libraryLookup(Path.of(library), Arena.global());
+            Linker linker = Linker.nativeLinker();
+            MethodHandle set = linker.downcallHandle(openBlas.findOrThrow("openblas_set_num_threads"),
+                    FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT));
+            MethodHandle get = linker.downcallHandle(openBlas.findOrThrow("openblas_get_num_threads"),
+                    FunctionDescriptor.of(ValueLayout.JAVA_INT));
+            set.invokeExact(1);
+            int now = (int) get.invokeExact();
+            openBlasThreads = now + " (set by wiseseg; OPENBLAS_NUM_THREADS overrides)";
+        } catch (Throwable t) { // another BLAS build without these symbols: leave it as it is
+            openBlasThreads = "unchanged (" + t.getMessage() + ")";
+            System.getLogger("io.wiseseg").log(System.Logger.Level.WARNING,
+                    "could not set OpenBLAS to one thread: " + t);
+        }
+    }
+
+    /** OpenBLAS's own thread count, and who chose it (after {@link #ensureLoaded()}). */
+    public static String openBlasThreads() {
+        ensureLoaded();
+        return openBlasThreads;
+    }
+
+    private static volatile String openBlasThreads = "not loaded";
+    private static final String OPENBLAS_NUM_THREADS = "OPENBLAS_NUM_THREADS";
 
     /**
      * Sets OMP_WAIT_POLICY=PASSIVE in this process's C environment unless the user set it, before
