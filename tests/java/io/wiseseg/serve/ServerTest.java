@@ -83,6 +83,15 @@ class ServerTest {
         assertJson(200, "{\"name\":\"wiseseg\",\"ready\":true}", http.get("/v2/models/wiseseg/versions/1/ready"));
     }
 
+    /**
+     * Nagle is off on the listener: with it, an answer over one write buffer (the demo's 11 KB)
+     * waited for the client's delayed ACK, 40 ms per request at concurrency 1 (bench/RESULTS.md).
+     */
+    @Test
+    void answersAreSentWithoutNagleDelay() {
+        assertTrue(server.sendsWithoutDelay());
+    }
+
     /** Both input forms give what the segmenter gives the same pixels directly. */
     @Test
     void inferWithAnEncodedImageOrPixels() {

@@ -83,6 +83,9 @@ public final class InferenceServer implements AutoCloseable {
                 .host(settings.host())
                 .port(settings.port())
                 .maxPayloadSize(settings.maxBodyBytes())
+                // no Nagle: an answer larger than one write buffer left its last segment waiting for
+                // the client's delayed ACK, 40 ms on every request (hey: 104 ms p50 over a 60 ms model)
+                .connectionOptions(o -> o.tcpNoDelay(true))
                 // a request ends by its deadline at the latest: stop() lets those in flight finish
                 .shutdownGracePeriod(Duration.ofMillis(settings.timeoutMs() + 1000L))
                 .directHandlers(this::transportErrors)
@@ -101,6 +104,11 @@ public final class InferenceServer implements AutoCloseable {
      */
     public static InferenceServer start(Segmenter segmenter, ServeSettings settings) {
         return start(segmenter::segmentBatch, segmenter.classes(), settings);
+    }
+
+    /** Whether the listener sends each write at once (Nagle off), as a latency server should. */
+    boolean sendsWithoutDelay() {
+        return web.prototype().connectionOptions().tcpNoDelay();
     }
 
     /** A server on any batch model: {@link Segmenter#segmentBatch}, or a stand-in that tests can hold up. */
