@@ -69,7 +69,7 @@ stop_last() {
 # one row per concurrency: MODEL SERVER BATCHING PORT IMAGE TYPE N1 N4 N16
 measure() {
   local model=$1 server=$2 batching=$3 port=$4 image=$5 type=$6; shift 6
-  local url="http://127.0.0.1:$port/v1/segment" i=0
+  local url="http://127.0.0.1:$port/v1/segment" i=0 n1=$1
   for _ in 1 2 3; do curl -sf -X POST -H "Content-Type: $type" --data-binary @"$image" "$url" >/dev/null; done
   curl -sf -X POST -H "Content-Type: $type" --data-binary @"$image" "$url" >"$out/answer-$model-$server.json"
   for c in 1 4 16; do
@@ -90,7 +90,23 @@ measure() {
     fi
     echo "| $model | $server | $batching | $c | $total | $errors | $rps | $p50 | $p95 | $p99 | ${model_ms:--} | ${batch:--} |"
   done
+  if [ "$server" = wiseseg ]; then paired "$model" "$batching" "$url" "$image" "$type" "$n1"; fi
 }
+
+# Concurrency 1 once more, request by request with curl, pairing each request's latency with the
+# model time its Server-Timing header reports: p99 of requests against p99 of the model itself.
+paired() { # MODEL BATCHING URL IMAGE TYPE N
+  local file="$out/paired-$1-$2.txt"
+  : >"$file"
+  for _ in $(seq 1 "$6"); do
+    curl -s -o /dev/null -D "$out/headers.txt" -w '%{time_total}\n' -X POST -H "Content-Type: $5" \
+      --data-binary @"$4" "$3" | awk -v h="$out/headers.txt" '{ t = $1 * 1000 }
+        END { while ((getline line < h) > 0) if (line ~ /^[Ss]erver-[Tt]iming:/) { match(line, /model;dur=[0-9.]+/);
+              m = substr(line, RSTART + 10, RLENGTH - 10) } printf "%.2f %s\n", t, m }' >>"$file"
+  done
+  paired_rows+=("| $1 | $2 | $(/usr/bin/python3 bench/serve_stats.py paired "$file") |")
+}
+paired_rows=()
 
 echo "| model | server | batching | concurrency | requests | errors | throughput (req/s) | p50 (ms) | p95 (ms) | p99 (ms) | model run (ms, mean) | images per run (mean) |"
 echo "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
@@ -116,6 +132,14 @@ if want python; then
   port=$((port + 1)); start_python $port
   measure r50-800 python off $port "$out/formula.png" image/png $r1 $r4 $r16
   stop_last
+fi
+if [ ${#paired_rows[@]} -gt 0 ]; then
+  echo
+  echo "Concurrency 1 request by request (curl), each request's latency against the model time in its Server-Timing header:"
+  echo
+  echo "| model | batching | requests | request p50 (ms) | request p99 (ms) | model p50 (ms) | model p99 (ms) | p99 request / p99 model | p99 of (request - model) (ms) |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
+  printf '%s\n' "${paired_rows[@]}"
 fi
 if [ -f "$out/answer-r50-800-wiseseg.json" ] && [ -f "$out/answer-r50-800-python.json" ]; then
   echo

@@ -4,6 +4,8 @@
   serve_stats.py hey CSV             -> "n ok errors throughput p50 p95 p99" (ms; req/s)
   serve_stats.py metrics URL NAME    -> "count sum" of a Prometheus summary/histogram, or a gauge's value
   serve_stats.py same A.json B.json  -> detection counts and score ranges of two /v1/segment answers
+  serve_stats.py paired FILE         -> "n | p50 | p99 | model p50 | model p99 | ratio | p99 overhead" from
+                                        lines "request_ms model_ms"
 """
 import json
 import sys
@@ -42,6 +44,21 @@ def hey(csv_path):
                                              percentile(times, 50), percentile(times, 95), percentile(times, 99)))
 
 
+def paired(path):
+    pairs = []
+    with open(path) as f:
+        for line in f:
+            cols = line.split()
+            if len(cols) == 2:
+                pairs.append((float(cols[0]), float(cols[1])))
+    req = sorted(p[0] for p in pairs)
+    mod = sorted(p[1] for p in pairs)
+    over = sorted(p[0] - p[1] for p in pairs)
+    r99, m99 = percentile(req, 99), percentile(mod, 99)
+    print("%d | %.1f | %.1f | %.1f | %.1f | %.2f | %.1f" % (len(pairs), percentile(req, 50), r99, percentile(mod, 50), m99,
+                                                          r99 / m99 if m99 else float("nan"), percentile(over, 99)))
+
+
 def metrics(url, name):
     text = urllib.request.urlopen(url, timeout=10).read().decode()
     count = total = value = None
@@ -70,4 +87,4 @@ def same(a_path, b_path):
 
 
 if __name__ == "__main__":
-    {"hey": hey, "metrics": metrics, "same": same}[sys.argv[1]](*sys.argv[2:])
+    {"hey": hey, "metrics": metrics, "same": same, "paired": paired}[sys.argv[1]](*sys.argv[2:])
