@@ -30,6 +30,7 @@ public final class Main implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler(new UserErrorHandler());
+        cl.setExecutionStrategy(TraceOption.strategy()); // --trace FILE of the long commands
         return cl;
     }
 }

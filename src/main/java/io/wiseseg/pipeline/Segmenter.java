@@ -8,6 +8,7 @@ import io.wiseseg.kernels.Device;
 import io.wiseseg.maskrcnn.MaskRcnnCheckpoint;
 import io.wiseseg.maskrcnn.Predictor;
 import io.wiseseg.util.TorchRuntime;
+import io.wiseseg.util.Trace;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,10 +42,16 @@ import org.bytedeco.javacpp.PointerScope;
  * {@link #close} frees; each call frees its own tensors before it returns, so memory stays flat
  * over any number of calls.
  *
+ * <p><b>Profiling.</b> While a {@link Trace} recording is on ({@code Trace.start()}), every call
+ * records its stages as spans on the calling thread (decode, the detector's transform, backbone,
+ * RPN, box and mask heads, mask paste), to write as a Chrome trace-event file for Perfetto.
+ *
  * <p><b>First call.</b> {@link #load} loads LibTorch itself (see {@link TorchRuntime}), so it may be
  * a program's first use of wiseseg or LibTorch.
  */
 public final class Segmenter implements AutoCloseable {
+    private static final String CATEGORY = "segmenter";
+
     private final PointerScope weights; // every native object made while loading: freed by close()
     private final Predictor predictor;
     private final ClassSet classes;
@@ -78,7 +85,7 @@ public final class Segmenter implements AutoCloseable {
         // loading thread, and close() must be able to free them all.
         PointerScope scope = new PointerScope();
         MaskRcnnCheckpoint checkpoint;
-        try {
+        try (Trace.Span s = Trace.span("load model", CATEGORY)) {
             checkpoint = MaskRcnnCheckpoint.load(runDir, device);
         } catch (RuntimeException e) {
             scope.close(); // frees what was loaded before the error
@@ -133,7 +140,7 @@ public final class Segmenter implements AutoCloseable {
                     + " pixels");
         }
         lifecycle.readLock().lock();
-        try {
+        try (Trace.Span s = Trace.span("segment", CATEGORY)) {
             requireOpen();
             return segments(predictor.instances(image)); // its own PointerScope: no native memory stays
         } finally {
@@ -164,7 +171,7 @@ public final class Segmenter implements AutoCloseable {
             }
         }
         lifecycle.readLock().lock();
-        try {
+        try (Trace.Span s = Trace.span("segment batch", CATEGORY).arg("images", images.size())) {
             requireOpen();
             // group by the model's input size, keeping each group in the caller's order
             java.util.Map<String, List<Integer>> groups = new java.util.LinkedHashMap<>();
