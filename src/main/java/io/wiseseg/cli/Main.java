@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         subcommands = {DemoCommand.class, RunCommand.class, VersionCommand.class, DeviceCommand.class, DatasetCommand.class, ShowCommand.class,
                 TrainClassifierCommand.class, PeaksCommand.class, LocalisationCommand.class,
                 ProposalsCommand.class, PseudoCommand.class, TrainMaskRcnnCommand.class, PredictCommand.class, ServeCommand.class,
-                EvaluateCommand.class})
+                BenchCommand.class, EvaluateCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

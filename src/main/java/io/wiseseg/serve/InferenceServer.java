@@ -150,7 +150,7 @@ public final class InferenceServer implements AutoCloseable {
 
     /** Runs the model once at batch size 1 (and once at 2, when batching): first calls are slow. */
     private void warmUp() {
-        try {
+        try (Trace.Span s = Trace.span("warm-up", "serve")) {
             RgbImage grey = new RgbImage(64, 48, new byte[64 * 48 * 3]);
             model.segmentBatch(List.of(grey));
             if (settings.maxBatch() > 1) {
