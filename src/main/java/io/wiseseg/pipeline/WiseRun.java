@@ -382,6 +382,7 @@ public final class WiseRun {
         }
 
         // 5. evaluation, next to the oracles
+        long evaluation = System.nanoTime(); // a span of the trace (the report's stage times end at 4b)
         List<AnnotatedImage> truth = voc.annotated(s.evalSplit());
         CocoDataset asCoco = new CocoDataset(voc.classes(), CocoDataset.defaultCategoryIds(voc.classes()), truth, Map.of());
         List<ImagePrediction> pseudoEval = CocoJson.readResults(pseudo.get(s.evalSplit()), asCoco);
@@ -424,6 +425,7 @@ public final class WiseRun {
         RunReport.write(report, new RunReport.Content("WISE on " + voc.root().getFileName() + ", rule " + rule,
                 describe(voc, s, selfTraining), numbers, findings, diagnostics, stageTimes, titles, shown,
                 trainingMasks), tuned == null ? List.of() : List.of(tuned.html()));
+        Trace.complete("evaluation + report", "run", evaluation, System.nanoTime());
         listener.stageDone("5/5 metrics in " + metricsFile + "; report in " + report + " (" + shown.size()
                 + " overlays: " + String.join(" | ", titles) + ")");
         return new Result(s.evalSplit(), truth.size(), table, findings, diagnostics, stageTimes, metricsFile, report);
