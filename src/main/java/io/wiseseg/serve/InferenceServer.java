@@ -362,9 +362,11 @@ public final class InferenceServer implements AutoCloseable {
     /** Through the batcher, within the request's deadline. */
     private Timed run(RgbImage image, long arrival, long decodeNanos) {
         long deadline = arrival + TimeUnit.MILLISECONDS.toNanos(settings.timeoutMs());
-        CompletableFuture<Batcher.Result> future = batcher.submit(image, arrival, deadline);
+        CompletableFuture<Batcher.Result> future = null;
         Batcher.Result r;
-        try (Trace.Span s = Trace.span("wait for model", "serve")) { // queue + the batch's model run
+        // queue + the batch's model run; opened before the submit, which the model thread may take at once
+        try (Trace.Span s = Trace.span("wait for model", "serve")) {
+            future = batcher.submit(image, arrival, deadline);
             r = future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             // the model thread skips a job that is already done: this drops the work if not begun
