@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.wiseseg.testing.TinyRun;
+import io.wiseseg.testing.TraceFile;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -37,11 +38,12 @@ class ServeCommandTest {
     @Test
     void servesUntilSigtermThenExitsZero() throws Exception {
         Path run = TinyRun.dir();
+        Path trace = tmp.resolve("serve-trace.json");
         byte[] jpeg = Files.readAllBytes(TinyRun.images().get(3));
         List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
                 "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-                "serve", "--checkpoint", run.toString(), "--port", "0", "--threads", "1");
+                "serve", "--checkpoint", run.toString(), "--port", "0", "--threads", "1", "--trace", trace.toString());
         // output to a file: Process.destroy() closes the pipes, and the lines after SIGTERM matter
         Path log = tmp.resolve("serve.log");
         Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
@@ -69,9 +71,36 @@ class ServeCommandTest {
             assertEquals(0, p.exitValue(), output);
             int stopping = output.indexOf("wiseseg serve: stopping (answering the requests in flight)\n");
             assertTrue(stopping > 0 && output.indexOf("wiseseg serve: stopped\n") > stopping, output);
+            assertTraced(trace);
         } finally {
             p.destroyForcibly();
         }
+    }
+
+    /** The trace written after SIGTERM: the request on its own thread, its model run on the model thread. */
+    private static void assertTraced(Path file) throws java.io.IOException {
+        TraceFile t = TraceFile.read(file);
+        t.assertNested();
+        List<TraceFile.Span> requests = t.named("request").stream().filter(s -> "segment".equals(s.arg("endpoint"))).toList();
+        assertEquals(1, requests.size(), t.spans().toString());
+        TraceFile.Span request = requests.getFirst();
+        assertEquals("200", request.arg("status"));
+        for (String stage : List.of("decode", "wait for model", "encode")) {
+            assertEquals(1, t.within(request, stage).size(), stage + " in " + request);
+        }
+        List<TraceFile.Span> batches = t.named("batch");
+        assertTrue(!batches.isEmpty(), t.spans().toString());
+        for (TraceFile.Span b : batches) {
+            assertEquals("wiseseg-model", t.threadNames().get(b.tid()));
+            assertEquals(1, t.within(b, "segment batch").size());
+            assertEquals(1, t.within(b, "rpn").size());
+        }
+        assertTrue(request.tid() != batches.getFirst().tid(), "the request waits on its thread, the model runs on its own");
+        // causal order: the model ran after the request queued and returned before its wait ended
+        // (the batch span itself may close a little later: it completes the requests' futures first)
+        TraceFile.Span wait = t.within(request, "wait for model").getFirst();
+        assertTrue(t.named("segment batch").stream().anyMatch(m -> m.ts() >= wait.ts() && m.end() <= wait.end()),
+                "the request's model run lies within its wait: " + wait + " " + t.named("segment batch"));
     }
 
     private static void assertError(String message, String... args) {

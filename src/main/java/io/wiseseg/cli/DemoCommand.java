@@ -34,6 +34,9 @@ final class DemoCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @picocli.CommandLine.Mixin
+    TraceOption trace;
+
     @Option(names = "--out", defaultValue = "wiseseg-demo", paramLabel = "DIR",
             description = "Working folder (default: ${DEFAULT-VALUE}).")
     Path out;
@@ -108,7 +111,8 @@ final class DemoCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         Path dataDir = out.resolve("data");
         VocDataset voc;
-        try (ProgressBarListener bar = new ProgressBarListener()) {
+        try (ProgressBarListener bar = new ProgressBarListener();
+                io.wiseseg.util.Trace.Span s = io.wiseseg.util.Trace.span("synthetic data", "run")) {
             voc = Files.exists(dataDir.resolve("synthetic.txt")) ? VocDataset.open(dataDir)
                     : SyntheticDataset.generate(dataDir, new SyntheticDataset.Options(n, SIZE, SIZE, seed,
                             MAX_INSTANCES, SyntheticDataset.CLASSES.names(), 0.03, valFraction, false), bar);

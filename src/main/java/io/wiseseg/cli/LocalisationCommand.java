@@ -24,6 +24,9 @@ final class LocalisationCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @picocli.CommandLine.Mixin
+    TraceOption trace;
+
     @Option(names = "--checkpoint", required = true, paramLabel = "DIR|FILE", description = "train-classifier checkpoint.")
     Path checkpoint;
 

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         subcommands = {DemoCommand.class, RunCommand.class, VersionCommand.class, DeviceCommand.class, DatasetCommand.class, ShowCommand.class,
                 TrainClassifierCommand.class, PeaksCommand.class, LocalisationCommand.class,
                 ProposalsCommand.class, PseudoCommand.class, TrainMaskRcnnCommand.class, PredictCommand.class, ServeCommand.class,
-                EvaluateCommand.class})
+                BenchCommand.class, EvaluateCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -30,6 +30,7 @@ public final class Main implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler(new UserErrorHandler());
+        cl.setExecutionStrategy(TraceOption.strategy()); // --trace FILE of the long commands
         return cl;
     }
 }

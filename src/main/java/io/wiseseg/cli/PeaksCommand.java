@@ -39,6 +39,9 @@ final class PeaksCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @picocli.CommandLine.Mixin
+    TraceOption trace;
+
     @Option(names = "--checkpoint", required = true, paramLabel = "DIR|FILE",
             description = "Checkpoint directory of train-classifier (or its model.pt).")
     Path checkpoint;

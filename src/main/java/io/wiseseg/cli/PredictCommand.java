@@ -9,6 +9,7 @@ import io.wiseseg.data.RgbImage;
 import io.wiseseg.data.VocDataset;
 import io.wiseseg.pipeline.Segment;
 import io.wiseseg.pipeline.Segmenter;
+import io.wiseseg.util.Trace;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,6 +28,9 @@ import picocli.CommandLine.Option;
 final class PredictCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
+
+    @picocli.CommandLine.Mixin
+    TraceOption trace;
 
     @Option(names = "--checkpoint", required = true, paramLabel = "DIR",
             description = "A train-maskrcnn --out folder (config.json + model.pt).")
@@ -98,14 +102,18 @@ final class PredictCommand implements Callable<Integer> {
         try (ProgressBarListener bar = new ProgressBarListener()) {
             bar.progress("predict", 0, items.size());
             for (Item it : items) {
-                RgbImage image = it.image().get();
-                List<Instance> instances = segmenter.segment(image).stream().map(Segment::instance).toList();
-                predictions.add(new ImagePrediction(it.id(), image.height(), image.width(), instances));
+                try (Trace.Span s = Trace.span("image", "predict").arg("id", it.id())) {
+                    RgbImage image = it.image().get();
+                    List<Instance> instances = segmenter.segment(image).stream().map(Segment::instance).toList();
+                    predictions.add(new ImagePrediction(it.id(), image.height(), image.width(), instances));
+                }
                 bar.progress("predict", predictions.size(), items.size());
             }
         }
         List<Integer> categories = java.util.stream.IntStream.rangeClosed(1, classCount).boxed().toList();
-        CocoJson.writeResults(out, predictions, categories);
+        try (Trace.Span s = Trace.span("encode", "predict")) { // RLE + JSON
+            CocoJson.writeResults(out, predictions, categories);
+        }
         spec.commandLine().getOut().println("wrote " + out + " (" + predictions.stream().mapToInt(p -> p.instances().size()).sum()
                 + " instances, " + predictions.size() + " images)");
         spec.commandLine().getOut().flush();

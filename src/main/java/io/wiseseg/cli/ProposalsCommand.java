@@ -22,6 +22,9 @@ final class ProposalsCommand implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     @picocli.CommandLine.Mixin
+    TraceOption trace;
+
+    @picocli.CommandLine.Mixin
     DatasetOptions data;
 
     @Option(names = "--split", defaultValue = "train", description = "Split to process (default: ${DEFAULT-VALUE}).")
@@ -57,7 +60,9 @@ final class ProposalsCommand implements Runnable {
             for (int i = 0; i < images.size(); i++) {
                 LabelledImage im = images.get(i);
                 if (!cache.contains(im.id())) {
-                    cache.proposals(im, () -> voc.readImage(im));
+                    try (io.wiseseg.util.Trace.Span s = io.wiseseg.util.Trace.span("image", "proposals").arg("id", im.id())) {
+                        cache.proposals(im, () -> voc.readImage(im));
+                    }
                     computed++;
                 }
                 bar.progress("proposals", i + 1, images.size());

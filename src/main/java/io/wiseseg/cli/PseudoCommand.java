@@ -34,6 +34,9 @@ final class PseudoCommand implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     @picocli.CommandLine.Mixin
+    TraceOption trace;
+
+    @picocli.CommandLine.Mixin
     DatasetOptions data;
 
     @Option(names = "--split", defaultValue = "train", description = "Split to label (default: ${DEFAULT-VALUE}).")

@@ -27,6 +27,9 @@ final class RunCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @picocli.CommandLine.Mixin
+    TraceOption trace;
+
     @CommandLine.Mixin
     DatasetOptions data;
 

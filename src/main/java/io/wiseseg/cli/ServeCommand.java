@@ -26,6 +26,9 @@ final class ServeCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
+    @picocli.CommandLine.Mixin
+    TraceOption trace;
+
     @Option(names = "--checkpoint", required = true, paramLabel = "RUN",
             description = "A train-maskrcnn --out folder (config.json + model.pt).")
     Path checkpoint;

@@ -27,6 +27,9 @@ final class TrainClassifierCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    @picocli.CommandLine.Mixin
+    TraceOption trace;
+
     @Option(names = "--dataset", required = true, paramLabel = "DIR", description = "Dataset root (VOC layout).")
     Path dataset;
 

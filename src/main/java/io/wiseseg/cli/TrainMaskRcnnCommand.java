@@ -39,6 +39,9 @@ final class TrainMaskRcnnCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
+    @picocli.CommandLine.Mixin
+    TraceOption trace;
+
     enum Model { r50, small }
 
     @Option(names = "--dataset", required = true, paramLabel = "DIR", description = "Dataset root (VOC layout).")

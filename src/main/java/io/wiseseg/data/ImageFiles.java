@@ -1,5 +1,6 @@
 package io.wiseseg.data;
 
+import io.wiseseg.util.Trace;
 import java.awt.image.BufferedImage;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
@@ -34,7 +35,9 @@ public final class ImageFiles {
 
     /** An RGB image from a JPEG or PNG file of at most {@link #DEFAULT_MAX_PIXELS} pixels. */
     public static RgbImage readRgb(Path file) {
-        return RgbImage.fromBufferedImage(decode(file.toString(), readChecked(file), DEFAULT_MAX_PIXELS));
+        try (Trace.Span s = Trace.span("decode", "io")) {
+            return RgbImage.fromBufferedImage(decode(file.toString(), readChecked(file), DEFAULT_MAX_PIXELS));
+        }
     }
 
     /**
@@ -59,9 +62,11 @@ public final class ImageFiles {
      * @throws DatasetException naming "encoded image (N bytes)" and the problem, in one line
      */
     public static RgbImage decodeRgb(byte[] encoded, long maxPixels, boolean oriented) {
-        String name = "encoded image (" + encoded.length + " bytes)";
-        RgbImage image = RgbImage.fromBufferedImage(decode(name, checked(name, encoded), maxPixels));
-        return oriented && isJpeg(encoded) ? ExifOrientation.apply(image, ExifOrientation.of(encoded)) : image;
+        try (Trace.Span s = Trace.span("decode", "io")) {
+            String name = "encoded image (" + encoded.length + " bytes)";
+            RgbImage image = RgbImage.fromBufferedImage(decode(name, checked(name, encoded), maxPixels));
+            return oriented && isJpeg(encoded) ? ExifOrientation.apply(image, ExifOrientation.of(encoded)) : image;
+        }
     }
 
     /** Width and height from the file header, without decoding the pixels. */

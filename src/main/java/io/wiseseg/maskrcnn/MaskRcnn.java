@@ -2,6 +2,7 @@ package io.wiseseg.maskrcnn;
 
 import io.wiseseg.kernels.Device;
 import io.wiseseg.kernels.Nms;
+import io.wiseseg.util.Trace.Span;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -33,6 +34,11 @@ public final class MaskRcnn extends Module {
 
     public MaskRcnnConfig config() {
         return config;
+    }
+
+    /** A span of the trace being recorded, if any (this class's own {@link Trace} record is something else). */
+    static Span span(String name) {
+        return io.wiseseg.util.Trace.span(name, "maskrcnn");
     }
 
     /**
@@ -68,15 +74,30 @@ public final class MaskRcnn extends Module {
      */
     List<Detections> detect(List<Tensor> images, List<float[]> given, List<Trace> trace) {
         try (NoGradGuard g = new NoGradGuard()) {
-            GeneralizedTransform.Batch batch = transform.apply(images, null);
-            List<Tensor> features = backbone.forward(batch.images());
+            GeneralizedTransform.Batch batch;
+            try (Span s = span("transform")) {
+                batch = transform.apply(images, null);
+            }
+            List<Tensor> features;
+            try (Span s = span("backbone + fpn")) {
+                features = backbone.forward(batch.images());
+            }
             // with given proposals the RPN is not run at all: its output would be thrown away
-            Rpn.Output proposals = given != null ? new Rpn.Output(given, null, null, null)
-                    : rpn.forward(features, batch.sizes(), batch.images().size(2), batch.images().size(3), null, false, null);
-            List<Detections> raw = roiHeads.detect(features.subList(0, 4), proposals.proposals(), batch.sizes());
+            Rpn.Output proposals;
+            try (Span s = span("rpn")) {
+                proposals = given != null ? new Rpn.Output(given, null, null, null)
+                        : rpn.forward(features, batch.sizes(), batch.images().size(2), batch.images().size(3), null, false,
+                                null);
+            }
+            List<Detections> raw;
+            try (Span s = span("roi heads")) {
+                raw = roiHeads.detect(features.subList(0, 4), proposals.proposals(), batch.sizes());
+            }
             List<Detections> out = new ArrayList<>();
             for (int i = 0; i < raw.size(); i++) {
-                out.add(transform.postprocess(raw.get(i), batch.sizes().get(i), batch.originalSizes().get(i)));
+                try (Span s = span("mask paste").arg("detections", raw.get(i).count())) {
+                    out.add(transform.postprocess(raw.get(i), batch.sizes().get(i), batch.originalSizes().get(i)));
+                }
             }
             if (trace != null) {
                 trace.add(new Trace(batch, features, proposals.proposals(), proposals.scores(), raw));

@@ -9,6 +9,7 @@ import io.wiseseg.data.ProgressListener;
 import io.wiseseg.data.RgbImage;
 import io.wiseseg.util.AtomicFiles;
 import io.wiseseg.util.StepSchedule;
+import io.wiseseg.util.Trace;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -36,6 +37,8 @@ import org.bytedeco.pytorch.TensorVector;
  * files are this class's own.
  */
 public final class MaskRcnnTrainer {
+    private static final String CATEGORY = "train";
+
     /** One training image: its id, a way to read its pixels, and its instances. */
     public record Example(String id, Supplier<RgbImage> image, List<Instance> instances) {}
 
@@ -206,12 +209,16 @@ public final class MaskRcnnTrainer {
                 for (int k = b * options.batchSize(); k < Math.min(examples.size(), (b + 1) * options.batchSize()); k++) {
                     batch.add(examples.get(order.get(k)));
                 }
-                sum += step(batch, random);
+                try (Trace.Span s = Trace.span("train step", CATEGORY).arg("step", iteration).arg("images", batch.size())) {
+                    sum += step(batch, random);
+                }
                 iteration++;
                 listener.progress(task, b + 1, to);
             }
             epochLosses.add(sum / (to - from));
-            checkpoint(to == perEpoch ? epoch + 1 : epoch, iteration, sum / (to - from));
+            try (Trace.Span s = Trace.span("checkpoint", CATEGORY)) {
+                checkpoint(to == perEpoch ? epoch + 1 : epoch, iteration, sum / (to - from));
+            }
         }
         return epochLosses;
     }
@@ -221,6 +228,7 @@ public final class MaskRcnnTrainer {
         try (PointerScope scope = new PointerScope()) {
             List<Tensor> images = new ArrayList<>();
             List<Target> targets = new ArrayList<>();
+            Trace.Span input = Trace.span("batch input", CATEGORY); // decode, targets, flips
             for (Example e : batch) {
                 RgbImage rgb = e.image().get();
                 Tensor image = Samples.image(rgb);
@@ -232,14 +240,23 @@ public final class MaskRcnnTrainer {
                 images.add(image);
                 targets.add(target);
             }
-            MaskRcnn.Losses losses = model.losses(images, targets, random);
-            double value = losses.totalValue();
+            input.close();
+            MaskRcnn.Losses losses;
+            double value;
+            try (Trace.Span s = Trace.span("forward", CATEGORY)) {
+                losses = model.losses(images, targets, random);
+                value = losses.totalValue();
+            }
             if (!Double.isFinite(value)) {
                 throw new IllegalStateException("training diverged: loss is " + value + " (lower the learning rate)");
             }
-            optimizer.zero_grad();
-            losses.backward();
-            optimizer.step();
+            try (Trace.Span s = Trace.span("backward", CATEGORY)) {
+                optimizer.zero_grad();
+                losses.backward();
+            }
+            try (Trace.Span s = Trace.span("optimizer step", CATEGORY)) {
+                optimizer.step();
+            }
             optimizerSteps++;
             stepLearningRates.add(optimizer.param_groups().get(0).options().get_lr());
             return value;

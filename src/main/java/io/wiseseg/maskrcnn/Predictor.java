@@ -37,7 +37,7 @@ public final class Predictor {
             List<Detections> all = model.detect(images.stream().map(Samples::image).toList());
             List<List<Instance>> out = new java.util.ArrayList<>(all.size());
             for (Detections d : all) {
-                out.add(Samples.instances(d, MASK_THRESHOLD));
+                out.add(instances(d));
             }
             return out;
         }
@@ -52,6 +52,12 @@ public final class Predictor {
     public List<Instance> instances(RgbImage image) {
         try (PointerScope scope = new PointerScope()) {
             Detections d = model.detect(List.of(Samples.image(image))).get(0);
+            return instances(d);
+        }
+    }
+
+    private static List<Instance> instances(Detections d) {
+        try (io.wiseseg.util.Trace.Span s = MaskRcnn.span("mask threshold")) {
             return Samples.instances(d, MASK_THRESHOLD);
         }
     }

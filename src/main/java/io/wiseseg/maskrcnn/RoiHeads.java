@@ -4,6 +4,7 @@ import io.wiseseg.kernels.Device;
 import io.wiseseg.kernels.Nms;
 import io.wiseseg.kernels.RoiAlign;
 import io.wiseseg.util.Tensors;
+import io.wiseseg.util.Trace.Span;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -55,10 +56,13 @@ final class RoiHeads extends Module {
     List<Detections> detect(List<Tensor> features, List<float[]> proposals, List<int[]> sizes) {
         int classes = config.numClasses();
         Tensor rois = rois(proposals);
-        Tensor[] predicted = boxPredictor.forward(boxHead.forward(boxPool.pool(features, rois, sizes).output()));
-        float[] scores = Tensors.toFloats(torch.softmax(predicted[0], -1));
-        float[] all = concat(proposals);
-        float[] decoded = coder.decode(Tensors.toFloats(predicted[1]), all);
+        float[] scores, decoded;
+        try (Span s = MaskRcnn.span("box head").arg("rois", rois.size(0))) {
+            Tensor[] predicted = boxPredictor.forward(boxHead.forward(boxPool.pool(features, rois, sizes).output()));
+            scores = Tensors.toFloats(torch.softmax(predicted[0], -1));
+            decoded = coder.decode(Tensors.toFloats(predicted[1]), concat(proposals));
+        }
+        Span selection = MaskRcnn.span("box selection"); // score threshold, NMS per class, best detections
         List<float[]> boxesPerImage = new ArrayList<>();
         List<float[]> scoresPerImage = new ArrayList<>();
         List<long[]> labelsPerImage = new ArrayList<>();
@@ -99,7 +103,9 @@ final class RoiHeads extends Module {
             labelsPerImage.add(kl);
             start += r;
         }
+        selection.close();
         // Mask branch on the detected boxes of all images at once.
+        Span masks = MaskRcnn.span("mask head");
         Tensor maskLogits = maskPredictor.forward(maskHead.forward(maskPool.pool(features, rois(boxesPerImage), sizes).output()));
         List<Detections> out = new ArrayList<>();
         int offset = 0;
@@ -109,11 +115,12 @@ final class RoiHeads extends Module {
             for (int j = 0; j < lab.length; j++) {
                 rows[j] = (long) (offset + j) * classes + lab[j];
             }
-            Tensor masks = torch.sigmoid(maskLogits.reshape(-1, MASK_SIZE, MASK_SIZE)
+            Tensor probabilities = torch.sigmoid(maskLogits.reshape(-1, MASK_SIZE, MASK_SIZE)
                     .index_select(0, Tensors.longs(rows, rows.length))).unsqueeze(1);
-            out.add(new Detections(boxesPerImage.get(i), scoresPerImage.get(i), lab, masks));
+            out.add(new Detections(boxesPerImage.get(i), scoresPerImage.get(i), lab, probabilities));
             offset += lab.length;
         }
+        masks.arg("detections", offset).close();
         return out;
     }
 

@@ -16,6 +16,7 @@ import io.wiseseg.maskrcnn.MaskRcnnTrainer;
 import io.wiseseg.maskrcnn.MaskRcnnWeights;
 import io.wiseseg.maskrcnn.Predictor;
 import io.wiseseg.util.TorchRuntime;
+import io.wiseseg.util.Trace;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,12 +67,15 @@ public final class MaskRcnnTraining {
         List<ImagePrediction> out = new ArrayList<>();
         listener.progress("predict " + split, 0, images.size());
         for (LabelledImage li : images) {
-            try (org.bytedeco.javacpp.PointerScope scope = new org.bytedeco.javacpp.PointerScope()) {
+            try (org.bytedeco.javacpp.PointerScope scope = new org.bytedeco.javacpp.PointerScope();
+                    Trace.Span s = Trace.span("image", "predict").arg("id", li.id())) {
                 out.add(predictor.predict(li.id(), data.readImage(li)));
             }
             listener.progress("predict " + split, out.size(), images.size());
         }
-        CocoJson.writeResults(file, out, data.classes());
+        try (Trace.Span s = Trace.span("encode", "predict")) { // RLE + JSON
+            CocoJson.writeResults(file, out, data.classes());
+        }
         return out;
     }
 

@@ -8,6 +8,7 @@ import io.wiseseg.kernels.Device;
 import io.wiseseg.maskrcnn.MaskRcnnCheckpoint;
 import io.wiseseg.maskrcnn.Predictor;
 import io.wiseseg.util.TorchRuntime;
+import io.wiseseg.util.Trace;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,22 +42,30 @@ import org.bytedeco.javacpp.PointerScope;
  * {@link #close} frees; each call frees its own tensors before it returns, so memory stays flat
  * over any number of calls.
  *
+ * <p><b>Profiling.</b> While a {@link Trace} recording is on ({@code Trace.start()}), every call
+ * records its stages as spans on the calling thread (decode, the detector's transform, backbone,
+ * RPN, box and mask heads, mask paste), to write as a Chrome trace-event file for Perfetto.
+ *
  * <p><b>First call.</b> {@link #load} loads LibTorch itself (see {@link TorchRuntime}), so it may be
  * a program's first use of wiseseg or LibTorch.
  */
 public final class Segmenter implements AutoCloseable {
+    private static final String CATEGORY = "segmenter";
+
     private final PointerScope weights; // every native object made while loading: freed by close()
     private final Predictor predictor;
     private final ClassSet classes;
+    private final long parameterCount;
     // segment() calls share the read side; close() takes the write side, so it never frees the
     // weights under a call in progress
     private final ReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private volatile boolean closed;
 
-    private Segmenter(PointerScope weights, MaskRcnnCheckpoint checkpoint) {
+    private Segmenter(PointerScope weights, MaskRcnnCheckpoint checkpoint, long parameterCount) {
         this.weights = weights;
         this.predictor = new Predictor(checkpoint.model());
         this.classes = checkpoint.classes();
+        this.parameterCount = parameterCount;
     }
 
     /**
@@ -78,14 +87,19 @@ public final class Segmenter implements AutoCloseable {
         // loading thread, and close() must be able to free them all.
         PointerScope scope = new PointerScope();
         MaskRcnnCheckpoint checkpoint;
-        try {
+        long parameters = 0;
+        try (Trace.Span s = Trace.span("load model", CATEGORY)) {
             checkpoint = MaskRcnnCheckpoint.load(runDir, device);
+            org.bytedeco.pytorch.TensorVector all = checkpoint.model().parameters(true);
+            for (long i = 0; i < all.size(); i++) {
+                parameters += all.get(i).numel();
+            }
         } catch (RuntimeException e) {
             scope.close(); // frees what was loaded before the error
             throw e;
         }
         scope.extend().close(); // leaves this thread's scope stack and keeps its pointers
-        return new Segmenter(scope, checkpoint);
+        return new Segmenter(scope, checkpoint, parameters);
     }
 
     /**
@@ -100,7 +114,9 @@ public final class Segmenter implements AutoCloseable {
     public List<Segment> segment(Path imageFile) {
         Objects.requireNonNull(imageFile, "imageFile");
         requireOpen();
-        return segment(ImageFiles.readRgb(imageFile));
+        try (Trace.Span s = Trace.span("segment", CATEGORY)) { // the decode inside it
+            return pixels(ImageFiles.readRgb(imageFile));
+        }
     }
 
     /**
@@ -115,7 +131,9 @@ public final class Segmenter implements AutoCloseable {
     public List<Segment> segment(byte[] encodedImage) {
         Objects.requireNonNull(encodedImage, "encodedImage");
         requireOpen();
-        return segment(ImageFiles.decodeRgb(encodedImage));
+        try (Trace.Span s = Trace.span("segment", CATEGORY)) {
+            return pixels(ImageFiles.decodeRgb(encodedImage));
+        }
     }
 
     /**
@@ -127,6 +145,12 @@ public final class Segmenter implements AutoCloseable {
      * @throws IllegalStateException after {@link #close}
      */
     public List<Segment> segment(RgbImage image) {
+        try (Trace.Span s = Trace.span("segment", CATEGORY)) {
+            return pixels(image);
+        }
+    }
+
+    private List<Segment> pixels(RgbImage image) {
         Objects.requireNonNull(image, "image");
         if (image.width() < 1 || image.height() < 1) {
             throw new IllegalArgumentException("cannot segment an image of " + image.width() + "x" + image.height()
@@ -164,7 +188,7 @@ public final class Segmenter implements AutoCloseable {
             }
         }
         lifecycle.readLock().lock();
-        try {
+        try (Trace.Span s = Trace.span("segment batch", CATEGORY).arg("images", images.size())) {
             requireOpen();
             // group by the model's input size, keeping each group in the caller's order
             java.util.Map<String, List<Integer>> groups = new java.util.LinkedHashMap<>();
@@ -200,6 +224,15 @@ public final class Segmenter implements AutoCloseable {
      */
     public ClassSet classes() {
         return classes;
+    }
+
+    /**
+     * The model's size.
+     *
+     * @return the number of weights (parameters) of the network
+     */
+    public long parameterCount() {
+        return parameterCount;
     }
 
     /**

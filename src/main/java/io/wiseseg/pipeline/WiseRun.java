@@ -25,6 +25,7 @@ import io.wiseseg.pseudo.RuleSettings;
 import io.wiseseg.util.AtomicFiles;
 import io.wiseseg.util.StepSchedule;
 import io.wiseseg.util.TorchRuntime;
+import io.wiseseg.util.Trace;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -305,7 +306,7 @@ public final class WiseRun {
                 .withSchedule(s.classifierSchedule());
         PrmTrainer.Trained trained = ClassifierTraining.train(voc, config, prmDir, listener);
         List<Double> losses = trained.state().losses();
-        stageTimes.put("PRM classifier", seconds(t0));
+        stage(stageTimes, "PRM classifier", t0);
         listener.stageDone(String.format(Locale.ROOT,
                 "2/5 PRM classifier (ResNet-18/%d, %d px, %s): loss %.3f → %.3f, checkpoint %s", WIDTH,
                 s.classifierImageSize(), s.classifierLength(), mean(losses.subList(0, Math.min(10, losses.size()))),
@@ -319,7 +320,7 @@ public final class WiseRun {
             tuned = SettingsSearch.inRun(voc, s.trainSplit(), s.evalSplit(), s.seed(), s.pseudo(), tuning,
                     trained.network(), config, new ProposalCache(out.resolve("proposals"),
                             new SelectiveSearch(SelectiveSearch.Options.fast())), out, listener);
-            stageTimes.put("pseudo-mask settings search", seconds(t0));
+            stage(stageTimes, "pseudo-mask settings search", t0);
             SettingsSearch.report(tuned, s.trainSplit(), out.resolve(SettingsSearch.FILE), listener);
             s = s.withPseudo(tuned.best());
         }
@@ -340,7 +341,7 @@ public final class WiseRun {
             labelling.labelSplit(voc, split, file, listener);
             pseudo.put(split, file);
         }
-        stageTimes.put("pseudo masks", seconds(t0));
+        stage(stageTimes, "pseudo masks", t0);
         listener.stageDone("3/5 pseudo masks (" + labelling.description() + "): " + pseudo.get(s.evalSplit()) + ", "
                 + pseudo.get(s.trainSplit()));
         if (!labelling.timesSummary().isEmpty()) {
@@ -354,7 +355,7 @@ public final class WiseRun {
         ResNet start = trained.network().backbone();
         List<ImagePrediction> wise = maskRcnn(voc, s, TrainingExamples.of(voc, voc.root(), s.trainSplit(),
                 pseudo.get(s.trainSplit())), start, out.resolve("maskrcnn-" + rule), "Mask R-CNN on pseudo masks", listener);
-        stageTimes.put("Mask R-CNN on pseudo masks (train + predict)", seconds(t0));
+        stage(stageTimes, "Mask R-CNN on pseudo masks (train + predict)", t0);
         listener.stageDone(String.format(Locale.ROOT, "4/5 Mask R-CNN (small ResNet-18-FPN, %d..%d px, %s) on "
                 + "the pseudo masks: %s", s.maskRcnnMinSize(), s.maskRcnnMaxSize(), s.maskRcnnLength(),
                 out.resolve("maskrcnn-" + rule)));
@@ -363,7 +364,7 @@ public final class WiseRun {
             t0 = System.nanoTime();
             upper = maskRcnn(voc, s, TrainingExamples.of(voc, voc.root(), s.trainSplit(), null), start,
                     out.resolve("maskrcnn-gt"), "Mask R-CNN on GT masks", listener);
-            stageTimes.put("Mask R-CNN on GT masks (train + predict)", seconds(t0));
+            stage(stageTimes, "Mask R-CNN on GT masks (train + predict)", t0);
             listener.stageDone("    upper bound: the same Mask R-CNN on the ground-truth masks: "
                     + out.resolve("maskrcnn-gt"));
         }
@@ -377,10 +378,11 @@ public final class WiseRun {
                         listener),
                 listener);
         if (!rounds.isEmpty()) {
-            stageTimes.put("self-training (" + rounds.size() + " rounds)", seconds(t0));
+            stage(stageTimes, "self-training (" + rounds.size() + " rounds)", t0);
         }
 
         // 5. evaluation, next to the oracles
+        long evaluation = System.nanoTime(); // a span of the trace (the report's stage times end at 4b)
         List<AnnotatedImage> truth = voc.annotated(s.evalSplit());
         CocoDataset asCoco = new CocoDataset(voc.classes(), CocoDataset.defaultCategoryIds(voc.classes()), truth, Map.of());
         List<ImagePrediction> pseudoEval = CocoJson.readResults(pseudo.get(s.evalSplit()), asCoco);
@@ -423,6 +425,7 @@ public final class WiseRun {
         RunReport.write(report, new RunReport.Content("WISE on " + voc.root().getFileName() + ", rule " + rule,
                 describe(voc, s, selfTraining), numbers, findings, diagnostics, stageTimes, titles, shown,
                 trainingMasks), tuned == null ? List.of() : List.of(tuned.html()));
+        Trace.complete("evaluation + report", "run", evaluation, System.nanoTime());
         listener.stageDone("5/5 metrics in " + metricsFile + "; report in " + report + " (" + shown.size()
                 + " overlays: " + String.join(" | ", titles) + ")");
         return new Result(s.evalSplit(), truth.size(), table, findings, diagnostics, stageTimes, metricsFile, report);
@@ -558,8 +561,11 @@ public final class WiseRun {
         AtomicFiles.write(file, tmp -> json.writeValue(tmp.toFile(), value));
     }
 
-    private static double seconds(long t0) {
-        return (System.nanoTime() - t0) / 1e9;
+    /** The seconds since {@code t0} as a stage of the report; the same interval as a span of the trace, if any. */
+    private static void stage(Map<String, Double> stageTimes, String name, long t0) {
+        long now = System.nanoTime();
+        Trace.complete(name, "run", t0, now);
+        stageTimes.put(name, (now - t0) / 1e9);
     }
 
     private static double mean(List<Double> xs) {

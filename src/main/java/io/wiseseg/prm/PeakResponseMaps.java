@@ -3,6 +3,7 @@ package io.wiseseg.prm;
 import io.wiseseg.backbone.BackwardTrace;
 import io.wiseseg.util.Tensors;
 import io.wiseseg.kernels.Peaks;
+import io.wiseseg.util.Trace;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiFunction;
@@ -35,6 +36,8 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * org.bytedeco.javacpp.PointerScope} (one per image keeps native memory flat).
  */
 public final class PeakResponseMaps {
+    private static final String CATEGORY = "prm";
+
     /** WISE's defaults: classes with aggregation ≥ 0, peaks with value > 30. */
     public static final float DEFAULT_CLASS_THRESHOLD = 0f, DEFAULT_PEAK_THRESHOLD = 30f;
 
@@ -170,9 +173,14 @@ public final class PeakResponseMaps {
 
     private Result peaksOnly(Tensor image, BiFunction<Peaks, Tensor, List<Peak>> choose) {
         try (NoGradGuard g = new NoGradGuard()) {
-            Tensor maps = network.classResponseMaps(image);
-            Peaks all = stimulation.peaks(maps);
-            return result(image, maps, all, choose.apply(all, maps), null);
+            Tensor maps;
+            try (Trace.Span s = Trace.span("classifier forward", CATEGORY)) {
+                maps = network.classResponseMaps(image);
+            }
+            try (Trace.Span s = Trace.span("peaks", CATEGORY)) {
+                Peaks all = stimulation.peaks(maps);
+                return result(image, maps, all, choose.apply(all, maps), null);
+            }
         }
     }
 
@@ -180,9 +188,16 @@ public final class PeakResponseMaps {
     private Result batched(Tensor image, BiFunction<Peaks, Tensor, List<Peak>> choose) {
         try (NoGradGuard g = new NoGradGuard()) {
             BackwardTrace trace = new BackwardTrace();
-            Tensor maps = network.classResponseMaps(image, trace);
-            Peaks all = stimulation.peaks(maps);
-            List<Peak> kept = choose.apply(all, maps);
+            Tensor maps;
+            try (Trace.Span s = Trace.span("classifier forward", CATEGORY)) {
+                maps = network.classResponseMaps(image, trace);
+            }
+            Peaks all;
+            List<Peak> kept;
+            try (Trace.Span s = Trace.span("peaks", CATEGORY)) {
+                all = stimulation.peaks(maps);
+                kept = choose.apply(all, maps);
+            }
             int k = kept.size(), h = (int) maps.size(2), w = (int) maps.size(3);
             if (k == 0) {
                 return result(image, maps, all, kept, torch.zeros(new long[] {0, image.size(2), image.size(3)},
@@ -191,15 +206,17 @@ public final class PeakResponseMaps {
             // Chunks of peaks share the trace: a whole batch of K activations of a large image
             // falls out of the caches and runs several times slower than K/chunk smaller batches.
             int chunk = (int) Math.max(1, Math.min(k, chunkBytes / (4 * trace.largestTensor())));
-            TensorVector parts = new TensorVector();
-            for (int start = 0; start < k; start += chunk) {
-                trace.rewind();
-                parts.push_back(normalise(inputGrad(kept.subList(start, Math.min(k, start + chunk)), h, w, trace)));
-                if (!trace.isEmpty()) {
-                    throw new IllegalStateException("backward trace not consumed");
+            try (Trace.Span s = Trace.span("peak response maps", CATEGORY).arg("peaks", k)) {
+                TensorVector parts = new TensorVector();
+                for (int start = 0; start < k; start += chunk) {
+                    trace.rewind();
+                    parts.push_back(normalise(inputGrad(kept.subList(start, Math.min(k, start + chunk)), h, w, trace)));
+                    if (!trace.isEmpty()) {
+                        throw new IllegalStateException("backward trace not consumed");
+                    }
                 }
+                return result(image, maps, all, kept, parts.size() == 1 ? parts.get(0) : torch.cat(parts, 0));
             }
-            return result(image, maps, all, kept, parts.size() == 1 ? parts.get(0) : torch.cat(parts, 0));
         }
     }
 

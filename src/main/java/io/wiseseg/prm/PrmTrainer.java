@@ -9,6 +9,7 @@ import io.wiseseg.kernels.PeakFinder;
 import io.wiseseg.util.AtomicFiles;
 import io.wiseseg.util.StepSchedule;
 import io.wiseseg.util.TorchvisionWeights;
+import io.wiseseg.util.Trace;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,6 +31,8 @@ import org.bytedeco.pytorch.Tensor;
  * from the last checkpoint at the step it recorded. Each step runs in its own PointerScope so native memory is freed at once.
  */
 public final class PrmTrainer {
+    private static final String CATEGORY = "train";
+
     /** What a checkpoint records besides the weights: the step reached and the loss of every step. */
     public record State(long step, List<Double> losses) {}
 
@@ -98,19 +101,30 @@ public final class PrmTrainer {
             double lr = StepSchedule.decayed(config.lr(), step, config.lrSteps(), config.lrGamma());
             setLr(backboneSgd, lr * config.backboneLrFactor());
             setLr(headSgd, lr);
-            try (PointerScope scope = new PointerScope()) {
-                Tensor x = batchImages(dataset, batch, random);
+            try (PointerScope scope = new PointerScope();
+                    Trace.Span span = Trace.span("train step", CATEGORY).arg("step", step).arg("images", batch.size())) {
+                Tensor x;
+                try (Trace.Span s = Trace.span("batch input", CATEGORY)) { // decode, augment, stack
+                    x = batchImages(dataset, batch, random);
+                }
                 if (step == 0 && config.weights() == null && !config.trainBatchNorm()) {
                     net.calibrateBatchNorm(x); // from scratch: freeze statistics of real activations
                 }
                 Tensor labels = labels(batch, config.classes().size());
-                Tensor aggregation = stimulation.apply(net.classResponseMaps(x)).aggregation();
-                Tensor loss = PrmNetwork.loss(aggregation, labels);
-                backboneSgd.zero_grad();
-                headSgd.zero_grad();
-                loss.backward();
-                backboneSgd.step();
-                headSgd.step();
+                Tensor loss;
+                try (Trace.Span s = Trace.span("forward", CATEGORY)) {
+                    Tensor aggregation = stimulation.apply(net.classResponseMaps(x)).aggregation();
+                    loss = PrmNetwork.loss(aggregation, labels);
+                }
+                try (Trace.Span s = Trace.span("backward", CATEGORY)) {
+                    backboneSgd.zero_grad();
+                    headSgd.zero_grad();
+                    loss.backward();
+                }
+                try (Trace.Span s = Trace.span("optimizer step", CATEGORY)) {
+                    backboneSgd.step();
+                    headSgd.step();
+                }
                 optimizerSteps++;
                 stepLearningRates.add(headSgd.param_groups().get(0).options().get_lr());
                 losses.add((double) loss.item_float());
@@ -118,7 +132,9 @@ public final class PrmTrainer {
             step++;
             listener.progress("train", step, total);
             if (step % config.checkpointEvery() == 0 || step == total) {
-                checkpoint(net, backboneSgd, headSgd, new State(step, losses), out);
+                try (Trace.Span s = Trace.span("checkpoint", CATEGORY)) {
+                    checkpoint(net, backboneSgd, headSgd, new State(step, losses), out);
+                }
             }
         }
         net.setBatchNormTraining(false);

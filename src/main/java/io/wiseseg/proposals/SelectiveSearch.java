@@ -3,6 +3,7 @@ package io.wiseseg.proposals;
 import io.wiseseg.data.LabelledImage;
 import io.wiseseg.data.Mask;
 import io.wiseseg.data.RgbImage;
+import io.wiseseg.util.Trace;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
@@ -37,6 +38,8 @@ import org.bytedeco.opencv.opencv_ximgproc.GraphSegmentation;
  * 450, 600 × those two plus {fill} and {size}; {@link Options#single()} = HSV, k 200, all four.
  */
 public final class SelectiveSearch implements ProposalSource {
+    private static final String CATEGORY = "proposals";
+
     /** Settings; the mode factories give the paper's / OpenCV's diversification sets. */
     public record Options(String mode, List<ColourSpace> colourSpaces, List<Integer> ks,
             List<Set<Similarity>> strategies, double sigma, int maxProposals, long seed) {
@@ -110,6 +113,7 @@ public final class SelectiveSearch implements ProposalSource {
         PixelBins[] bins = new PixelBins[spaces];
         int[][][] labels = new int[spaces][ks][];
         // the over-segmentations are independent: one task per colour space, k
+        Trace.Span span = Trace.span("superpixels", CATEGORY);
         IntStream.range(0, spaces).parallel().forEach(s -> {
             ColourSpace space = options.colourSpaces.get(s);
             Mat converted = space.convert(image);
@@ -119,6 +123,8 @@ public final class SelectiveSearch implements ProposalSource {
             }
             converted.close();
         });
+        span.close();
+        span = Trace.span("grouping", CATEGORY);
         int units = spaces * ks * strategies;
         Superpixels[] superpixels = new Superpixels[spaces * ks];
         HierarchicalGrouping.Hierarchy[] hierarchies = new HierarchicalGrouping.Hierarchy[units];
@@ -131,6 +137,8 @@ public final class SelectiveSearch implements ProposalSource {
                         options.strategies.get(st));
             }
         });
+        span.close();
+        span = Trace.span("ranking", CATEGORY); // the hierarchies' regions in the paper's order, as masks
         List<Candidate> candidates = new ArrayList<>();
         for (int u = 0; u < units; u++) {
             Random random = new Random(options.seed * 1_000_003L + u);
@@ -162,6 +170,7 @@ public final class SelectiveSearch implements ProposalSource {
         for (int i = 0; i < kept.size(); i++) {
             out.add(new Proposal(kept.get(i), 1f - (float) i / kept.size()));
         }
+        span.close();
         return out;
     }
 

@@ -84,7 +84,7 @@ public final class PrmEvidence implements PseudoLabeller.EvidenceSource {
         int[] in = ImageTensors.inputSize(h, w, imageSize);
         Tensor x = ImageTensors.normalised(rgb, in[0], in[1], false);
         boolean maps = needs != SelectionRule.Evidence.PEAKS;
-        t = times.add("image", t);
+        t = times.add("image", "image input", t); // decode, resize, normalise
         PeakResponseMaps.Result r = imageLabels ? (maps ? prm.compute(x, image.labels()) : prm.peaks(x, image.labels()))
                 : maps ? prm.compute(x) : prm.peaks(x);
         t = times.add(maps ? "peaks + response maps" : "peaks", t);

@@ -13,6 +13,7 @@ import io.wiseseg.data.Mask;
 import io.wiseseg.data.ProgressListener;
 import io.wiseseg.kernels.ProposalScorer;
 import io.wiseseg.util.AtomicFiles;
+import io.wiseseg.util.Trace;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -128,7 +129,8 @@ public final class PseudoLabeller {
         for (LabelledImage image : images) {
             Path part = partFile(parts, image.id());
             if (!Files.exists(part)) {
-                try (org.bytedeco.javacpp.PointerScope scope = new org.bytedeco.javacpp.PointerScope()) {
+                try (org.bytedeco.javacpp.PointerScope scope = new org.bytedeco.javacpp.PointerScope();
+                        Trace.Span s = Trace.span("image", "pseudo").arg("id", image.id())) {
                     labelOne(image, source, categoryIds, part);
                 }
             }
@@ -150,7 +152,7 @@ public final class PseudoLabeller {
         ImagePrediction labelled = label(e);
         t = times.add("scoring + selection", t);
         CocoJson.writeResults(part, List.of(labelled), categoryIds);
-        times.add("writing", t);
+        times.add("writing", "encode", t); // RLE + JSON of the part file
         times.countImage();
     }
 

@@ -1,17 +1,29 @@
 package io.wiseseg.pseudo;
 
+import io.wiseseg.util.Trace;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Wall time spent per pipeline stage, summed over images, for the stage breakdown of a run. */
+/**
+ * Wall time spent per pipeline stage, summed over images, for the stage breakdown of a run; each
+ * interval is also a span of the {@link Trace} being recorded, if any.
+ */
 public final class StageTimes {
+    private static final String CATEGORY = "pseudo";
+
     private final Map<String, Long> nanos = new LinkedHashMap<>();
     private int images;
 
     /** Adds the time since {@code startNanos} to {@code stage}; returns now, to chain stages. */
     public long add(String stage, long startNanos) {
+        return add(stage, stage, startNanos);
+    }
+
+    /** As {@link #add(String, long)}, with the trace span named {@code spanName} instead of the stage. */
+    public long add(String stage, String spanName, long startNanos) {
         long now = System.nanoTime();
         nanos.merge(stage, now - startNanos, Long::sum);
+        Trace.complete(spanName, CATEGORY, startNanos, now);
         return now;
     }
 

@@ -3,6 +3,7 @@ package io.wiseseg.serve;
 import io.wiseseg.data.RgbImage;
 import io.wiseseg.pipeline.Segment;
 import io.wiseseg.pipeline.Segmenter;
+import io.wiseseg.util.Trace;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -124,7 +125,7 @@ final class Batcher implements AutoCloseable {
             return;
         }
         metrics.batch(live.size());
-        try {
+        try (Trace.Span s = Trace.span("batch", "serve").arg("images", live.size())) {
             List<List<Segment>> out = model.segmentBatch(live.stream().map(Job::image).toList());
             long modelNanos = System.nanoTime() - start;
             for (int i = 0; i < live.size(); i++) {

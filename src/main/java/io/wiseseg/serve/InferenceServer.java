@@ -19,6 +19,7 @@ import io.wiseseg.data.RgbImage;
 import io.wiseseg.data.Rle;
 import io.wiseseg.pipeline.Segment;
 import io.wiseseg.pipeline.Segmenter;
+import io.wiseseg.util.Trace;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -149,7 +150,7 @@ public final class InferenceServer implements AutoCloseable {
 
     /** Runs the model once at batch size 1 (and once at 2, when batching): first calls are slow. */
     private void warmUp() {
-        try {
+        try (Trace.Span s = Trace.span("warm-up", "serve")) {
             RgbImage grey = new RgbImage(64, 48, new byte[64 * 48 * 3]);
             model.segmentBatch(List.of(grey));
             if (settings.maxBatch() > 1) {
@@ -215,6 +216,7 @@ public final class InferenceServer implements AutoCloseable {
         return (req, res) -> {
             metrics.started();
             int status = 500;
+            Trace.Span span = Trace.span("request", "serve").arg("endpoint", endpoint);
             try {
                 handler.handle(req, res);
                 status = res.status().code();
@@ -229,6 +231,7 @@ public final class InferenceServer implements AutoCloseable {
                 error(res, 500, "internal error: " + e.getClass().getSimpleName() + ": " + firstLine(e.getMessage()));
             } finally {
                 metrics.finished(endpoint, status);
+                span.arg("status", status).close();
             }
         };
     }
@@ -308,6 +311,7 @@ public final class InferenceServer implements AutoCloseable {
             }
         }
         RgbImage image = V2Tensors.image(request, settings.maxPixels());
+        Trace.complete("parse request", "serve", t0, System.nanoTime()); // JSON, then the image (a decode span of its own)
         Timed t = run(image, arrival, System.nanoTime() - t0);
         long e0 = System.nanoTime();
         ObjectNode out = JSON.createObjectNode().put("model_name", MODEL).put("model_version", VERSION);
@@ -358,9 +362,11 @@ public final class InferenceServer implements AutoCloseable {
     /** Through the batcher, within the request's deadline. */
     private Timed run(RgbImage image, long arrival, long decodeNanos) {
         long deadline = arrival + TimeUnit.MILLISECONDS.toNanos(settings.timeoutMs());
-        CompletableFuture<Batcher.Result> future = batcher.submit(image, arrival, deadline);
+        CompletableFuture<Batcher.Result> future = null;
         Batcher.Result r;
-        try {
+        // queue + the batch's model run; opened before the submit, which the model thread may take at once
+        try (Trace.Span s = Trace.span("wait for model", "serve")) {
+            future = batcher.submit(image, arrival, deadline);
             r = future.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
             // the model thread skips a job that is already done: this drops the work if not begun
@@ -379,6 +385,8 @@ public final class InferenceServer implements AutoCloseable {
     }
 
     private void finish(ServerResponse res, byte[] body, String type, Timed t, long arrival, long encodeNanos) {
+        long now = System.nanoTime();
+        Trace.complete("encode", "serve", now - encodeNanos, now); // the answer's JSON (and RLE masks)
         metrics.stages(t.queue(), t.decode(), t.model(), encodeNanos, System.nanoTime() - arrival);
         res.status(200).header(HeaderNames.CONTENT_TYPE, type)
                 .header("Server-Timing", String.format(Locale.ROOT, "decode;dur=%.2f, queue;dur=%.2f, model;dur=%.2f, encode;dur=%.2f",

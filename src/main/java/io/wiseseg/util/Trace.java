@@ -1,0 +1,280 @@
+package io.wiseseg.util;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Where the time goes, as a Chrome trace-event file (the JSON that ui.perfetto.dev and
+ * chrome://tracing open): one complete event ({@code "ph":"X"}) per span, on the Java thread that
+ * ran it, plus the threads' names as metadata events.
+ *
+ * <p>Code marks its stages with spans; they cost one volatile read and nothing else while no
+ * recording is on:
+ * <pre>{@code
+ * try (Trace.Span s = Trace.span("rpn", "maskrcnn")) {
+ *     ...
+ * }
+ * }</pre>
+ * Code that already times itself with {@link System#nanoTime} records the same interval with
+ * {@link #complete} instead of timing it twice.
+ *
+ * <p>A program (or {@code --trace FILE} of the CLI) records with
+ * <pre>{@code
+ * Trace.Recording recording = Trace.start();
+ * ... segmenter.segment(image) on any number of threads ...
+ * recording.stop().write(Path.of("trace.json"));
+ * }</pre>
+ * One recording at a time per process; spans of every thread go into it. Events are buffered in
+ * memory (at most {@link #MAX_EVENTS}; later ones are counted, not kept) and written in one go,
+ * atomically ({@link AtomicFiles}).
+ */
+public final class Trace {
+    /** The most events one recording keeps (about 100 MB); the file says how many it dropped. */
+    public static final int MAX_EVENTS = 1_000_000;
+
+    /** The category of spans that name none. */
+    public static final String DEFAULT_CATEGORY = "wiseseg";
+
+    /** An open span: closing it records it. Spans of one thread close in the reverse order of opening. */
+    public interface Span extends AutoCloseable {
+        /** Adds an argument shown with the span (e.g. the image id); returns this span. */
+        Span arg(String key, Object value);
+
+        /** Ends the span; never throws. */
+        @Override
+        void close();
+    }
+
+    private static final Span OFF = new Span() {
+        @Override
+        public Span arg(String key, Object value) {
+            return this;
+        }
+
+        @Override
+        public void close() {}
+    };
+
+    private static volatile Recording active;
+
+    private Trace() {}
+
+    /** A span of the default category; a shared no-op when no recording is on. */
+    public static Span span(String name) {
+        return span(name, DEFAULT_CATEGORY);
+    }
+
+    /** A span named {@code name} in {@code category} (e.g. "maskrcnn"); a shared no-op when no recording is on. */
+    public static Span span(String name, String category) {
+        Recording r = active;
+        return r == null ? OFF : r.new OpenSpan(name, category, System.nanoTime());
+    }
+
+    /**
+     * Records a span that already ran on this thread, from {@code startNanos} to {@code endNanos}
+     * ({@link System#nanoTime} values): for code that times its stages itself.
+     */
+    public static void complete(String name, String category, long startNanos, long endNanos) {
+        Recording r = active;
+        if (r != null) {
+            r.add(name, category, startNanos, endNanos, null);
+        }
+    }
+
+    /** Whether a recording is on (spans are kept). */
+    public static boolean enabled() {
+        return active != null;
+    }
+
+    /**
+     * Starts recording the spans of every thread.
+     *
+     * @throws IllegalStateException when a recording is already on
+     */
+    public static synchronized Recording start() {
+        if (active != null) {
+            throw new IllegalStateException("a trace is already being recorded");
+        }
+        Recording r = new Recording(System.nanoTime());
+        active = r;
+        return r;
+    }
+
+    private record Event(String name, String category, long startNanos, long endNanos, long tid,
+            Map<String, Object> args) {}
+
+    /** The spans recorded between {@link Trace#start} and {@link #stop}. */
+    public static final class Recording implements AutoCloseable {
+        private final long originNanos;
+        private final ConcurrentLinkedQueue<Event> events = new ConcurrentLinkedQueue<>();
+        private final Map<Long, String> threads = new ConcurrentHashMap<>();
+        private final AtomicLong kept = new AtomicLong();
+        private final AtomicLong dropped = new AtomicLong();
+
+        private Recording(long originNanos) {
+            this.originNanos = originNanos;
+        }
+
+        /** Stops recording (spans still open are not kept); returns this recording. */
+        public Recording stop() {
+            synchronized (Trace.class) {
+                if (active == this) {
+                    active = null;
+                }
+            }
+            return this;
+        }
+
+        /** Same as {@link #stop}. */
+        @Override
+        public void close() {
+            stop();
+        }
+
+        /** The events kept so far (metadata events not counted). */
+        public long eventCount() {
+            return kept.get();
+        }
+
+        /** Events not kept because the recording held {@link #MAX_EVENTS}. */
+        public long droppedCount() {
+            return dropped.get();
+        }
+
+        /** How many threads recorded spans. */
+        public int threadCount() {
+            return threads.size();
+        }
+
+        /**
+         * Writes the events recorded so far as a Chrome trace-event JSON file, atomically (a
+         * crash leaves the previous file or none). May be called while recording goes on.
+         */
+        public void write(Path file) throws IOException {
+            Objects.requireNonNull(file, "file");
+            List<Event> snapshot = new ArrayList<>(events);
+            Map<Long, String> names = new LinkedHashMap<>(threads);
+            long pid = ProcessHandle.current().pid();
+            AtomicFiles.write(file, tmp -> {
+                try (JsonGenerator g = new JsonFactory().createGenerator(tmp.toFile(), JsonEncoding.UTF8)) {
+                    g.writeStartObject();
+                    g.writeArrayFieldStart("traceEvents");
+                    metadata(g, "process_name", pid, pid, "wiseseg");
+                    for (Map.Entry<Long, String> t : names.entrySet()) {
+                        metadata(g, "thread_name", pid, t.getKey(), t.getValue());
+                    }
+                    for (Event e : snapshot) {
+                        long ts = micros(e.startNanos()), end = Math.max(ts, micros(e.endNanos()));
+                        g.writeStartObject();
+                        g.writeStringField("name", e.name());
+                        g.writeStringField("cat", e.category());
+                        g.writeStringField("ph", "X");
+                        g.writeNumberField("ts", ts);
+                        g.writeNumberField("dur", end - ts);
+                        g.writeNumberField("pid", pid);
+                        g.writeNumberField("tid", e.tid());
+                        if (e.args() != null && !e.args().isEmpty()) {
+                            g.writeObjectFieldStart("args");
+                            for (Map.Entry<String, Object> a : e.args().entrySet()) {
+                                writeValue(g, a.getKey(), a.getValue());
+                            }
+                            g.writeEndObject();
+                        }
+                        g.writeEndObject();
+                    }
+                    g.writeEndArray();
+                    g.writeStringField("displayTimeUnit", "ms");
+                    g.writeObjectFieldStart("otherData");
+                    g.writeStringField("producer", "wiseseg");
+                    g.writeNumberField("dropped_events", dropped.get());
+                    g.writeEndObject();
+                    g.writeEndObject();
+                }
+            });
+        }
+
+        /** Whole microseconds since the recording started; floor, so a child never ends after its parent. */
+        private long micros(long nanos) {
+            return Math.floorDiv(Math.max(0, nanos - originNanos), 1000L);
+        }
+
+        private static void metadata(JsonGenerator g, String name, long pid, long tid, String value) throws IOException {
+            g.writeStartObject();
+            g.writeStringField("name", name);
+            g.writeStringField("ph", "M");
+            g.writeNumberField("ts", 0);
+            g.writeNumberField("pid", pid);
+            g.writeNumberField("tid", tid);
+            g.writeObjectFieldStart("args");
+            g.writeStringField("name", value);
+            g.writeEndObject();
+            g.writeEndObject();
+        }
+
+        private static void writeValue(JsonGenerator g, String key, Object v) throws IOException {
+            switch (v) {
+                case null -> g.writeNullField(key);
+                case Integer i -> g.writeNumberField(key, i);
+                case Long l -> g.writeNumberField(key, l);
+                case Double d when Double.isFinite(d) -> g.writeNumberField(key, d);
+                case Float f when Float.isFinite(f) -> g.writeNumberField(key, f);
+                case Boolean b -> g.writeBooleanField(key, b);
+                default -> g.writeStringField(key, String.valueOf(v));
+            }
+        }
+
+        private void add(String name, String category, long startNanos, long endNanos, Map<String, Object> args) {
+            if (kept.incrementAndGet() > MAX_EVENTS) {
+                kept.decrementAndGet();
+                dropped.incrementAndGet();
+                return;
+            }
+            Thread t = Thread.currentThread();
+            long tid = t.threadId();
+            if (!threads.containsKey(tid)) {
+                String n = t.getName();
+                threads.putIfAbsent(tid, n.isEmpty() ? (t.isVirtual() ? "virtual thread #" : "thread #") + tid : n);
+            }
+            events.add(new Event(name, category, startNanos, endNanos, tid, args));
+        }
+
+        private final class OpenSpan implements Span {
+            private final String name, category;
+            private final long startNanos;
+            private Map<String, Object> args;
+
+            OpenSpan(String name, String category, long startNanos) {
+                this.name = name;
+                this.category = category;
+                this.startNanos = startNanos;
+            }
+
+            @Override
+            public Span arg(String key, Object value) {
+                if (args == null) {
+                    args = new LinkedHashMap<>(4);
+                }
+                args.put(key, value);
+                return this;
+            }
+
+            @Override
+            public void close() {
+                if (active == Recording.this) { // stopped: not kept
+                    add(name, category, startNanos, System.nanoTime(), args);
+                }
+            }
+        }
+    }
+}
