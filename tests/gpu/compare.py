@@ -310,6 +310,15 @@ def tv_roi_align_backward(grad, rois, scale, ph, pw, n, c, h, w, sr, aligned):
     return x.grad
 
 
+def near_level_boundary(boxes, k_min=2, k_max=5):
+    """RoIs whose FPN level two float32 implementations may legitimately disagree on: the
+    float64 v = 4 + log2(sqrt(area) / 224) + 1e-6 within 64 u of an integer inside the clamp
+    range (see Harness.fpn)."""
+    b = boxes.double()
+    v = 4 + torch.log2(torch.sqrt((b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])) / 224) + 1e-6
+    return ((v - v.round()).abs() <= 64 * U32) & (v.round() > k_min) & (v.round() <= k_max)
+
+
 def iou_matrix64(boxes):
     b = boxes.double()
     area = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
@@ -751,7 +760,7 @@ class Harness:
         ok = err <= 2 * b1 and err64 <= b1 * (1 + 1e-6) + 1e-300 and bool(torch.isfinite(out).all())
         agreement = ("bit-exact" if exact else f"max err {err:.1e}") + f" (tol {2 * b1:.1e}); f64 {err64:.1e}"
         row = {"kernel": "roi_align fwd", "shape": name, "ok": ok, "agreement": agreement,
-               "max_abs_err": err, "tol": 2 * b1, "max_abs_err_vs_f64": err64,
+               "max_abs_err": err, "tol": 2 * b1, "max_abs_err_vs_f64": err64, "err_vs_f64_over_tol": err64 / b1,
                "torchvision_err_vs_f64": tv64, "bit_exact": exact, "roi_target": targets}
         if timed:
             # bytes moved, lower bound: every output written once + every input element that
@@ -771,7 +780,7 @@ class Harness:
     def roi_backward(self, name, x, rois, ph, pw, scale, sr, aligned, grads, timed=True, targets=True):
         """Backward: ours (into zeros) against torchvision's backward through autograd. Each
         grad_input pixel is a sum of n_p terms g w / count (n_p: the taps landing there, counted
-        exactly from the sample geometry). Summed in any order (atomics), a float32 sum is within
+        from the sample geometry in float64). Summed in any order (atomics), a float32 sum is within
         (n_p - 1) u sum|terms| of the exact one; the weights' position errors (<= 8 u Cmax per
         axis, as in the forward) move each term by <= (G / count) 16 u Cmax (G = max|grad|).
         Per implementation: B_p = u ((n_p + 8) S_p + n_p (G / count_min) 16 Cmax) with
@@ -799,8 +808,12 @@ class Harness:
         ref64 = x64b.grad
         cmax = roi_coord_max(rois, h, w, scale)
         gmax = float(g.abs().max()) if g.numel() else 0.0
-        n_p = taps.view(n, 1, h, w)
-        b_p = U32 * ((n_p + 8) * s_p + n_p * (gmax / int(counts.min() if counts.numel() else 1)) * 16 * cmax)
+        # float32 coordinates within an ulp of an integer put a tap (of weight <= 8 u Cmax) on the
+        # neighbouring pixel that this float64 count misses: take counts and sums over each
+        # pixel's 3x3 neighbourhood, and allow two such stray taps on every pixel.
+        n_p = F.max_pool2d(taps.view(n, 1, h, w), 3, 1, 1)
+        s_p = F.max_pool2d(s_p.reshape(n * c, 1, h, w), 3, 1, 1).view(n, c, h, w)
+        b_p = U32 * ((n_p + 8) * s_p + (n_p + 2) * (gmax / int(counts.min() if counts.numel() else 1)) * 16 * cmax)
         diff = (grad_in.double() - ref.double()).abs()
         diff64 = (grad_in.double() - ref64).abs()
         ok = bool((diff <= 2 * b_p).all()) and bool((diff64 <= b_p * (1 + 1e-6)).all())
@@ -809,6 +822,7 @@ class Harness:
         agreement = f"max err {err:.1e} ({ratio:.2f} of tol, max tol {float((2 * b_p).max()):.1e})"
         row = {"kernel": "roi_align bwd", "shape": name, "ok": ok, "agreement": agreement,
                "max_abs_err": err, "err_over_tol": ratio, "max_abs_err_vs_f64": float(diff64.max()),
+               "err_vs_f64_over_tol": float((diff64 / b_p.clamp(min=1e-300)).max()),
                "torchvision_err_vs_f64": float((ref.double() - ref64).abs().max()),
                "max_taps_per_pixel": int(taps.max()), "roi_target": targets}
         if timed:
@@ -860,9 +874,10 @@ class Harness:
         ref = theirs(feats)
         lv_ref = level_mapper(k_min, k_max)([boxes])
         same_level = levels.long() == lv_ref
+        stray = int((~same_level & ~near_level_boundary(boxes)).sum())  # must be 0, as in the fpn row
         b1 = max(self.forward_bound(f, rois, f.shape[-2], f.shape[-1], s, sr * sr) for f, s in zip(feats, scales))
         err = float((out - ref).abs()[same_level].max()) if bool(same_level.any()) else 0.0
-        ok = err <= 2 * b1 and bool(torch.isfinite(out).all())
+        ok = err <= 2 * b1 and bool(torch.isfinite(out).all()) and stray == 0
         diff_levels = int((~same_level).sum())
         agreement = (f"max err {err:.1e} (tol {2 * b1:.1e})"
                      + (f"; {diff_levels} RoIs on other levels" if diff_levels else ""))
@@ -897,9 +912,7 @@ class Harness:
         if fault("fpn"):
             ours = ours.clone()
             ours[0] = (ours[0] + 1) % 4
-        b = boxes.double()
-        v = 4 + torch.log2(torch.sqrt((b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])) / 224) + 1e-6
-        near = ((v - v.round()).abs() <= 64 * U32) & (v.round() >= 3) & (v.round() <= 5)
+        near = near_level_boundary(boxes)
         mism = ours != ref
         bad = int((mism & ~near).sum())
         # the exact cases
