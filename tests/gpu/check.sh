@@ -105,7 +105,9 @@ else
   configure_ok=$?
 fi
 if [ "$configure_ok" -eq 0 ]; then
-  timeout "$(min 300 $(( $(left) - 150 )))" cmake --build "$build" -j"$(nproc)" >>"$OUT/build.log" 2>&1
+  build_s=$(min 300 $(( $(left) - 150 )))
+  [ "$build_s" -ge 30 ] || build_s=30
+  timeout "$build_s" cmake --build "$build" -j"$(nproc)" >>"$OUT/build.log" 2>&1
   build_rc=$?
 else
   build_rc=$configure_ok
@@ -137,7 +139,7 @@ fi
 # ---- 3. the comparison with torchvision, then the fault-injection self-test
 t=$(date +%s)
 share=$(( $(left) - 10 - (self_test ? 25 : 0) ))
-[ "$share" -gt 30 ] || { echo "check.sh: no time left for the comparison" >&2; exit 2; }
+[ "$share" -gt 15 ] || { echo "check.sh: no time left for the comparison" >&2; exit 2; }
 args=(--device "$side" --lib "$lib" --out "$OUT" --budget-s $(( share - 20 )))
 [ "$quick" -eq 1 ] && args+=(--quick)
 echo "== compare.py ${args[*]}"
