@@ -45,9 +45,9 @@ def table(run):
         tune = os.path.join(run, "tune.json")
         if os.path.exists(tune):
             t = json.load(open(tune))
-            best = (t.get("ranked") or [{}])[0]
+            best = (t.get("ranked") or [{}])[0]  # tune.json holds percentages
             print("settings chosen on %d tuning images (AP50 there %s): %s\n" % (
-                len(t.get("images", [])), pct(best.get("ap50")), best.get("description", t.get("chosen"))))
+                len(t.get("images", [])), "%.1f" % best["ap50"] if "ap50" in best else "-", best.get("description", t.get("chosen"))))
         print("| row | AP25 | AP50 | AP75 | ABO |")
         print("|---|---:|---:|---:|---:|")
         numbers = {}
