@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.IntStream;
+import org.apache.spark.SparkConf;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -71,6 +72,25 @@ public final class PartitionedJob {
                     partitions - partitionsRun, badImages.size(),
                     badImages.isEmpty() ? "" : " listed in " + out + ".bad.tsv", seconds);
         }
+    }
+
+    /** One job on the cluster, as spark-submit runs it. */
+    public interface Job {
+        Result run(JavaSparkContext sc) throws IOException;
+    }
+
+    /**
+     * A command line's job: opens the Spark context named {@code appName} (its settings from
+     * spark-submit), runs {@code job}, prints the summary and the per-executor model loads, and
+     * returns the exit status.
+     */
+    public static int submit(String appName, String out, Job job) throws IOException {
+        try (JavaSparkContext sc = new JavaSparkContext(new SparkConf().setAppName(appName))) {
+            Result r = job.run(sc);
+            System.out.println(r.summary(out));
+            System.out.println("model loads (LibTorch + weights, per executor JVM): " + r.modelLoads());
+        }
+        return 0;
     }
 
     /**

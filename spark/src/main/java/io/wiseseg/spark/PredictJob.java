@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -115,12 +114,7 @@ public final class PredictJob {
 
         @Override
         public Integer call() throws IOException {
-            try (JavaSparkContext sc = new JavaSparkContext(new SparkConf().setAppName("wiseseg predict"))) {
-                PartitionedJob.Result r = run(sc, new Options(checkpoint, dataset, split, images, out, partitions));
-                System.out.println(r.summary(out));
-                System.out.println("model loads (LibTorch + weights, per executor JVM): " + r.modelLoads());
-            }
-            return 0;
+            return PartitionedJob.submit("wiseseg predict", out, sc -> run(sc, new Options(checkpoint, dataset, split, images, out, partitions)));
         }
     }
 

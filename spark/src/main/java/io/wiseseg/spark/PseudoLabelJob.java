@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.fs.Path;
-import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaSparkContext;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -169,12 +168,7 @@ public final class PseudoLabelJob {
             PseudoLabelling.Settings settings = new PseudoLabelling.Settings(rule,
                     new RuleSettings(t, singlePoint, mapBlur, mapFraction, proposalCount), peakThreshold, imageLabels,
                     nms, mergeIou);
-            try (JavaSparkContext sc = new JavaSparkContext(new SparkConf().setAppName("wiseseg pseudo"))) {
-                PartitionedJob.Result r = run(sc, new Options(checkpoint, dataset, split, settings, out, partitions));
-                System.out.println(r.summary(out));
-                System.out.println("model loads (LibTorch + weights, per executor JVM): " + r.modelLoads());
-            }
-            return 0;
+            return PartitionedJob.submit("wiseseg pseudo", out, sc -> run(sc, new Options(checkpoint, dataset, split, settings, out, partitions)));
         }
     }
 
