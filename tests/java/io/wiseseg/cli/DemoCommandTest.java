@@ -46,7 +46,7 @@ class DemoCommandTest {
         assertTrue(html.contains("src=\"overlays-iou/"), html);
         assertTrue(html.contains("<td>object recall</td>"), html);
         // `run` on the demo's data with the demo's settings is the demo: the same table
-        CliRun run = run("run", "--dataset", out.resolve("data").toString(), "--out", tmp.resolve("run").toString(),
+        CliRun run = run("run", "--device", "cpu", "--dataset", out.resolve("data").toString(), "--out", tmp.resolve("run").toString(),
                 "--classifier-size", "160", "--min-size", "160", "--max-size", "160", "--epochs", "1",
                 "--maskrcnn-epochs", "1", "--overlays", "2");
         assertEquals(0, run.code(), run.err());

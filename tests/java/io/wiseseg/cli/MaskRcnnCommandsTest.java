@@ -28,7 +28,7 @@ class MaskRcnnCommandsTest {
         SyntheticDataset.generate(data, new SyntheticDataset.Options(4, 64, 64, 2, 2, List.of("disc", "square"), 0.02,
                 0.5, false), ProgressListener.NONE);
         Path out = tmp.resolve("run");
-        CliRun t = run("train-maskrcnn", "--dataset", data.toString(), "--out", out.toString(), "--model", "small",
+        CliRun t = run("train-maskrcnn", "--device", "cpu", "--dataset", data.toString(), "--out", out.toString(), "--model", "small",
                 "--min-size", "64", "--max-size", "64", "--epochs", "1", "--batch-size", "2", "--lr", "0.01",
                 "--warmup", "1", "--threads", "1");
         assertEquals(0, t.code(), t.err());
@@ -38,7 +38,7 @@ class MaskRcnnCommandsTest {
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("epoch 2:") && !r.out().contains("epoch 1:"), r.out());
         Path preds = tmp.resolve("preds.json");
-        CliRun p = run("predict", "--checkpoint", out.toString(), "--dataset", data.toString(), "--split", "val",
+        CliRun p = run("predict", "--device", "cpu", "--checkpoint", out.toString(), "--dataset", data.toString(), "--split", "val",
                 "--out", preds.toString(), "--threads", "1");
         assertEquals(0, p.code(), p.err());
         assertTrue(Files.readString(preds).startsWith("["));

@@ -25,7 +25,7 @@ class PrmCommandsTest {
         Path data = tmp.resolve("synth"), runDir = tmp.resolve("run"), peaks = tmp.resolve("peaks");
         assertEquals(0, run("dataset", "synth", "--out", data.toString(), "--images", "12", "--size", "64",
                 "--max-instances", "2", "--val-fraction", "0.25").code());
-        CliRun train = run("train-classifier", "--dataset", data.toString(), "--out", runDir.toString(), "--backbone",
+        CliRun train = run("train-classifier", "--device", "cpu", "--dataset", data.toString(), "--out", runDir.toString(), "--backbone",
                 "resnet18", "--width", "8", "--image-size", "64", "--epochs", "2", "--batch-size", "3",
                 "--backbone-lr-factor", "1", "--train-batchnorm", "--checkpoint-every", "2");
         assertEquals(0, train.code(), train.err());
@@ -36,7 +36,7 @@ class PrmCommandsTest {
                 "--backbone-lr-factor", "1", "--train-batchnorm", "--checkpoint-every", "2", "--resume");
         assertEquals(0, resumed.code(), resumed.err());
 
-        CliRun p = run("peaks", "--checkpoint", runDir.toString(), "--image",
+        CliRun p = run("peaks", "--device", "cpu", "--checkpoint", runDir.toString(), "--image",
                 data.resolve("JPEGImages/synth_000011.png").toString(), "--out", peaks.toString(),
                 "--class-threshold", "-1000", "--peak-threshold", "-1000");
         assertEquals(0, p.code(), p.err());
@@ -47,7 +47,7 @@ class PrmCommandsTest {
             assertTrue(Files.isRegularFile(peaks.resolve(peak.get("response_map").asText())));
         }
 
-        CliRun loc = run("localisation", "--checkpoint", runDir.toString(), "--dataset", data.toString(),
+        CliRun loc = run("localisation", "--device", "cpu", "--checkpoint", runDir.toString(), "--dataset", data.toString(),
                 "--peak-threshold", "0");
         assertEquals(0, loc.code(), loc.err());
         assertTrue(loc.out().contains("classification mAP") && loc.out().contains("instances with a peak"), loc.out());

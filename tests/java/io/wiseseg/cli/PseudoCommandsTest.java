@@ -77,7 +77,7 @@ class PseudoCommandsTest {
         assertEquals(0, train.code(), train.err());
         for (String rule : new String[] {"iou", "prm"}) {
             Path file = tmp.resolve("pseudo-" + rule + ".json");
-            CliRun p = run("pseudo", "--dataset", data.toString(), "--split", "val", "--checkpoint", runDir.toString(),
+            CliRun p = run("pseudo", "--device", "cpu", "--dataset", data.toString(), "--split", "val", "--checkpoint", runDir.toString(),
                     "--rule", rule, "--peak-threshold", "0", "--out", file.toString(), "--evaluate");
             assertEquals(0, p.code(), p.err());
             assertTrue(p.out().contains("wrote pseudo masks of 2 images"), p.out());

@@ -30,8 +30,8 @@ class ServeCommandTest {
         assertError(tmp + ": not a train-maskrcnn folder (no config.json)", "serve", "--checkpoint", tmp.toString(), "--port", "0");
         assertError("--max-batch must be at least 1, got 0", "serve", "--checkpoint", tmp.toString(), "--max-batch", "0");
         assertError("--port must be in 0..65535, got 70000", "serve", "--checkpoint", tmp.toString(), "--port", "70000");
-        assertError("--device cuda: the Mask R-CNN runs on the CPU in this build; use --device cpu",
-                "serve", "--checkpoint", tmp.toString(), "--device", "cuda");
+        assertError("--device cuda1: expected cpu, cuda or cuda:N",
+                "serve", "--checkpoint", tmp.toString(), "--device", "cuda1");
     }
 
     /** A child JVM runs the command; SIGTERM (Process.destroy) must stop it gracefully with exit code 0. */

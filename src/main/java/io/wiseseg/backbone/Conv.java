@@ -67,7 +67,9 @@ public final class Conv extends Module {
         // The kernel autograd itself runs for a convolution's input gradient (a transposed
         // convolution), so the batched pass matches the per-peak loop; it reads only the shape
         // of "input", which is left uninitialised here.
-        Tensor inputShape = torch.empty(g.size(0), inChannels, in[0], in[1]);
+        Tensor inputShape = torch.empty(new long[] {g.size(0), inChannels, in[0], in[1]},
+                new org.bytedeco.pytorch.TensorOptions(g.scalar_type()).device(new org.bytedeco.pytorch.DeviceOptional(g.device())),
+                new org.bytedeco.pytorch.MemoryFormatOptional());
         BoolPointer mask = new BoolPointer(3);
         mask.put(0, true).put(1, false).put(2, false);
         T_TensorTensorTensor_T grads = torch.convolution_backward(g, inputShape, weight, new LongArrayRefOptional(),

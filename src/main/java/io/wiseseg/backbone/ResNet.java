@@ -199,7 +199,8 @@ public final class ResNet extends Module {
         long[] size = trace.popSizes();
         long k = g.size(0), c = g.size(1);
         // Max-pool backward: each output's gradient goes to the input pixel its index names.
-        Tensor flat = torch.zeros(k, c, size[0] * size[1]);
+        Tensor flat = torch.zeros(new long[] {k, c, size[0] * size[1]},
+                new org.bytedeco.pytorch.TensorOptions(g.scalar_type()).device(new org.bytedeco.pytorch.DeviceOptional(g.device())));
         flat.scatter_add_(2, indices.view(1, c, -1).expand(k, c, -1), g.reshape(k, c, -1));
         g = flat.view(k, c, size[0], size[1]);
         g = Relu.inputGrad(g, trace);

@@ -44,6 +44,9 @@ final class BenchCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     TraceOption trace;
 
+    @picocli.CommandLine.Mixin
+    DeviceOption deviceOption;
+
     @Option(names = "--checkpoint", required = true, paramLabel = "RUN",
             description = "A train-maskrcnn --out folder (config.json + model.pt).")
     Path checkpoint;
@@ -60,9 +63,6 @@ final class BenchCommand implements Callable<Integer> {
                 description = "N random-noise images of the model's input size (min-size × max-size), from --seed.")
         Integer synthetic;
     }
-
-    @Option(names = "--device", defaultValue = "cpu", description = "Where the model runs: cpu (default: ${DEFAULT-VALUE}).")
-    String device;
 
     @Option(names = "--batch", defaultValue = "1",
             description = "Images per call; above 1 through Segmenter.segmentBatch (default: ${DEFAULT-VALUE}).")
@@ -111,13 +111,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        if (device.startsWith("cuda")) {
-            throw new UserException("--device " + device + ": this CPU build has no CUDA device support yet (issue #14); "
-                    + "use --device cpu");
-        }
-        if (!device.equals("cpu")) {
-            throw new UserException("--device " + device + ": unknown device; use --device cpu");
-        }
+        io.wiseseg.kernels.Device device = deviceOption.resolve(); // before any other work
         if (batch < 1) {
             throw new UserException("--batch must be at least 1, got " + batch);
         }
@@ -155,7 +149,7 @@ final class BenchCommand implements Callable<Integer> {
                     + ", decoded before timing";
         }
 
-        Segmenter segmenter = LoadedSegmenter.load(checkpoint, threads);
+        Segmenter segmenter = LoadedSegmenter.load(checkpoint, threads, device);
         try (segmenter; ProgressBarListener bar = new ProgressBarListener()) {
             int next = 0;
             try (Trace.Span s = Trace.span("warm-up", "bench")) {
@@ -217,7 +211,7 @@ final class BenchCommand implements Callable<Integer> {
                 kind, backbone, segmenter.classes().size(), config.maxSize(), config.minSize(),
                 segmenter.parameterCount() / 1e6, MaskRcnnCheckpoint.MODEL_FILE, weightBytes / 1048576.0));
         row(w, "input", source);
-        row(w, "device", device + ": " + CpuInfo.modelName() + ", LibTorch ATen " + CpuInfo.atenCapability());
+        row(w, "device", deviceOption.spec + ": " + CpuInfo.modelName() + ", LibTorch ATen " + CpuInfo.atenCapability());
         row(w, "threads", "LibTorch " + libtorchThreads + ", wiseseg kernels " + kernelThreads + ", OpenBLAS "
                 + TorchRuntime.openBlasThreads() + ", OpenMP waits " + TorchRuntime.openMpWaitPolicy().split(" ")[0]);
         row(w, "run", String.format(Locale.ROOT, "warm-up %d images, then %d images timed in %d %s of %d%s, %.2f s",
@@ -239,7 +233,7 @@ final class BenchCommand implements Callable<Integer> {
                     .put("inputWidth", config.maxSize()).put("parameters", segmenter.parameterCount())
                     .put("weightBytes", weightBytes);
             root.put("input", source);
-            root.put("device", device);
+            root.put("device", deviceOption.spec);
             root.putObject("cpu").put("model", CpuInfo.modelName()).put("aten", CpuInfo.atenCapability())
                     .put("onednnMaxIsa", CpuInfo.onednnMaxIsa());
             root.putObject("threads").put("libtorch", torch.get_num_threads()).put("kernels", kernelThreads)

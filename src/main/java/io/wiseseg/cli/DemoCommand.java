@@ -37,6 +37,9 @@ final class DemoCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     TraceOption trace;
 
+    @picocli.CommandLine.Mixin
+    DeviceOption deviceOption;
+
     @Option(names = "--out", defaultValue = "wiseseg-demo", paramLabel = "DIR",
             description = "Working folder (default: ${DEFAULT-VALUE}).")
     Path out;
@@ -90,6 +93,7 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         RuleNames.check(rule);
         var rounds = selfTraining.settings(); // checked before any work
+        var device = deviceOption.resolve();
         double merge = RuleNames.mergeIou(mergeIou); // checked before any work
         var tuning = tune.options(0f);
         var classifierSchedule = schedules.classifier(epochs != null);
@@ -124,7 +128,7 @@ final class DemoCommand implements Callable<Integer> {
                 withUpperBound, overlays, seed, classifierSchedule, maskRcnnSchedule);
         WiseRun.Result result;
         try (ProgressBarListener bar = new ProgressBarListener()) {
-            result = WiseRun.run(voc, settings, tuning, rounds, out, RunOutput.listener(w, bar));
+            result = WiseRun.run(voc, settings, tuning, rounds, device, out, RunOutput.listener(w, bar));
         }
         RunOutput.print(w, result);
         return 0;

@@ -10,15 +10,18 @@ import org.bytedeco.pytorch.global.torch;
 final class LoadedSegmenter {
     private LoadedSegmenter() {}
 
-    /** A segmenter on the CPU for {@code checkpoint}; {@code threads} (if given) for LibTorch and our kernels. */
-    static Segmenter load(Path checkpoint, Integer threads) {
+    /**
+     * A segmenter for {@code checkpoint} on {@code device}; {@code threads} (if
+     * given) for LibTorch's and our kernels' CPU work.
+     */
+    static Segmenter load(Path checkpoint, Integer threads, Device device) {
         TorchRuntime.ensureLoaded();
         if (threads != null) {
             torch.set_num_threads(threads);
             Device.cpu().setNumThreads(threads);
         }
         try {
-            return Segmenter.load(checkpoint, Device.cpu());
+            return Segmenter.load(checkpoint, device);
         } catch (IllegalArgumentException e) {
             throw new UserException(e.getMessage());
         }

@@ -27,6 +27,9 @@ final class LocalisationCommand implements Runnable {
     @picocli.CommandLine.Mixin
     TraceOption trace;
 
+    @picocli.CommandLine.Mixin
+    DeviceOption deviceOption;
+
     @Option(names = "--checkpoint", required = true, paramLabel = "DIR|FILE", description = "train-classifier checkpoint.")
     Path checkpoint;
 
@@ -52,6 +55,7 @@ final class LocalisationCommand implements Runnable {
     @Override
     public void run() {
         TorchRuntime.ensureLoaded(); // before any LibTorch class (see TorchRuntime)
+        Device device = deviceOption.resolve();
         VocDataset voc = VocDataset.open(dataset);
         PrmConfig config = PrmCheckpoint.config(checkpoint);
         if (!voc.classes().names().equals(config.classes())) {
@@ -59,8 +63,8 @@ final class LocalisationCommand implements Runnable {
                     + config.classes());
         }
         int size = imageSize == null ? config.imageSize() : imageSize;
-        PeakResponseMaps prm = new PeakResponseMaps(PrmCheckpoint.loadNetwork(checkpoint),
-                new PeakStimulation(new PeakFinder(Device.cpu())), classThreshold, peakThreshold);
+        PeakResponseMaps prm = new PeakResponseMaps(PrmCheckpoint.loadNetwork(checkpoint, device),
+                new PeakStimulation(new PeakFinder(device)), classThreshold, peakThreshold);
         PrmEvaluation.Classification c;
         PrmEvaluation.Localisation l;
         try (ProgressBarListener bar = new ProgressBarListener()) {

@@ -42,6 +42,9 @@ final class PeaksCommand implements Runnable {
     @picocli.CommandLine.Mixin
     TraceOption trace;
 
+    @picocli.CommandLine.Mixin
+    DeviceOption deviceOption;
+
     @Option(names = "--checkpoint", required = true, paramLabel = "DIR|FILE",
             description = "Checkpoint directory of train-classifier (or its model.pt).")
     Path checkpoint;
@@ -68,14 +71,15 @@ final class PeaksCommand implements Runnable {
     @Override
     public void run() {
         TorchRuntime.ensureLoaded(); // before any LibTorch class (see TorchRuntime)
+        Device device = deviceOption.resolve();
         RgbImage rgb = read(image);
         PrmConfig config = PrmCheckpoint.config(checkpoint);
-        PrmNetwork net = PrmCheckpoint.loadNetwork(checkpoint);
+        PrmNetwork net = PrmCheckpoint.loadNetwork(checkpoint, device);
         ClassSet classes = new ClassSet(config.classes());
         int side = imageSize == null ? config.imageSize() : imageSize;
         int[] in = ImageTensors.inputSize(rgb.height(), rgb.width(), side);
         int inH = in[0], inW = in[1];
-        PeakResponseMaps prm = new PeakResponseMaps(net, new PeakStimulation(new PeakFinder(Device.cpu())),
+        PeakResponseMaps prm = new PeakResponseMaps(net, new PeakStimulation(new PeakFinder(device)),
                 classThreshold, peakThreshold);
         PeakResponseMaps.Result r;
         List<float[]> maps = new ArrayList<>();

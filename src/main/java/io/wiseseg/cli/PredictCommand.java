@@ -32,6 +32,9 @@ final class PredictCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     TraceOption trace;
 
+    @picocli.CommandLine.Mixin
+    DeviceOption deviceOption;
+
     @Option(names = "--checkpoint", required = true, paramLabel = "DIR",
             description = "A train-maskrcnn --out folder (config.json + model.pt).")
     Path checkpoint;
@@ -61,7 +64,8 @@ final class PredictCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Segmenter segmenter = LoadedSegmenter.load(checkpoint, threads);
+        io.wiseseg.kernels.Device device = deviceOption.resolve(); // before any other work
+        Segmenter segmenter = LoadedSegmenter.load(checkpoint, threads, device);
         try (segmenter) {
             return predict(segmenter);
         }

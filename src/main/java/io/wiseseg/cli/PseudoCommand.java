@@ -37,6 +37,9 @@ final class PseudoCommand implements Runnable {
     TraceOption trace;
 
     @picocli.CommandLine.Mixin
+    DeviceOption deviceOption;
+
+    @picocli.CommandLine.Mixin
     DatasetOptions data;
 
     @Option(names = "--split", defaultValue = "train", description = "Split to label (default: ${DEFAULT-VALUE}).")
@@ -121,6 +124,8 @@ final class PseudoCommand implements Runnable {
         } catch (NumberFormatException e) {
             throw new UserException("--threshold must be a number or 'none', got '" + threshold + "'");
         }
+        // the classifier's device (point seeds run no network); proposals are scored on the CPU
+        io.wiseseg.kernels.Device device = deviceOption.resolve();
         VocDataset voc = data.openWithSplit(split);
         if (seeds.points != null && proposals == null) {
             throw new UserException("--points needs --proposals (the reference's proposal files)");
@@ -146,7 +151,7 @@ final class PseudoCommand implements Runnable {
                     TorchRuntime.ensureLoaded();
                     org.bytedeco.pytorch.global.torch.set_num_threads(threads);
                 }
-                labelling = PseudoLabelling.fromClassifier(seeds.checkpoint, source, settings);
+                labelling = PseudoLabelling.fromClassifier(seeds.checkpoint, source, settings, device);
             }
             labelling.labelSplit(voc, split, out, bar);
             if (!labelling.timesSummary().isEmpty()) {

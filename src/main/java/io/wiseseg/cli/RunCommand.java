@@ -30,6 +30,9 @@ final class RunCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     TraceOption trace;
 
+    @picocli.CommandLine.Mixin
+    DeviceOption deviceOption;
+
     @CommandLine.Mixin
     DatasetOptions data;
 
@@ -111,6 +114,7 @@ final class RunCommand implements Callable<Integer> {
         RuleNames.check(rule);
         var tuning = tune.options(peakThreshold);
         var rounds = selfTraining.settings(); // checked before any work
+        var device = deviceOption.resolve();
         var classifierSchedule = schedules.classifier(epochs != null);
         var maskRcnnSchedule = schedules.maskRcnn(maskRcnnEpochs != null);
         VocDataset voc = data.openWithSplit(trainSplit);
@@ -135,7 +139,7 @@ final class RunCommand implements Callable<Integer> {
         w.flush();
         WiseRun.Result result;
         try (ProgressBarListener bar = new ProgressBarListener()) {
-            result = WiseRun.run(voc, s, tuning, rounds, out, RunOutput.listener(w, bar));
+            result = WiseRun.run(voc, s, tuning, rounds, device, out, RunOutput.listener(w, bar));
         }
         RunOutput.print(w, result);
         return 0;

@@ -29,6 +29,9 @@ final class ServeCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     TraceOption trace;
 
+    @picocli.CommandLine.Mixin
+    DeviceOption deviceOption;
+
     @Option(names = "--checkpoint", required = true, paramLabel = "RUN",
             description = "A train-maskrcnn --out folder (config.json + model.pt).")
     Path checkpoint;
@@ -39,9 +42,6 @@ final class ServeCommand implements Callable<Integer> {
 
     @Option(names = "--port", defaultValue = "8080", description = "TCP port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int port;
-
-    @Option(names = "--device", defaultValue = "cpu", description = "Where the model runs (default: ${DEFAULT-VALUE}).")
-    String device;
 
     @Option(names = "--max-batch", defaultValue = "4",
             description = "Most images per model run; 1 turns batching off (default: ${DEFAULT-VALUE}).")
@@ -81,10 +81,7 @@ final class ServeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UserException(e.getMessage());
         }
-        if (!device.equals("cpu")) {
-            throw new UserException("--device " + device + ": the Mask R-CNN runs on the CPU in this build; use --device cpu");
-        }
-        Segmenter segmenter = LoadedSegmenter.load(checkpoint, threads);
+        Segmenter segmenter = LoadedSegmenter.load(checkpoint, threads, deviceOption.resolve());
         CountDownLatch stop = new CountDownLatch(1);
         // SIGTERM (docker stop, systemd, kubelet) and Ctrl-C end the wait below, so the server
         // closes gracefully and the command returns 0, instead of the JVM dying with 143

@@ -30,6 +30,9 @@ final class TrainClassifierCommand implements Runnable {
     @picocli.CommandLine.Mixin
     TraceOption trace;
 
+    @picocli.CommandLine.Mixin
+    DeviceOption deviceOption;
+
     @Option(names = "--dataset", required = true, paramLabel = "DIR", description = "Dataset root (VOC layout).")
     Path dataset;
 
@@ -110,6 +113,7 @@ final class TrainClassifierCommand implements Runnable {
                 spec.commandLine().getParseResult().hasMatchedOption("--epochs"),
                 "--iterations", "--lr-steps", "--lr-gamma", "--epochs");
         TorchRuntime.ensureLoaded(); // before any LibTorch class (see TorchRuntime)
+        Device device = deviceOption.resolve();
         if (weights != null && !Files.isRegularFile(weights)) {
             throw new UserException("--weights: no such file: " + weights);
         }
@@ -121,7 +125,7 @@ final class TrainClassifierCommand implements Runnable {
         org.bytedeco.pytorch.global.torch.manual_seed(seed);
         PrmTrainer.Trained trained;
         try (ProgressBarListener bar = new ProgressBarListener()) {
-            trained = new PrmTrainer(config, new PeakFinder(Device.cpu())).train(voc, out, resume, bar);
+            trained = new PrmTrainer(config, new PeakFinder(device)).train(voc, out, resume, bar);
         } catch (IOException e) {
             throw new UserException("cannot write the checkpoint in " + out + " (" + e.getMessage() + ")");
         }

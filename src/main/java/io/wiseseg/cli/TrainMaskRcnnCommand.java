@@ -42,6 +42,9 @@ final class TrainMaskRcnnCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     TraceOption trace;
 
+    @picocli.CommandLine.Mixin
+    DeviceOption deviceOption;
+
     enum Model { r50, small }
 
     @Option(names = "--dataset", required = true, paramLabel = "DIR", description = "Dataset root (VOC layout).")
@@ -123,6 +126,7 @@ final class TrainMaskRcnnCommand implements Callable<Integer> {
                 spec.commandLine().getParseResult().hasMatchedOption("--epochs"),
                 "--iterations", "--lr-steps", "--lr-gamma", "--epochs");
         TorchRuntime.ensureLoaded();
+        Device device = deviceOption.resolve();
         VocDataset voc = VocDataset.open(dataset);
         if (!voc.splits().contains(split)) {
             throw new UserException(dataset + ": no split '" + split + "' (has " + voc.splits() + ")");
@@ -140,7 +144,7 @@ final class TrainMaskRcnnCommand implements Callable<Integer> {
             Device.cpu().setNumThreads(threads);
         }
         torch.manual_seed(seed); // the initialisation too, as `run` and the demo seed it
-        MaskRcnn net = new MaskRcnn(config, Device.cpu());
+        MaskRcnn net = new MaskRcnn(config, device);
         if (!resume) {
             try {
                 if (weights != null) {

@@ -6,9 +6,10 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /**
- * Where the kernels run: the CPU library, or the CUDA library on one GPU. The CUDA library is
- * used only when it loads and a GPU answers; {@link #best()} falls back to the CPU with one log
- * line that says why.
+ * Where a stage runs: its networks' parameters, its input and intermediate tensors, and our
+ * kernels (the CPU library, or the CUDA library on one GPU, on LibTorch's current CUDA stream).
+ * {@link #parse} reads the {@code --device cpu|cuda[:N]} of the command line and the library API;
+ * {@link #best()} picks a GPU for the kernels when one answers, else the CPU with one log line.
  */
 public final class Device {
     public enum Kind { CPU, CUDA }
@@ -16,6 +17,7 @@ public final class Device {
     private static final System.Logger LOG = System.getLogger("io.wiseseg.kernels");
     private static volatile Device cpu;
     private static volatile Device best;
+    private static final java.util.Map<Integer, Device> CUDA = new java.util.concurrent.ConcurrentHashMap<>();
 
     private final Kind kind;
     private final int index;
@@ -69,6 +71,69 @@ public final class Device {
             lib.check(lib.deviceName(index, name, 256), "ws_device_name");
             return new Device(Kind.CUDA, index, "CUDA " + index + " (" + name.getString(0) + ")", lib);
         }
+    }
+
+    /**
+     * The device a user named: {@code cpu}, {@code cuda} (GPU 0) or {@code cuda:N}. A GPU needs
+     * both LibTorch's CUDA build (the {@code gpu} Maven profile) and our CUDA kernels; when either
+     * is missing the IllegalArgumentException says in one line what to install or rebuild.
+     */
+    public static Device parse(String spec) {
+        String s = spec == null ? "" : spec.trim().toLowerCase(java.util.Locale.ROOT);
+        if (s.equals("cpu")) {
+            return cpu();
+        }
+        int index;
+        if (s.equals("cuda")) {
+            index = 0;
+        } else if (s.startsWith("cuda:") && s.substring(5).matches("[0-9]{1,3}")) {
+            index = Integer.parseInt(s.substring(5));
+        } else {
+            throw new IllegalArgumentException("device " + spec + ": expected cpu, cuda or cuda:N");
+        }
+        TorchRuntime.ensureLoaded();
+        if (!org.bytedeco.pytorch.global.torch.cuda_is_available()) {
+            throw new IllegalArgumentException("device " + s + ": " + (torchHasCuda()
+                    ? "LibTorch sees no GPU here (no NVIDIA driver, or CUDA_VISIBLE_DEVICES hides it)"
+                    : "this build runs LibTorch's CPU-only library; on a machine with an NVIDIA driver "
+                            + "rebuild with ./mvnw -Pgpu -DskipTests package (LibTorch's CUDA jars and nvcc "
+                            + "for our kernels), or use --device cpu"));
+        }
+        int visible = org.bytedeco.pytorch.global.torch.cuda_device_count();
+        if (index >= visible) {
+            throw new IllegalArgumentException("device " + s + ": LibTorch sees " + visible + " GPU(s)");
+        }
+        try {
+            return CUDA.computeIfAbsent(index, Device::cuda);
+        } catch (IllegalStateException e) {
+            throw new IllegalArgumentException("device " + s + ": " + e.getMessage()
+                    + "; rebuild with nvcc on the PATH (./mvnw -Pgpu -DskipTests package)", e);
+        }
+    }
+
+    private static boolean torchHasCuda() {
+        try {
+            return org.bytedeco.pytorch.global.torch.hasCUDA();
+        } catch (RuntimeException | LinkageError e) {
+            return false;
+        }
+    }
+
+    /** The device a tensor lives on, for kernels that follow their inputs. */
+    public static Device of(org.bytedeco.pytorch.Tensor t) {
+        if (t.is_cpu()) {
+            return cpu();
+        }
+        if (t.is_cuda()) {
+            return parse("cuda:" + t.device().index());
+        }
+        throw new IllegalArgumentException("tensor on unsupported device " + t.device().str().getString());
+    }
+
+    /** The device of a network's parameters (the CPU for a network without any). */
+    public static Device ofModule(org.bytedeco.pytorch.Module module) {
+        org.bytedeco.pytorch.TensorVector params = module.parameters(true);
+        return params.size() == 0 ? cpu() : of(params.get(0));
     }
 
     /** CUDA device 0 when a GPU answers, else the CPU; logs its choice once. */
@@ -140,6 +205,69 @@ public final class Device {
     void activate() {
         if (kind == Kind.CUDA) {
             lib.check(lib.setDevice(index), "ws_set_device");
+        }
+    }
+
+    /**
+     * The stream a kernel call runs on: LibTorch's current CUDA stream for this GPU, so that our
+     * kernels are ordered with LibTorch's own ops without a synchronisation; NULL on the CPU.
+     */
+    MemorySegment stream() {
+        if (kind == Kind.CPU) {
+            return MemorySegment.NULL;
+        }
+        // torch_cuda's natives exist only in LibTorch's GPU build: reached only for a CUDA Device,
+        // which parse() creates only after LibTorch said it has CUDA
+        org.bytedeco.pytorch.cuda.CUDAStream s =
+                org.bytedeco.pytorch.global.torch_cuda.getCurrentCUDAStream((byte) index);
+        return MemorySegment.ofAddress(s.stream().address());
+    }
+
+    /** LibTorch's name for this device: {@code cpu} or {@code cuda:N}. */
+    public String torchName() {
+        return kind == Kind.CPU ? "cpu" : "cuda:" + index;
+    }
+
+    /** LibTorch's device object, for {@code Tensor.to} and TensorOptions. */
+    public org.bytedeco.pytorch.Device torchDevice() {
+        return new org.bytedeco.pytorch.Device(torchName());
+    }
+
+    /** {@code t} on this device: itself when it is there already, else a copy. */
+    public org.bytedeco.pytorch.Tensor place(org.bytedeco.pytorch.Tensor t) {
+        if (kind == Kind.CPU ? t.is_cpu() : t.is_cuda() && t.device().index() == index) {
+            return t;
+        }
+        return t.to(torchDevice(), t.scalar_type());
+    }
+
+    /**
+     * Moves a network's parameters and buffers to this device, in place; returns it. LibTorch's
+     * Module.to moves each tensor with set_data, so the Java handles our modules keep on their
+     * tensors (BatchNorm's running statistics, convolution weights) follow the move.
+     */
+    public <M extends org.bytedeco.pytorch.Module> M place(M module) {
+        org.bytedeco.pytorch.TensorVector params = module.parameters(true);
+        if (kind == Kind.CPU && (params.size() == 0 || params.get(0).is_cpu())) {
+            return module; // the usual case: built and loaded on the CPU, staying there
+        }
+        module.to(torchDevice(), false);
+        return module;
+    }
+
+    /** Tensor options with this device and {@code dtype}. */
+    public org.bytedeco.pytorch.TensorOptions options(org.bytedeco.pytorch.global.torch.ScalarType dtype) {
+        return new org.bytedeco.pytorch.TensorOptions(dtype)
+                .device(new org.bytedeco.pytorch.DeviceOptional(torchDevice()));
+    }
+
+    /**
+     * Waits for this device's queued work (CUDA: LibTorch's current stream); for timings that must
+     * cover a stage's GPU work. A no-op on the CPU.
+     */
+    public void synchronize() {
+        if (kind == Kind.CUDA) {
+            org.bytedeco.pytorch.global.torch_cuda.getCurrentCUDAStream((byte) index).synchronize();
         }
     }
 

@@ -21,6 +21,10 @@ public final class PeakFinder {
         this.device = device;
     }
 
+    public Device device() {
+        return device;
+    }
+
     /** Peaks of {@code maps} (N×C×H×W float32) at or above each map's median (PRM's default). */
     public Peaks find(Tensor maps, int window) {
         return find(maps, window, null);
@@ -72,7 +76,7 @@ public final class PeakFinder {
                         window, TensorAccess.addressOrNull(thr), capacity,
                         TensorAccess.addressOrNull(peaks), TensorAccess.addressOrNull(values), count,
                         TensorAccess.addressOrNull(aggregation), TensorAccess.addressOrNull(counts),
-                        TensorAccess.addressOrNull(medians), MemorySegment.NULL);
+                        TensorAccess.addressOrNull(medians), device.stream());
                 device.lib.check(status, "ws_peak_find");
                 long found = count.get(ValueLayout.JAVA_LONG, 0);
                 if (found > capacity) {
@@ -103,7 +107,7 @@ public final class PeakFinder {
             s.reserve(capacity, mapCount);
             int status = device.lib.peakFind(mapsAddr, n, c, h, w,
                     window, TensorAccess.addressOrNull(thr), capacity, s.peaks, s.values, s.count,
-                    s.aggregation, s.counts, s.medians, MemorySegment.NULL);
+                    s.aggregation, s.counts, s.medians, device.stream());
             device.lib.check(status, "ws_peak_find");
             long found = s.count.get(ValueLayout.JAVA_LONG, 0);
             if (found > capacity) {

@@ -66,7 +66,7 @@ public final class ProposalScorer {
                 TensorAccess.addressOrNull(inter), TensorAccess.addressOrNull(union),
                 TensorAccess.addressOrNull(boundary),
                 pts == null ? MemorySegment.NULL : TensorAccess.addressOrNull(contains),
-                TensorAccess.addressOrNull(area), MemorySegment.NULL);
+                TensorAccess.addressOrNull(area), device.stream());
         device.lib.check(status, "ws_proposal_score");
         return new ProposalScores(kk, p, TensorAccess.toFloats(sumInside), TensorAccess.toLongs(inter),
                 TensorAccess.toLongs(union), boundary == null ? null : TensorAccess.toFloats(boundary),

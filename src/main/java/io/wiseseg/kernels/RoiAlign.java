@@ -53,7 +53,7 @@ public final class RoiAlign {
         int status = device.lib.roiAlignForward(in, input.size(0), c,
                 input.size(2), input.size(3), rs, r, params.pooledHeight(), params.pooledWidth(),
                 params.spatialScale(), params.samplingRatio(), params.aligned() ? 1 : 0,
-                TensorAccess.addressOrNull(out), MemorySegment.NULL);
+                TensorAccess.addressOrNull(out), device.stream());
         device.lib.check(status, "ws_roi_align_forward");
         return out;
     }
@@ -83,7 +83,7 @@ public final class RoiAlign {
         int status = device.lib.roiAlignBackward(go, rs, r, inputShape[0],
                 inputShape[1], inputShape[2], inputShape[3], params.pooledHeight(), params.pooledWidth(),
                 params.spatialScale(), params.samplingRatio(), params.aligned() ? 1 : 0,
-                TensorAccess.addressOrNull(gradInput), MemorySegment.NULL);
+                TensorAccess.addressOrNull(gradInput), device.stream());
         device.lib.check(status, "ws_roi_align_backward");
         return gradInput;
     }
@@ -94,7 +94,9 @@ public final class RoiAlign {
             throw new IllegalArgumentException("rois must be R×5 (batch_index, x1, y1, x2, y2), got "
                     + TensorAccess.shape(rois));
         }
-        if (rois.size(0) > 0) {
+        // On CUDA the library checks the batch indices on the device (reading them here would
+        // be one more device-to-host copy per call); on the CPU they are checked here.
+        if (rois.size(0) > 0 && device.kind() == Device.Kind.CPU) {
             float[] v = TensorAccess.toFloats(rois.select(1, 0));
             for (int i = 0; i < v.length; i++) {
                 if (!(v[i] >= 0 && v[i] < batch) || v[i] != Math.rint(v[i])) {
@@ -102,6 +104,8 @@ public final class RoiAlign {
                             + ", outside [0, " + batch + ")");
                 }
             }
+        }
+        if (rois.size(0) > 0) {
             TensorAccess.requireNoNan(rois, "rois");
         }
         return rs;

@@ -54,6 +54,7 @@ public record MaskRcnnCheckpoint(MaskRcnn model, ClassSet classes) {
         }
         MaskRcnn model = new MaskRcnn(config, device);
         loadWeights(model, weights);
+        device.place(model); // loaded on the CPU first: a run folder loads anywhere, whatever saved it
         return new MaskRcnnCheckpoint(model, classes);
     }
 
@@ -129,7 +130,10 @@ public record MaskRcnnCheckpoint(MaskRcnn model, ClassSet classes) {
         AtomicFiles.write(dir.resolve(MODEL_FILE), tmp -> archive.save_to(tmp.toString()));
     }
 
-    /** Loads weights written by {@link #saveWeights} into a model of the same configuration. */
+    /**
+     * Loads weights written by {@link #saveWeights} into a model of the same configuration, onto
+     * the CPU whatever device wrote them; callers place the model afterwards.
+     */
     static void loadWeights(MaskRcnn model, Path file) {
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("checkpoint not found: " + file);
@@ -137,7 +141,7 @@ public record MaskRcnnCheckpoint(MaskRcnn model, ClassSet classes) {
         // the archive holds a second copy of the weights: free it now, not when the GC runs
         try (PointerScope scope = new PointerScope()) {
             InputArchive archive = new InputArchive();
-            archive.load_from(file.toString());
+            archive.load_from(file.toString(), new org.bytedeco.pytorch.DeviceOptional(new org.bytedeco.pytorch.Device("cpu")));
             model.load(archive);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException(file + ": cannot load the weights (" + firstLine(e.getMessage()) + ")", e);

@@ -29,8 +29,14 @@ public final class ClassifierTraining {
      */
     public static PrmTrainer.Trained train(Dataset data, PrmConfig config, Path dir, ProgressListener listener)
             throws IOException {
+        return train(data, config, dir, Device.cpu(), listener);
+    }
+
+    /** As above, on {@code device}: the network, its batches and its peak kernel. */
+    public static PrmTrainer.Trained train(Dataset data, PrmConfig config, Path dir, Device device,
+            ProgressListener listener) throws IOException {
         TorchRuntime.ensureLoaded();
         boolean resume = Files.isRegularFile(dir.resolve(PrmCheckpoint.STATE));
-        return new PrmTrainer(config, new PeakFinder(Device.cpu())).train(data, dir, resume, listener);
+        return new PrmTrainer(config, new PeakFinder(device)).train(data, dir, resume, listener);
     }
 }

@@ -43,8 +43,14 @@ public final class MaskRcnnTraining {
      */
     public static MaskRcnn train(ClassSet classes, List<MaskRcnnTrainer.Example> examples, MaskRcnnConfig config,
             MaskRcnnTrainer.Options options, ResNet startBackbone, Path dir, ProgressListener listener) {
+        return train(classes, examples, config, options, startBackbone, dir, Device.cpu(), listener);
+    }
+
+    /** As above, on {@code device}: the network, its inputs and targets, and its kernels. */
+    public static MaskRcnn train(ClassSet classes, List<MaskRcnnTrainer.Example> examples, MaskRcnnConfig config,
+            MaskRcnnTrainer.Options options, ResNet startBackbone, Path dir, Device device, ProgressListener listener) {
         TorchRuntime.ensureLoaded();
-        MaskRcnn net = new MaskRcnn(config, Device.cpu());
+        MaskRcnn net = new MaskRcnn(config, device);
         boolean resume = Files.exists(dir.resolve(MaskRcnnTrainer.STATE_FILE));
         if (!resume && startBackbone != null) {
             MaskRcnnWeights.loadBackbone(net, startBackbone, "the PRM classifier's backbone");

@@ -126,9 +126,18 @@ public final class PseudoLabelling {
      * @throws IllegalArgumentException when the folder holds no classifier
      */
     public static PseudoLabelling fromClassifier(Path classifierRun, ProposalSource proposals, Settings settings) {
+        return fromClassifier(classifierRun, proposals, settings, null);
+    }
+
+    /**
+     * As {@link #fromClassifier(Path, ProposalSource, Settings)}, with the classifier and its
+     * peak kernel on {@code device} (null: the CPU); proposals are scored on the CPU.
+     */
+    public static PseudoLabelling fromClassifier(Path classifierRun, ProposalSource proposals, Settings settings,
+            Device device) {
         TorchRuntime.ensureLoaded();
         return fromClassifier(PrmCheckpoint.loadNetwork(classifierRun), PrmCheckpoint.config(classifierRun), proposals,
-                settings);
+                settings, device == null ? Device.cpu() : device);
     }
 
     /**
@@ -138,8 +147,19 @@ public final class PseudoLabelling {
      */
     public static PseudoLabelling fromClassifier(PrmNetwork network, PrmConfig config, ProposalSource proposals,
             Settings settings) {
+        return fromClassifier(network, config, proposals, settings, null);
+    }
+
+    /**
+     * As above, with the network (moved there) and its peak kernel on {@code device} (null: where
+     * the network is).
+     */
+    public static PseudoLabelling fromClassifier(PrmNetwork network, PrmConfig config, ProposalSource proposals,
+            Settings settings, Device device) {
         TorchRuntime.ensureLoaded();
-        PeakFinder finder = new PeakFinder(Device.cpu());
+        Device on = device == null ? Device.ofModule(network) : device;
+        on.place(network);
+        PeakFinder finder = new PeakFinder(on);
         PeakResponseMaps prm = new PeakResponseMaps(network, new PeakStimulation(finder),
                 PeakResponseMaps.DEFAULT_CLASS_THRESHOLD, settings.peakThreshold());
         SelectionRule rule = SelectionRules.create(settings.rule(), settings.ruleSettings());

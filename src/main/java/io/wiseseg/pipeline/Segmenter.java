@@ -22,7 +22,7 @@ import org.bytedeco.javacpp.PointerScope;
  * {@code wiseseg train-maskrcnn --out RUN} writes: load it once, segment many images.
  *
  * <pre>{@code
- * try (Segmenter segmenter = Segmenter.load(Path.of("RUN"), Device.cpu())) {
+ * try (Segmenter segmenter = Segmenter.load(Path.of("RUN"), Device.parse("cpu"))) { // or "cuda:0"
  *     for (Segment s : segmenter.segment(Path.of("photo.jpg"))) {
  *         System.out.println(s.className() + " " + s.score() + " " + s.box());
  *     }
@@ -73,8 +73,8 @@ public final class Segmenter implements AutoCloseable {
      * {@code model.pt} (weights).
      *
      * @param runDir a {@code wiseseg train-maskrcnn --out} folder
-     * @param device where the native kernels (RoIAlign, NMS) run: {@link Device#cpu()}, as the
-     *     model's own tensors are on the CPU
+     * @param device where the model, its tensors and our kernels (RoIAlign, NMS) run:
+     *     {@link Device#cpu()}, or {@code Device.parse("cuda:0")} with the gpu build
      * @return a segmenter to {@link #close} when done
      * @throws IllegalArgumentException with a one-line message naming the folder or file, when
      *     {@code runDir} is not a run folder, has no weights yet, or holds unreadable files

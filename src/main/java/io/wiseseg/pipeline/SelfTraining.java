@@ -142,7 +142,7 @@ public final class SelfTraining {
      * {@code round0Masks} and whose Mask R-CNN (finished) is in {@code round0Dir}.
      */
     static List<Round> run(VocDataset voc, String trainSplit, Settings settings, Path out, String rule,
-            Path round0Masks, Path round0Dir, Trainer trainer, RunListener listener) throws IOException {
+            Path round0Masks, Path round0Dir, Trainer trainer, Device device, RunListener listener) throws IOException {
         List<Round> rounds = new ArrayList<>();
         List<LabelledImage> images = voc.labelled(trainSplit);
         CocoDataset blank = new CocoDataset(voc.classes(), CocoDataset.defaultCategoryIds(voc.classes()),
@@ -157,7 +157,7 @@ public final class SelfTraining {
             if (!Files.isRegularFile(masks)) {
                 List<String> kept = new ArrayList<>();
                 List<ImagePrediction> next = nextMasks(voc, images, CocoJson.readResults(previousMasks, blank),
-                        previousDir, settings.scoreThreshold(), what, listener, kept);
+                        previousDir, settings.scoreThreshold(), what, device, listener, kept);
                 // the list first: a masks file on disk always has its list
                 AtomicFiles.writeString(fallbacks, kept.stream().map(id -> id + "\n").collect(Collectors.joining()));
                 CocoJson.writeResults(masks, next, voc.classes());
@@ -182,11 +182,11 @@ public final class SelfTraining {
 
     /** Round k's model on each training image, selected ({@link #select}) against round k's masks. */
     private static List<ImagePrediction> nextMasks(VocDataset voc, List<LabelledImage> images,
-            List<ImagePrediction> previous, Path modelDir, double threshold, String what, RunListener listener,
-            List<String> fellBack) throws IOException {
+            List<ImagePrediction> previous, Path modelDir, double threshold, String what, Device device,
+            RunListener listener, List<String> fellBack) throws IOException {
         Map<String, ImagePrediction> previousById = new HashMap<>();
         previous.forEach(p -> previousById.put(p.imageId(), p));
-        Predictor predictor = new Predictor(MaskRcnnCheckpoint.load(modelDir, Device.cpu()).model());
+        Predictor predictor = new Predictor(MaskRcnnCheckpoint.load(modelDir, device).model());
         List<ImagePrediction> out = new ArrayList<>(images.size());
         String task = what + ": predict the training images";
         listener.progress(task, 0, images.size());

@@ -468,7 +468,7 @@ public final class SettingsSearch {
                 needs = SelectionRule.Evidence.CLASS_MAPS;
             }
         }
-        PeakResponseMaps prm = new PeakResponseMaps(network, new PeakStimulation(new PeakFinder(Device.cpu())),
+        PeakResponseMaps prm = new PeakResponseMaps(network, new PeakStimulation(new PeakFinder(Device.ofModule(network))),
                 PeakResponseMaps.DEFAULT_CLASS_THRESHOLD, lowest);
         PrmEvidence evidence = new PrmEvidence(voc, network, prm, config.imageSize(), proposals, needs,
                 PrmEvidence.Point.RESPONSE_MAX, base.imageLabels());

@@ -14,6 +14,7 @@ import io.wiseseg.data.ProgressListener;
 import io.wiseseg.data.VocDataset;
 import io.wiseseg.eval.Baselines;
 import io.wiseseg.eval.PseudoMaskDiagnostics;
+import io.wiseseg.kernels.Device;
 import io.wiseseg.maskrcnn.MaskRcnn;
 import io.wiseseg.maskrcnn.MaskRcnnConfig;
 import io.wiseseg.maskrcnn.MaskRcnnTrainer;
@@ -268,6 +269,16 @@ public final class WiseRun {
     /** The pipeline with a settings search ({@code tuning}) and self-training rounds, each optional. */
     public static Result run(VocDataset voc, Settings s, SettingsSearch.Options tuning,
             SelfTraining.Settings selfTraining, Path out, RunListener listener) throws IOException {
+        return run(voc, s, tuning, selfTraining, Device.cpu(), out, listener);
+    }
+
+    /**
+     * As above, with every network on {@code device} (the classifier, its peak response maps, the
+     * Mask R-CNNs); proposals and their scoring stay on the CPU. The device is not a setting of
+     * the run: a run started on one device resumes on another.
+     */
+    public static Result run(VocDataset voc, Settings s, SettingsSearch.Options tuning,
+            SelfTraining.Settings selfTraining, Device device, Path out, RunListener listener) throws IOException {
         TorchRuntime.ensureLoaded();
         for (String split : List.of(s.trainSplit(), s.evalSplit())) {
             if (!voc.splits().contains(split)) {
@@ -281,14 +292,14 @@ public final class WiseRun {
         checkSettings(out, s, tuning, selfTraining);
         int threads = torch.get_num_threads();
         try {
-            return stages(voc, s, tuning, selfTraining, out, listener);
+            return stages(voc, s, tuning, selfTraining, device, out, listener);
         } finally {
             torch.set_num_threads(threads);
         }
     }
 
     private static Result stages(VocDataset voc, Settings s, SettingsSearch.Options tuning,
-            SelfTraining.Settings selfTraining, Path out,
+            SelfTraining.Settings selfTraining, Device device, Path out,
             RunListener listener) throws IOException {
         Map<String, Double> stageTimes = new LinkedHashMap<>();
         torch.manual_seed(s.seed());
@@ -304,7 +315,7 @@ public final class WiseRun {
                 voc.root().toAbsolutePath().toString(), s.trainSplit(), s.classifierEpochs(), 16,
                 s.classifierImageSize(), 1.25, 0.5, 0.02, 1.0, true, 0.9, 1e-4, s.seed(), 100, s.outputStride())
                 .withSchedule(s.classifierSchedule());
-        PrmTrainer.Trained trained = ClassifierTraining.train(voc, config, prmDir, listener);
+        PrmTrainer.Trained trained = ClassifierTraining.train(voc, config, prmDir, device, listener);
         List<Double> losses = trained.state().losses();
         stage(stageTimes, "PRM classifier", t0);
         listener.stageDone(String.format(Locale.ROOT,
@@ -354,7 +365,8 @@ public final class WiseRun {
         t0 = System.nanoTime();
         ResNet start = trained.network().backbone();
         List<ImagePrediction> wise = maskRcnn(voc, s, TrainingExamples.of(voc, voc.root(), s.trainSplit(),
-                pseudo.get(s.trainSplit())), start, out.resolve("maskrcnn-" + rule), "Mask R-CNN on pseudo masks", listener);
+                pseudo.get(s.trainSplit())), start, out.resolve("maskrcnn-" + rule), "Mask R-CNN on pseudo masks", device,
+                listener);
         stage(stageTimes, "Mask R-CNN on pseudo masks (train + predict)", t0);
         listener.stageDone(String.format(Locale.ROOT, "4/5 Mask R-CNN (small ResNet-18-FPN, %d..%d px, %s) on "
                 + "the pseudo masks: %s", s.maskRcnnMinSize(), s.maskRcnnMaxSize(), s.maskRcnnLength(),
@@ -363,7 +375,7 @@ public final class WiseRun {
         if (s.upperBound()) {
             t0 = System.nanoTime();
             upper = maskRcnn(voc, s, TrainingExamples.of(voc, voc.root(), s.trainSplit(), null), start,
-                    out.resolve("maskrcnn-gt"), "Mask R-CNN on GT masks", listener);
+                    out.resolve("maskrcnn-gt"), "Mask R-CNN on GT masks", device, listener);
             stage(stageTimes, "Mask R-CNN on GT masks (train + predict)", t0);
             listener.stageDone("    upper bound: the same Mask R-CNN on the ground-truth masks: "
                     + out.resolve("maskrcnn-gt"));
@@ -375,8 +387,8 @@ public final class WiseRun {
         List<SelfTraining.Round> rounds = SelfTraining.run(voc, s.trainSplit(), selfTraining, out, rule,
                 pseudo.get(s.trainSplit()), out.resolve("maskrcnn-" + rule), (masks, dir, what) -> maskRcnn(voc,
                         chosen, TrainingExamples.of(voc, voc.root(), chosen.trainSplit(), masks), start, dir, what,
-                        listener),
-                listener);
+                        device, listener),
+                device, listener);
         if (!rounds.isEmpty()) {
             stage(stageTimes, "self-training (" + rounds.size() + " rounds)", t0);
         }
@@ -433,7 +445,7 @@ public final class WiseRun {
 
     /** Trains (or resumes) a Mask R-CNN in {@code dir} and predicts the scored split (read back when done). */
     private static List<ImagePrediction> maskRcnn(VocDataset voc, Settings s, List<MaskRcnnTrainer.Example> examples,
-            ResNet start, Path dir, String what, RunListener listener) throws IOException {
+            ResNet start, Path dir, String what, Device device, RunListener listener) throws IOException {
         Path predictions = dir.resolve("predictions-" + s.evalSplit() + ".json");
         ProgressListener prefixed = (task, done, total) -> listener.progress(what + ": " + task, done, total);
         torch.manual_seed(s.seed());
@@ -447,7 +459,7 @@ public final class WiseRun {
         if (Files.isRegularFile(predictions)) { // finished earlier: only the predictions are needed
             return MaskRcnnTraining.readPredictions(voc, s.evalSplit(), predictions);
         }
-        MaskRcnn net = MaskRcnnTraining.train(voc.classes(), examples, config, options, start, dir, prefixed);
+        MaskRcnn net = MaskRcnnTraining.train(voc.classes(), examples, config, options, start, dir, device, prefixed);
         return MaskRcnnTraining.predict(net, voc, s.evalSplit(), predictions, prefixed);
     }
 

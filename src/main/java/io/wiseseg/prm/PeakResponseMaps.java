@@ -172,6 +172,7 @@ public final class PeakResponseMaps {
     }
 
     private Result peaksOnly(Tensor image, BiFunction<Peaks, Tensor, List<Peak>> choose) {
+        image = stimulation.device().place(image); // the network's device, where its kernels run
         try (NoGradGuard g = new NoGradGuard()) {
             Tensor maps;
             try (Trace.Span s = Trace.span("classifier forward", CATEGORY)) {
@@ -186,6 +187,7 @@ public final class PeakResponseMaps {
 
     /** One forward pass with a trace: its maps give the peaks, and the trace their back-propagation. */
     private Result batched(Tensor image, BiFunction<Peaks, Tensor, List<Peak>> choose) {
+        image = stimulation.device().place(image);
         try (NoGradGuard g = new NoGradGuard()) {
             BackwardTrace trace = new BackwardTrace();
             Tensor maps;
@@ -201,7 +203,7 @@ public final class PeakResponseMaps {
             int k = kept.size(), h = (int) maps.size(2), w = (int) maps.size(3);
             if (k == 0) {
                 return result(image, maps, all, kept, torch.zeros(new long[] {0, image.size(2), image.size(3)},
-                        new org.bytedeco.pytorch.TensorOptions(ScalarType.Float)));
+                        floatsLike(image)));
             }
             // Chunks of peaks share the trace: a whole batch of K activations of a large image
             // falls out of the caches and runs several times slower than K/chunk smaller batches.
@@ -238,13 +240,15 @@ public final class PeakResponseMaps {
             classes[i] = p.classId();
         }
         long fh = h / PrmNetwork.SUB_PIXEL_FACTOR, fw = w / PrmNetwork.SUB_PIXEL_FACTOR;
-        Tensor g1 = torch.upsample_bilinear2d_backward(Tensors.floats(seeds, k, 1, h, w), new long[] {h, w},
-                new long[] {k, 1, fh, fw}, true);
-        Tensor rows = network.classifierWeight().index_select(0, Tensors.longs(classes, k));
+        Tensor weight = network.classifierWeight();
+        Tensor g1 = torch.upsample_bilinear2d_backward(Tensors.toDeviceOf(Tensors.floats(seeds, k, 1, h, w), weight),
+                new long[] {h, w}, new long[] {k, 1, fh, fw}, true);
+        Tensor rows = weight.index_select(0, Tensors.toDeviceOf(Tensors.longs(classes, k), weight));
         return network.backbone().inputGrad(g1.mul(rows), trace);
     }
 
     private Result loop(Tensor image, BiFunction<Peaks, Tensor, List<Peak>> choose) {
+        image = stimulation.device().place(image);
         Tensor x = image.detach().clone().set_requires_grad(true);
         Tensor maps = network.classResponseMaps(x);
         Peaks all = stimulation.peaks(maps);
@@ -257,12 +261,17 @@ public final class PeakResponseMaps {
             if (x.grad().defined()) {
                 x.grad().zero_();
             }
-            maps.backward(Tensors.floats(seed, 1, c, h, w), new BoolOptional(true), false, new TensorArrayRefOptional());
+            maps.backward(Tensors.toDeviceOf(Tensors.floats(seed, 1, c, h, w), maps), new BoolOptional(true), false, new TensorArrayRefOptional());
             grads.push_back(x.grad().detach().clone());
         }
-        Tensor out = kept.isEmpty() ? torch.zeros(new long[] {0, image.size(2), image.size(3)},
-                new org.bytedeco.pytorch.TensorOptions(ScalarType.Float)) : normalise(torch.cat(grads, 0));
+        Tensor out = kept.isEmpty() ? torch.zeros(new long[] {0, image.size(2), image.size(3)}, floatsLike(image))
+                : normalise(torch.cat(grads, 0));
         return result(image, maps.detach(), all, kept, out);
+    }
+
+    private static org.bytedeco.pytorch.TensorOptions floatsLike(Tensor t) {
+        return new org.bytedeco.pytorch.TensorOptions(ScalarType.Float)
+                .device(new org.bytedeco.pytorch.DeviceOptional(t.device()));
     }
 
     private static Result result(Tensor image, Tensor classMaps, Peaks all, List<Peak> kept, Tensor maps) {
@@ -286,7 +295,7 @@ public final class PeakResponseMaps {
                 sums[i] = 1; // a map without a positive value stays as it is (x / 1 is exact)
             }
         }
-        return prm.to(prm.device(), ScalarType.Double).div(Tensors.doubles(sums, k, 1, 1))
+        return prm.to(prm.device(), ScalarType.Double).div(Tensors.toDeviceOf(Tensors.doubles(sums, k, 1, 1), prm))
                 .to(prm.device(), ScalarType.Float).contiguous();
     }
 

@@ -31,6 +31,11 @@ public final class PeakStimulation {
         this.window = window;
     }
 
+    /** Where the peak kernel runs, and so where the maps it takes must be. */
+    public io.wiseseg.kernels.Device device() {
+        return finder.device();
+    }
+
     public Peaks peaks(Tensor maps) {
         return finder.find(maps.detach().contiguous(), window);
     }
@@ -46,9 +51,9 @@ public final class PeakStimulation {
         for (int i = 0; i < counts.length; i++) {
             counts[i] = Math.max(1, peaks.counts()[i]); // a map always has a peak unless it holds NaN
         }
-        Tensor peakMask = Tensors.floats(mask, n, c, h, w);
+        Tensor peakMask = Tensors.toDeviceOf(Tensors.floats(mask, n, c, h, w), maps);
         Tensor aggregation = maps.mul(peakMask).sum(new long[] {2, 3}, false, new org.bytedeco.pytorch.ScalarTypeOptional())
-                .div(Tensors.floats(counts, n, c));
+                .div(Tensors.toDeviceOf(Tensors.floats(counts, n, c), maps));
         return new Result(peaks, aggregation);
     }
 }

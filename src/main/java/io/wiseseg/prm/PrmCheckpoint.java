@@ -26,6 +26,11 @@ public final class PrmCheckpoint {
         return net;
     }
 
+    /** The trained network of a checkpoint, on {@code device}. */
+    public static PrmNetwork loadNetwork(Path checkpoint, io.wiseseg.kernels.Device device) {
+        return device.place(loadNetwork(checkpoint));
+    }
+
     /** The config of a checkpoint directory (or of the one holding a model.pt). */
     public static PrmConfig config(Path checkpoint) {
         Path model = modelFile(checkpoint);
@@ -49,18 +54,20 @@ public final class PrmCheckpoint {
 
     static void loadModule(org.bytedeco.pytorch.Module module, Path file) {
         try {
+            // onto the CPU, whatever device saved it; callers place the module afterwards
             InputArchive a = new InputArchive();
-            a.load_from(file.toString());
+            a.load_from(file.toString(), new org.bytedeco.pytorch.DeviceOptional(new org.bytedeco.pytorch.Device("cpu")));
             module.load(a);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException(file + ": cannot load the model (" + firstLine(e.getMessage()) + ")", e);
         }
     }
 
-    static void loadOptimizer(SGD sgd, Path file) {
+    /** The optimizer's state (momentum buffers) onto {@code device}, where its parameters are. */
+    static void loadOptimizer(SGD sgd, Path file, io.wiseseg.kernels.Device device) {
         try {
             InputArchive a = new InputArchive();
-            a.load_from(file.toString());
+            a.load_from(file.toString(), new org.bytedeco.pytorch.DeviceOptional(device.torchDevice()));
             sgd.load(a);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException(file + ": cannot load the optimizer state (" + firstLine(e.getMessage()) + ")", e);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.wiseseg.data.Dataset;
 import io.wiseseg.data.LabelledImage;
 import io.wiseseg.data.ProgressListener;
+import io.wiseseg.kernels.Device;
 import io.wiseseg.kernels.PeakFinder;
 import io.wiseseg.util.AtomicFiles;
 import io.wiseseg.util.StepSchedule;
@@ -77,13 +78,15 @@ public final class PrmTrainer {
         } else if (config.weights() != null) {
             TorchvisionWeights.load(net.backbone(), Path.of(config.weights()), Set.of("fc."));
         }
+        Device device = stimulation.device();
+        device.place(net); // loaded on the CPU first: checkpoints load anywhere, whatever saved them
         net.setTrainable(true);
         net.setBatchNormTraining(config.trainBatchNorm());
         SGD backboneSgd = sgd(net.backboneParameters(), config.lr() * config.backboneLrFactor());
         SGD headSgd = sgd(net.classifierParameters(), config.lr());
         if (resume) {
-            PrmCheckpoint.loadOptimizer(backboneSgd, out.resolve(PrmCheckpoint.OPT_BACKBONE));
-            PrmCheckpoint.loadOptimizer(headSgd, out.resolve(PrmCheckpoint.OPT_HEAD));
+            PrmCheckpoint.loadOptimizer(backboneSgd, out.resolve(PrmCheckpoint.OPT_BACKBONE), device);
+            PrmCheckpoint.loadOptimizer(headSgd, out.resolve(PrmCheckpoint.OPT_HEAD), device);
         }
         config.write(out.resolve(PrmCheckpoint.CONFIG));
 
@@ -105,12 +108,12 @@ public final class PrmTrainer {
                     Trace.Span span = Trace.span("train step", CATEGORY).arg("step", step).arg("images", batch.size())) {
                 Tensor x;
                 try (Trace.Span s = Trace.span("batch input", CATEGORY)) { // decode, augment, stack
-                    x = batchImages(dataset, batch, random);
+                    x = device.place(batchImages(dataset, batch, random));
                 }
                 if (step == 0 && config.weights() == null && !config.trainBatchNorm()) {
                     net.calibrateBatchNorm(x); // from scratch: freeze statistics of real activations
                 }
-                Tensor labels = labels(batch, config.classes().size());
+                Tensor labels = device.place(labels(batch, config.classes().size()));
                 Tensor loss;
                 try (Trace.Span s = Trace.span("forward", CATEGORY)) {
                     Tensor aggregation = stimulation.apply(net.classResponseMaps(x)).aggregation();

@@ -112,13 +112,20 @@ public final class PrmEvidence implements PseudoLabeller.EvidenceSource {
         List<Proposal> props = proposals.proposals(image, () -> rgb);
         times.add("proposals", t);
         times.countImage();
-        return new ImageEvidence(image.id(), h, w, seeds, responseMaps, classMaps, props, null);
+        // the proposals are host masks, so scoring runs on the CPU: the maps come over once per
+        // image, resized on the network's device first (fewer bytes than the network's maps)
+        return new ImageEvidence(image.id(), h, w, seeds, onHost(responseMaps), onHost(classMaps), props, null);
+    }
+
+    private static Tensor onHost(Tensor t) {
+        return t == null || t.is_cpu() ? t : t.cpu();
     }
 
     /** K×mh×mw maps resized bilinearly to a contiguous K×h×w float tensor (K may be 0). */
     static Tensor resized(Tensor maps, int h, int w, boolean alignCorners) {
         if (maps.size(0) == 0) {
-            return torch.zeros(new long[] {0, h, w}, new TensorOptions(torch.ScalarType.Float));
+            return torch.zeros(new long[] {0, h, w}, new TensorOptions(torch.ScalarType.Float)
+                    .device(new org.bytedeco.pytorch.DeviceOptional(maps.device())));
         }
         if (maps.size(1) == h && maps.size(2) == w) {
             return maps.contiguous();
