@@ -56,7 +56,7 @@ class DeviceOptionTest {
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().startsWith("wiseseg: --device cuda:0: this build runs LibTorch's CPU-only library; "),
                 r.err());
-        assertTrue(r.err().contains("./mvnw -Pgpu"), r.err());
+        assertTrue(r.err().contains("WISESEG_PROFILE=gpu ./wiseseg"), r.err());
         assertEquals(1, r.err().lines().count(), r.err());
     }
 

@@ -172,7 +172,7 @@ final class BenchCommand implements Callable<Integer> {
             }
             double seconds = (System.nanoTime() - start) / 1e9;
             bar.close();
-            report(config, segmenter, source, warmupBatches, batchMs, seconds);
+            report(config, segmenter, device, source, warmupBatches, batchMs, seconds);
         }
         return 0;
     }
@@ -190,7 +190,7 @@ final class BenchCommand implements Callable<Integer> {
         segmenter.segmentBatch(group);
     }
 
-    private void report(MaskRcnnConfig config, Segmenter segmenter, String source, int warmupBatches, double[] batchMs,
+    private void report(MaskRcnnConfig config, Segmenter segmenter, io.wiseseg.kernels.Device device, String source, int warmupBatches, double[] batchMs,
             double seconds) throws IOException {
         int timedImages = batchMs.length * batch;
         double[] imageMs = Arrays.stream(batchMs).map(ms -> ms / batch).toArray();
@@ -222,6 +222,11 @@ final class BenchCommand implements Callable<Integer> {
         row(w, "latency per image", perImage.line() + (batch > 1 ? " (a batch's time / " + batch + ")" : ""));
         row(w, "host memory", String.format(Locale.ROOT, "RSS %.0f MiB now, high-water mark %.0f MiB (VmRSS, VmHWM)",
                 memory[0] / 1024.0, memory[1] / 1024.0));
+        long devicePeak = device.peakAllocatedBytes();
+        if (devicePeak >= 0) {
+            row(w, "device memory", String.format(Locale.ROOT, "high-water mark %.0f MiB allocated by LibTorch on %s",
+                    devicePeak / 1048576.0, device.description()));
+        }
         w.flush();
 
         if (json != null) {
@@ -245,7 +250,11 @@ final class BenchCommand implements Callable<Integer> {
             perImage.toJson(latency.putObject("image"));
             ArrayNode all = latency.putArray("batches");
             Arrays.stream(batchMs).forEach(all::add);
-            root.putObject("memory").put("rssBytes", memory[0] * 1024).put("highWaterMarkBytes", memory[1] * 1024);
+            ObjectNode mem = root.putObject("memory").put("rssBytes", memory[0] * 1024)
+                    .put("highWaterMarkBytes", memory[1] * 1024);
+            if (devicePeak >= 0) {
+                mem.put("devicePeakAllocatedBytes", devicePeak);
+            }
             AtomicFiles.write(json, tmp -> mapper.writeValue(tmp.toFile(), root));
             w.println("wrote " + json);
             w.flush();

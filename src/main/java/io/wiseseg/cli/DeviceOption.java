@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 final class DeviceOption {
     @Option(names = "--device", paramLabel = "cpu|cuda[:N]", defaultValue = "cpu",
             description = "Where the networks and kernels run: cpu, cuda (GPU 0) or cuda:N; a GPU needs the "
-                    + "gpu build (./mvnw -Pgpu package). Default: ${DEFAULT-VALUE}.")
+                    + "gpu build (WISESEG_PROFILE=gpu ./wiseseg ..., or ./mvnw -Pgpu package). Default: ${DEFAULT-VALUE}.")
     String spec = "cpu";
 
     /** The device, or a UserException naming what is missing. */

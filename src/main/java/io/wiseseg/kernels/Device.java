@@ -96,8 +96,8 @@ public final class Device {
             throw new IllegalArgumentException("device " + s + ": " + (torchHasCuda()
                     ? "LibTorch sees no GPU here (no NVIDIA driver, or CUDA_VISIBLE_DEVICES hides it)"
                     : "this build runs LibTorch's CPU-only library; on a machine with an NVIDIA driver "
-                            + "rebuild with ./mvnw -Pgpu -DskipTests package (LibTorch's CUDA jars and nvcc "
-                            + "for our kernels), or use --device cpu"));
+                            + "run WISESEG_PROFILE=gpu ./wiseseg (it rebuilds with ./mvnw -Pgpu: LibTorch's CUDA "
+                            + "jars, and nvcc for our kernels), or use --device cpu"));
         }
         int visible = org.bytedeco.pytorch.global.torch.cuda_device_count();
         if (index >= visible) {
@@ -107,7 +107,7 @@ public final class Device {
             return CUDA.computeIfAbsent(index, Device::cuda);
         } catch (IllegalStateException e) {
             throw new IllegalArgumentException("device " + s + ": " + e.getMessage()
-                    + "; rebuild with nvcc on the PATH (./mvnw -Pgpu -DskipTests package)", e);
+                    + "; rebuild with nvcc on the PATH (WISESEG_PROFILE=gpu ./wiseseg, or ./mvnw -Pgpu package)", e);
         }
     }
 
@@ -221,6 +221,18 @@ public final class Device {
         org.bytedeco.pytorch.cuda.CUDAStream s =
                 org.bytedeco.pytorch.global.torch_cuda.getCurrentCUDAStream((byte) index);
         return MemorySegment.ofAddress(s.stream().address());
+    }
+
+    /**
+     * The most memory LibTorch's CUDA caching allocator has held allocated on this GPU since the
+     * process started (its high-water mark, as torch.cuda.max_memory_allocated); -1 on the CPU.
+     */
+    public long peakAllocatedBytes() {
+        if (kind == Kind.CPU) {
+            return -1;
+        }
+        return org.bytedeco.pytorch.global.torch_cuda.getAllocator().getDeviceStats((byte) index)
+                .allocated_bytes().peak(); // element 0 of the stat array: all pools together
     }
 
     /** LibTorch's name for this device: {@code cpu} or {@code cuda:N}. */
