@@ -126,7 +126,7 @@ echo "   built in $(( $(date +%s) - t )) s: $lib"
 ctest_rc=0
 if [ "$run_ctest" -eq 1 ]; then
   t=$(date +%s)
-  echo "== ctest (test_cpu_kernels on both code paths$([ "$gpu" -eq 1 ] && echo ", test_cuda_vs_cpu"))"
+  echo "== ctest (test_cpu_kernels on both code paths$([ "$gpu" -eq 1 ] && echo ", test_cuda_vs_cpu, test_cuda_ranges"))"
   per_test=$(min 180 $(( $(left) - 100 )))
   [ "$per_test" -gt 10 ] || { echo "check.sh: no time left for ctest" >&2; exit 2; }
   (cd "$build" && timeout "$per_test" ctest --output-on-failure --timeout "$per_test") >"$OUT/ctest.log" 2>&1

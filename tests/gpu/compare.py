@@ -35,7 +35,7 @@ from torchvision.ops import poolers
 
 U32 = 2.0 ** -24  # unit roundoff of float32 (round to nearest): |fl(x) - x| <= U32 |x|
 U64 = 2.0 ** -53  # the same for float64
-WS_ABI_VERSION = 2
+WS_ABI_VERSION = 3
 
 # ---------------------------------------------------------------------------------------------
 # ctypes bindings of the C ABI
@@ -66,6 +66,8 @@ class Kernels:
             "ws_device_name": (I32, [I32, ctypes.c_char_p, I32]),
             "ws_set_device": (I32, [I32]),
             "ws_synchronize": (I32, [P]),
+            "ws_range_push": (I32, [ctypes.c_char_p]),
+            "ws_range_pop": (I32, []),
             "ws_peak_find": (I32, [P, I64, I64, I64, I64, I32, P, I64, P, P, PI64, P, P, P, P]),
             "ws_proposal_score": (I32, [P, I64, I64, I64, P, I64, P, P, I32, P, P, P, P, P, P, P]),
             "ws_roi_align_forward": (I32, [P, I64, I64, I64, I64, P, I64, I32, I32, F32, I32, I32, P, P]),
@@ -80,6 +82,9 @@ class Kernels:
         if lib.ws_abi_version() != WS_ABI_VERSION:
             raise KernelError(f"{path}: ABI version {lib.ws_abi_version()}, expected {WS_ABI_VERSION}")
         self.backend = lib.ws_backend_name().decode()
+        # profiler ranges: NVTX on CUDA (no-ops without a profiler), no-ops on the CPU; both answer WS_OK
+        self._ok(lib.ws_range_push(b"compare.py"), "ws_range_push")
+        self._ok(lib.ws_range_pop(), "ws_range_pop")
         if (self.backend == "cuda") != (device.type == "cuda"):
             raise KernelError(f"{path} is the {self.backend} library, tensors are on {device}")
 

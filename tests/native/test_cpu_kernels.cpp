@@ -36,6 +36,8 @@ void test_library() {
   char name[16];
   check(ws_device_name(0, name, sizeof name) != WS_OK, "device_name fails on CPU");
   check(ws_synchronize(nullptr) == WS_OK, "synchronize");
+  check(ws_range_push("stage") == WS_OK && ws_range_pop() == WS_OK, "range push/pop are no-ops");
+  check(ws_range_push(nullptr) == WS_ERR_ARGUMENT && std::strlen(ws_last_error()) > 0, "range_push(NULL)");
   ws_set_num_threads(3);
   check(ws_get_num_threads() == 3, "set/get threads");
   ws_set_num_threads(0);

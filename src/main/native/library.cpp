@@ -1,4 +1,5 @@
-// Library-level entry points of the CPU backend: version, errors, threads, (absent) devices.
+// Library-level entry points of the CPU backend: version, errors, threads, (absent) devices and
+// profiler ranges.
 #include <atomic>
 #include <string>
 #include <thread>
@@ -67,5 +68,12 @@ int32_t ws_set_device(int32_t device) {
 }
 
 int32_t ws_synchronize(void *) { return WS_OK; }
+
+// No profiler ranges without CUDA: Java only pushes them once a CUDA device exists.
+int32_t ws_range_push(const char *name) {
+  return ws::guarded("ws_range_push", [&] { ws::require(name != nullptr, "name is null"); });
+}
+
+int32_t ws_range_pop(void) { return WS_OK; }
 
 }  // extern "C"

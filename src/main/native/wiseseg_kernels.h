@@ -26,7 +26,7 @@ extern "C" {
 #define WS_ERR_CUDA 2      /* a CUDA runtime error: message carries cudaGetErrorString */
 #define WS_ERR_INTERNAL 3  /* anything else (allocation failure, ...)            */
 
-#define WS_ABI_VERSION 2
+#define WS_ABI_VERSION 3
 
 /* Exported from the shared libraries, which build with hidden visibility by default. */
 #if defined(__GNUC__)
@@ -68,6 +68,18 @@ WS_API int32_t ws_set_device(int32_t device);
 
 /* CUDA: wait for `stream`. CPU: no-op. */
 WS_API int32_t ws_synchronize(void *stream);
+
+/* ---- profiler ranges ------------------------------------------------------------------------
+ * A named range on the calling thread's stack of nested ranges, for a profiler's timeline (Java
+ * pushes one per io.wiseseg.util.Trace span). CUDA: NVTX v3's nvtxRangePushA / nvtxRangePop, so
+ * Nsight Systems shows the range by name; NVTX makes both no-ops when no profiler is attached, and
+ * neither needs a GPU. CPU: no-ops.
+ * name: a NUL-terminated string (host) that needs to live only for the call (NVTX copies it);
+ *   NULL is WS_ERR_ARGUMENT and pushes nothing.
+ * Pop on the thread that pushed, innermost range first. ws_range_pop always returns WS_OK: a pop
+ * without a push is the profiler's to ignore. */
+WS_API int32_t ws_range_push(const char *name);
+WS_API int32_t ws_range_pop(void);
 
 /* ---- 1. peak finding (PRM peak stimulation, forward) ------------------------------------------
  * maps: N x C x H x W float32.

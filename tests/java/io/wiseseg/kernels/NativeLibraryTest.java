@@ -66,6 +66,11 @@ class NativeLibraryTest {
                     "the CPU backend has no device 0");
         }
         assertFailure(LIB.setDevice(1), "ws_set_device", "the CPU backend accepts device 0 only");
+        try (Arena arena = Arena.ofConfined()) {
+            assertEquals(0, LIB.rangePush(arena.allocateFrom("stage")));
+            assertEquals(0, LIB.rangePop());
+        }
+        assertFailure(LIB.rangePush(NULL), "ws_range_push", "name is null");
     }
 
     @Test

@@ -31,6 +31,9 @@ public final class Device {
         this.index = index;
         this.description = description;
         this.lib = lib;
+        if (kind == Kind.CUDA) {
+            NvtxRanges.install(lib); // from now on Trace's spans are NVTX ranges too
+        }
     }
 
     /** The CPU kernels (always available once the project is built). */

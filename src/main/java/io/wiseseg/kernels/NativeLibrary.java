@@ -40,7 +40,7 @@ import org.bytedeco.javacpp.Loader;
  * stream, and the trivial functions are called once; it saved about 1 ns a call.
  */
 final class NativeLibrary {
-    static final int ABI_VERSION = 2;
+    static final int ABI_VERSION = 3;
     private static final String PLATFORM = "linux-x86_64";
 
     private static final MethodHandle WS_ABI_VERSION = downcall(FunctionDescriptor.of(JAVA_INT));
@@ -54,6 +54,8 @@ final class NativeLibrary {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle WS_SET_DEVICE = downcall(FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle WS_SYNCHRONIZE = downcall(FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle WS_RANGE_PUSH = downcall(FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle WS_RANGE_POP = downcall(FunctionDescriptor.of(JAVA_INT));
     // ws_peak_find(maps, n, c, h, w, win, thresholds, capacity, peaks, values, count,
     //              aggregation, peak_counts, medians, stream)
     private static final MethodHandle WS_PEAK_FIND = downcall(FunctionDescriptor.of(JAVA_INT,
@@ -92,7 +94,7 @@ final class NativeLibrary {
     private final MemorySegment setNumThreadsSymbol, getNumThreadsSymbol, deviceCountSymbol, deviceNameSymbol;
     private final MemorySegment setDeviceSymbol, synchronizeSymbol, peakFindSymbol, proposalScoreSymbol;
     private final MemorySegment roiAlignForwardSymbol, roiAlignBackwardSymbol, fpnLevelAssignSymbol;
-    private final MemorySegment nmsSymbol, batchedNmsSymbol;
+    private final MemorySegment nmsSymbol, batchedNmsSymbol, rangePushSymbol, rangePopSymbol;
 
     private NativeLibrary(String name, SymbolLookup lookup, Path file) {
         this.name = name;
@@ -114,6 +116,8 @@ final class NativeLibrary {
         fpnLevelAssignSymbol = symbol(lookup, "ws_fpn_level_assign");
         nmsSymbol = symbol(lookup, "ws_nms");
         batchedNmsSymbol = symbol(lookup, "ws_batched_nms");
+        rangePushSymbol = symbol(lookup, "ws_range_push");
+        rangePopSymbol = symbol(lookup, "ws_range_pop");
         int abi = abiVersion();
         if (abi != ABI_VERSION) {
             throw new IllegalStateException(file + " has kernel ABI version " + abi
@@ -403,6 +407,23 @@ final class NativeLibrary {
         try {
             return (int) WS_BATCHED_NMS.invokeExact(batchedNmsSymbol, boxes, scores, groups, n, iouThreshold, keep,
                     numKept, stream);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Pushes a profiler range named by a NUL-terminated C string on this thread (NVTX on CUDA). */
+    int rangePush(MemorySegment name) {
+        try {
+            return (int) WS_RANGE_PUSH.invokeExact(rangePushSymbol, name);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    int rangePop() {
+        try {
+            return (int) WS_RANGE_POP.invokeExact(rangePopSymbol);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * ran it, plus the threads' names as metadata events.
  *
  * <p>Code marks its stages with spans; they cost one volatile read and nothing else while no
- * recording is on:
+ * recording is on and no range sink is set (below):
  * <pre>{@code
  * try (Trace.Span s = Trace.span("rpn", "maskrcnn")) {
  *     ...
@@ -38,6 +38,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * One recording at a time per process; spans of every thread go into it. Events are buffered in
  * memory (at most {@link #MAX_EVENTS}; later ones are counted, not kept) and written in one go,
  * atomically ({@link AtomicFiles}).
+ *
+ * <p>Spans also go, recording or not, to a {@link RangeSink} once one is set ({@link #rangesTo}):
+ * the CUDA kernels set NVTX's when the process makes its first CUDA device, so Nsight Systems
+ * shows the same spans by name. {@link #complete} does not reach it: a range cannot start in the
+ * past.
  */
 public final class Trace {
     /** The most events one recording keeps (about 100 MB); the file says how many it dropped. */
@@ -66,19 +71,80 @@ public final class Trace {
         public void close() {}
     };
 
-    private static volatile Recording active;
+    /**
+     * Named ranges nested per thread, as a profiler keeps them (NVTX): a span pushes its name on
+     * the thread that opens it and pops it when it closes, on that same thread.
+     */
+    public interface RangeSink {
+        void push(String name);
+
+        void pop();
+    }
+
+    /** A sink and the span that pops it, which every span shares while no recording is on: no allocation. */
+    private static final class Ranges {
+        final RangeSink sink;
+        final Span pop = new Span() {
+            @Override
+            public Span arg(String key, Object value) {
+                return this;
+            }
+
+            @Override
+            public void close() {
+                sink.pop();
+            }
+        };
+
+        Ranges(RangeSink sink) {
+            this.sink = sink;
+        }
+
+        /**
+         * Pushes {@code name} unless this is a virtual thread: it may resume on another carrier
+         * thread, and a profiler's range stack is the carrier's, so the pop could land on another
+         * stack. (The model's work runs on platform threads.)
+         */
+        boolean push(String name) {
+            if (Thread.currentThread().isVirtual()) {
+                return false;
+            }
+            sink.push(name);
+            return true;
+        }
+    }
+
+    /** Where spans go: both null when off (then {@link #NONE}), so a span costs one volatile read. */
+    private record Sinks(Recording recording, Ranges ranges) {
+        static Sinks of(Recording recording, Ranges ranges) {
+            return recording == null && ranges == null ? NONE : new Sinks(recording, ranges);
+        }
+    }
+
+    private static final Sinks NONE = new Sinks(null, null);
+    private static volatile Sinks sinks = NONE;
 
     private Trace() {}
 
-    /** A span of the default category; a shared no-op when no recording is on. */
+    /** A span of the default category; a shared no-op when no recording is on and no range sink is set. */
     public static Span span(String name) {
         return span(name, DEFAULT_CATEGORY);
     }
 
-    /** A span named {@code name} in {@code category} (e.g. "maskrcnn"); a shared no-op when no recording is on. */
+    /**
+     * A span named {@code name} in {@code category} (e.g. "maskrcnn"); a shared no-op when no
+     * recording is on and no range sink is set.
+     */
     public static Span span(String name, String category) {
-        Recording r = active;
-        return r == null ? OFF : r.new OpenSpan(name, category, System.nanoTime());
+        Sinks s = sinks;
+        if (s == NONE) {
+            return OFF;
+        }
+        Ranges ranges = s.ranges != null && s.ranges.push(name) ? s.ranges : null;
+        if (s.recording == null) {
+            return ranges == null ? OFF : ranges.pop;
+        }
+        return s.recording.new OpenSpan(name, category, System.nanoTime(), ranges);
     }
 
     /**
@@ -86,7 +152,7 @@ public final class Trace {
      * ({@link System#nanoTime} values): for code that times its stages itself.
      */
     public static void complete(String name, String category, long startNanos, long endNanos) {
-        Recording r = active;
+        Recording r = sinks.recording;
         if (r != null) {
             r.add(name, category, startNanos, endNanos, null);
         }
@@ -94,7 +160,28 @@ public final class Trace {
 
     /** Whether a recording is on (spans are kept). */
     public static boolean enabled() {
-        return active != null;
+        return sinks.recording != null;
+    }
+
+    /**
+     * From now on every span also pushes a range to {@code sink} on open and pops it on close, for
+     * the rest of the process: the CUDA kernels call this once, with NVTX's.
+     *
+     * @throws IllegalStateException when a sink is already set
+     */
+    public static synchronized void rangesTo(RangeSink sink) {
+        Objects.requireNonNull(sink, "sink");
+        if (sinks.ranges != null) {
+            throw new IllegalStateException("spans already go to the range sink " + sinks.ranges.sink);
+        }
+        sinks = Sinks.of(sinks.recording, new Ranges(sink));
+    }
+
+    /** For tests: sets the range sink, null for none, and returns the previous one (or null). */
+    static synchronized RangeSink replaceRanges(RangeSink sink) {
+        RangeSink previous = sinks.ranges == null ? null : sinks.ranges.sink;
+        sinks = Sinks.of(sinks.recording, sink == null ? null : new Ranges(sink));
+        return previous;
     }
 
     /**
@@ -103,11 +190,11 @@ public final class Trace {
      * @throws IllegalStateException when a recording is already on
      */
     public static synchronized Recording start() {
-        if (active != null) {
+        if (sinks.recording != null) {
             throw new IllegalStateException("a trace is already being recorded");
         }
         Recording r = new Recording(System.nanoTime());
-        active = r;
+        sinks = Sinks.of(r, sinks.ranges);
         return r;
     }
 
@@ -129,8 +216,8 @@ public final class Trace {
         /** Stops recording (spans still open are not kept); returns this recording. */
         public Recording stop() {
             synchronized (Trace.class) {
-                if (active == this) {
-                    active = null;
+                if (sinks.recording == this) {
+                    sinks = Sinks.of(null, sinks.ranges);
                 }
             }
             return this;
@@ -252,12 +339,14 @@ public final class Trace {
         private final class OpenSpan implements Span {
             private final String name, category;
             private final long startNanos;
+            private final Ranges pushed; // the sink this span pushed a range to, or null
             private Map<String, Object> args;
 
-            OpenSpan(String name, String category, long startNanos) {
+            OpenSpan(String name, String category, long startNanos, Ranges pushed) {
                 this.name = name;
                 this.category = category;
                 this.startNanos = startNanos;
+                this.pushed = pushed;
             }
 
             @Override
@@ -271,8 +360,12 @@ public final class Trace {
 
             @Override
             public void close() {
-                if (active == Recording.this) { // stopped: not kept
-                    add(name, category, startNanos, System.nanoTime(), args);
+                long endNanos = System.nanoTime();
+                if (pushed != null) {
+                    pushed.sink.pop();
+                }
+                if (sinks.recording == Recording.this) { // stopped: not kept
+                    add(name, category, startNanos, endNanos, args);
                 }
             }
         }
