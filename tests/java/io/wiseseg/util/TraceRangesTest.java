@@ -37,6 +37,13 @@ class TraceRangesTest {
         public void pop() {
             calls.add(Thread.currentThread().getName() + ": pop");
         }
+
+        int settled;
+
+        @Override
+        public void settle() {
+            settled++;
+        }
     }
 
     private final RecordingSink sink = new RecordingSink();
@@ -76,6 +83,7 @@ class TraceRangesTest {
         assertFalse(Trace.enabled());
         nestedSpans();
         assertEquals(expectedNesting(), sink.calls);
+        assertEquals(0, sink.settled, "no recording: nothing to time, so no device wait");
         Trace.Span a = Trace.span("a"), b = Trace.span("b", "cat").arg("k", 1);
         assertSame(a, b, "spans that only push and pop share one object");
         b.close();
@@ -87,6 +95,7 @@ class TraceRangesTest {
         recording = Trace.start();
         nestedSpans();
         assertEquals(expectedNesting(), sink.calls);
+        assertEquals(3, sink.settled, "each recorded span waits for its device work before its end time");
         long t = System.nanoTime();
         Trace.complete("timed elsewhere", "test", t - 1_000_000, t); // already over: no range
         assertEquals(6, sink.calls.size());

@@ -64,6 +64,12 @@ final class NvtxRanges implements Trace.RangeSink {
         lib.check(lib.rangePop(), "ws_range_pop");
     }
 
+    /** A recorded span's time covers its GPU work: wait for this thread's current CUDA stream. */
+    @Override
+    public void settle() {
+        org.bytedeco.pytorch.global.torch_cuda.getCurrentCUDAStream().synchronize();
+    }
+
     /** How many names are kept as C strings. */
     int keptNames() {
         return names.size();

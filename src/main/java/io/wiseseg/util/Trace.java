@@ -79,6 +79,13 @@ public final class Trace {
         void push(String name);
 
         void pop();
+
+        /**
+         * Called before a recorded span reads its end time: a GPU's sink waits here for the work
+         * the span queued on the device, so that recorded durations cover it (device-synchronised
+         * timings). Not called for spans that are not recorded.
+         */
+        default void settle() {}
     }
 
     /** A sink and the span that pops it, which every span shares while no recording is on: no allocation. */
@@ -360,6 +367,9 @@ public final class Trace {
 
             @Override
             public void close() {
+                if (pushed != null && sinks.recording == Recording.this) {
+                    pushed.sink.settle();
+                }
                 long endNanos = System.nanoTime();
                 if (pushed != null) {
                     pushed.sink.pop();
