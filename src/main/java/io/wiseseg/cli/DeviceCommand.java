@@ -14,6 +14,15 @@ final class DeviceCommand implements Runnable {
         System.out.println("active: " + active.description());
         System.out.println("cpu:    " + Device.cpu().description());
         System.out.println("cuda:   " + (why == null ? "available" : why));
+        // what --device cuda needs besides our kernels: LibTorch's own CUDA build and a GPU
+        String torchCuda;
+        try {
+            Device.parse("cuda");
+            torchCuda = "yes: --device cuda works (" + org.bytedeco.pytorch.global.torch.cuda_device_count() + " GPUs)";
+        } catch (IllegalArgumentException e) {
+            torchCuda = "no: " + e.getMessage();
+        }
+        System.out.println("--device cuda:    " + torchCuda);
         // the CPU code paths: float32 results differ in their last bits between them
         System.out.println("cpu model:        " + CpuInfo.modelName());
         System.out.println("libtorch aten:    " + CpuInfo.atenCapability() + " (ATEN_CPU_CAPABILITY caps it)");
