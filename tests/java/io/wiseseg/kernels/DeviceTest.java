@@ -72,6 +72,21 @@ class DeviceTest {
         assertAllOn(net.parameters(true), "cpu");
     }
 
+    @Test
+    void kernelsFollowTheirInputsAndNameADeviceNoLibraryServes() {
+        TorchRuntime.ensureLoaded();
+        Tensor meta = torch.empty(new long[] {1, 1, 4, 4},
+                new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Float)
+                        .device(new org.bytedeco.pytorch.DeviceOptional(new org.bytedeco.pytorch.Device("meta"))),
+                new org.bytedeco.pytorch.MemoryFormatOptional());
+        Tensor rois = Tensors.floats(new float[] {0, 0, 0, 2, 2}, 1, 5);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new RoiAlign(Device.cpu()).forward(meta, rois, new RoiAlign.Params(2, 2, 1f, 1, true)));
+        assertEquals("tensor on unsupported device meta", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new PeakFinder(Device.cpu()).find(meta, 3));
+        assertEquals("tensor on unsupported device meta", e.getMessage());
+    }
+
     private static void assertAllOn(TensorVector tensors, String device) {
         assertTrue(tensors.size() > 0);
         for (long i = 0; i < tensors.size(); i++) {

@@ -133,6 +133,18 @@ public final class Device {
         throw new IllegalArgumentException("tensor on unsupported device " + t.device().str().getString());
     }
 
+    /**
+     * Where a kernel runs for input {@code t}: this device when {@code t} lives here, else
+     * {@code t}'s own, so that kernels follow their inputs (CPU library or CUDA library).
+     */
+    Device follow(org.bytedeco.pytorch.Tensor t) {
+        if (t == null || t.isNull()) {
+            return this; // the kernel's own checks name the missing argument
+        }
+        boolean here = kind == Kind.CPU ? t.is_cpu() : t.is_cuda() && t.device().index() == index;
+        return here ? this : of(t);
+    }
+
     /** The device of a network's parameters (the CPU for a network without any). */
     public static Device ofModule(org.bytedeco.pytorch.Module module) {
         org.bytedeco.pytorch.TensorVector params = module.parameters(true);

@@ -15,14 +15,15 @@ public final class PeakFinder {
     /** PRM's window. */
     public static final int DEFAULT_WINDOW = 3;
 
-    private final Device device;
+    private final Device home;
 
+    /** Peaks on {@code device}'s kernels; maps that live on another device are found there. */
     public PeakFinder(Device device) {
-        this.device = device;
+        this.home = device;
     }
 
     public Device device() {
-        return device;
+        return home;
     }
 
     /** Peaks of {@code maps} (N×C×H×W float32) at or above each map's median (PRM's default). */
@@ -35,6 +36,7 @@ public final class PeakFinder {
      * map's median when {@code thresholds} is null.
      */
     public Peaks find(Tensor maps, int window, float[] thresholds) {
+        Device device = home.follow(maps);
         MemorySegment mapsAddr = TensorAccess.address(maps, "maps", ScalarType.Float, 4, device);
         if (window < 1 || window % 2 == 0) {
             throw new IllegalArgumentException("window must be odd and >= 1, got " + window);
@@ -62,7 +64,7 @@ public final class PeakFinder {
         long capacity = bound <= (1L << 22) ? bound : Math.max(1L << 22, n * c * 64);
         device.activate();
         if (device.kind() == Device.Kind.CPU) {
-            return findOnCpu(mapsAddr, (int) n, (int) c, h, w, window, thr, capacity);
+            return findOnCpu(device, mapsAddr, (int) n, (int) c, h, w, window, thr, capacity);
         }
         Tensor aggregation = TensorAccess.empty(maps, ScalarType.Float, mapCount);
         Tensor counts = TensorAccess.empty(maps, ScalarType.Int, mapCount);
@@ -99,7 +101,7 @@ public final class PeakFinder {
      * call: fresh multi-megabyte outputs cost page faults on every call, and LibTorch tensors
      * around the kernel add allocations and copies (measured: 10–15 % of the kernel's time).
      */
-    private Peaks findOnCpu(MemorySegment mapsAddr, int n, int c, long h, long w, int window, Tensor thr,
+    private Peaks findOnCpu(Device device, MemorySegment mapsAddr, int n, int c, long h, long w, int window, Tensor thr,
             long capacity) {
         int mapCount = n * c;
         Scratch s = scratch.get();

@@ -30,16 +30,18 @@ public final class RoiAlign {
         }
     }
 
-    private final Device device;
+    private final Device home;
 
+    /** RoIAlign on {@code device}'s kernels; inputs that live on another device run there. */
     public RoiAlign(Device device) {
-        this.device = device;
+        this.home = device;
     }
 
     /** input N×C×H×W float32, rois R×5 → R×C×pooledHeight×pooledWidth. */
     public Tensor forward(Tensor input, Tensor rois, Params params) {
+        Device device = home.follow(input);
         MemorySegment in = TensorAccess.address(input, "input", ScalarType.Float, 4, device);
-        MemorySegment rs = roisAddress(rois, input.size(0));
+        MemorySegment rs = roisAddress(device, rois, input.size(0));
         long r = rois.size(0), c = input.size(1);
         Tensor out = TensorAccess.empty(input, ScalarType.Float, r, c, params.pooledHeight(),
                 params.pooledWidth());
@@ -63,11 +65,12 @@ public final class RoiAlign {
      * (R×C×pooledHeight×pooledWidth).
      */
     public Tensor backward(Tensor gradOutput, Tensor rois, long[] inputShape, Params params) {
+        Device device = home.follow(gradOutput);
         MemorySegment go = TensorAccess.address(gradOutput, "gradOutput", ScalarType.Float, 4, device);
         if (inputShape.length != 4) {
             throw new IllegalArgumentException("inputShape must be N, C, H, W");
         }
-        MemorySegment rs = roisAddress(rois, inputShape[0]);
+        MemorySegment rs = roisAddress(device, rois, inputShape[0]);
         long r = rois.size(0);
         if (gradOutput.size(0) != r || gradOutput.size(1) != inputShape[1]
                 || gradOutput.size(2) != params.pooledHeight() || gradOutput.size(3) != params.pooledWidth()) {
@@ -88,7 +91,7 @@ public final class RoiAlign {
         return gradInput;
     }
 
-    private MemorySegment roisAddress(Tensor rois, long batch) {
+    private static MemorySegment roisAddress(Device device, Tensor rois, long batch) {
         MemorySegment rs = TensorAccess.address(rois, "rois", ScalarType.Float, 2, device);
         if (rois.size(1) != 5) {
             throw new IllegalArgumentException("rois must be R×5 (batch_index, x1, y1, x2, y2), got "
