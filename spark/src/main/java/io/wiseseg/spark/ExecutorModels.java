@@ -49,7 +49,7 @@ public final class ExecutorModels {
     private ExecutorModels() {}
 
     /** The Mask R-CNN of a train-maskrcnn run folder, loaded once per JVM. */
-    public static Loaded<Segmenter> segmenter(String run, HadoopConf hadoop, int taskThreads) {
+    public static Loaded<Segmenter> segmenter(String run, HadoopConf hadoop, int taskThreads, String device) {
         synchronized (ExecutorModels.class) {
             String key = "maskrcnn " + run;
             Object m = MODELS.get(key);
@@ -58,14 +58,14 @@ public final class ExecutorModels {
             }
             long t = System.nanoTime();
             setUp(taskThreads);
-            Segmenter s = Segmenter.load(localRun(run, hadoop), Device.cpu());
+            Segmenter s = Segmenter.load(localRun(run, hadoop), Device.parse(device));
             MODELS.put(key, s);
             return new Loaded<>(s, (System.nanoTime() - t) / 1e9, threads);
         }
     }
 
     /** The PRM classifier of a train-classifier run folder, loaded once per JVM. */
-    public static Loaded<Classifier> classifier(String run, HadoopConf hadoop, int taskThreads) {
+    public static Loaded<Classifier> classifier(String run, HadoopConf hadoop, int taskThreads, String device) {
         synchronized (ExecutorModels.class) {
             String key = "classifier " + run;
             Object m = MODELS.get(key);
@@ -75,7 +75,7 @@ public final class ExecutorModels {
             long t = System.nanoTime();
             setUp(taskThreads);
             java.nio.file.Path local = localRun(run, hadoop);
-            Classifier c = new Classifier(PrmCheckpoint.loadNetwork(local), PrmCheckpoint.config(local));
+            Classifier c = new Classifier(PrmCheckpoint.loadNetwork(local, Device.parse(device)), PrmCheckpoint.config(local));
             MODELS.put(key, c);
             return new Loaded<>(c, (System.nanoTime() - t) / 1e9, threads);
         }

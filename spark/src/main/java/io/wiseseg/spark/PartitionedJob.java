@@ -28,6 +28,8 @@ public final class PartitionedJob {
     public static final String HALT_AFTER_COMMITS = "spark.wiseseg.test.haltAfterCommits";
     /** LibTorch threads per executor JVM; default: the task's CPUs ({@code spark.task.cpus}). */
     public static final String TORCH_THREADS = "spark.wiseseg.torchThreads";
+    /** Where an executor runs the networks: cpu (default), cuda or cuda:N, as {@code --device}. */
+    public static final String DEVICE = "spark.wiseseg.device";
 
     private PartitionedJob() {}
 
@@ -172,6 +174,11 @@ public final class PartitionedJob {
         }
         return new TaskReport(work.index(), predictions.size(), instances, bad.size(), seconds, load, executorId(),
                 threads, committed);
+    }
+
+    /** This executor's device: spark.wiseseg.device, else the CPU. */
+    static String device() {
+        return SparkEnv.get() == null ? "cpu" : SparkEnv.get().conf().get(DEVICE, "cpu");
     }
 
     /** LibTorch threads for this executor: spark.wiseseg.torchThreads, else the task's CPUs. */

@@ -62,7 +62,8 @@ public final class PredictJob {
         String run = o.checkpoint();
         return PartitionedJob.run(sc, hadoop, o.out(), PartitionWork.slice(input.images(), partitions), manifest,
                 classes.size(), (work, threads) -> {
-                    ExecutorModels.Loaded<Segmenter> model = ExecutorModels.segmenter(run, hadoop, threads);
+                    ExecutorModels.Loaded<Segmenter> model = ExecutorModels.segmenter(run, hadoop, threads,
+                            PartitionedJob.device());
                     return new PartitionedJob.Session() {
                         @Override
                         public ImagePrediction label(ImageRef image) throws IOException {

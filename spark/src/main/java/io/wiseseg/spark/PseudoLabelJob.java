@@ -61,7 +61,8 @@ public final class PseudoLabelJob {
         List<String> classNames = input.classes();
         return PartitionedJob.run(sc, hadoop, o.out(), PartitionWork.slice(input.images(), partitions), manifest,
                 classes.size(), (work, threads) -> {
-                    ExecutorModels.Loaded<ExecutorModels.Classifier> model = ExecutorModels.classifier(run, hadoop, threads);
+                    ExecutorModels.Loaded<ExecutorModels.Classifier> model = ExecutorModels.classifier(run, hadoop, threads,
+                            PartitionedJob.device());
                     PseudoLabelling labelling = ExecutorModels.labelling(run, model.model(), settings.settings());
                     java.nio.file.Path root = localDataset(classNames);
                     return new PartitionedJob.Session() {
