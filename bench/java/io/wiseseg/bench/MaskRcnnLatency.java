@@ -1,0 +1,63 @@
+package io.wiseseg.bench;
+
+import io.wiseseg.kernels.Device;
+import io.wiseseg.maskrcnn.Detections;
+import io.wiseseg.maskrcnn.FormulaWeights;
+import io.wiseseg.maskrcnn.MaskRcnn;
+import io.wiseseg.maskrcnn.MaskRcnnConfig;
+import io.wiseseg.maskrcnn.MaskRcnnWeights;
+import io.wiseseg.util.TorchRuntime;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * Our Mask R-CNN inference alone, one image per request, for before/after comparisons of two
+ * builds (bench/maskrcnn_before_after.sh runs one of these per build and alternates them): loads
+ * the model on formula weights and MaskRcnnBench's 480×640 image, runs one warm-up, prints
+ * "ready", then answers each "run" line on stdin with "milliseconds detections". Uses only the
+ * public API that older builds have too, so the same source compiles against either.
+ *
+ * <p>Args: {@code r50} (torchvision's R50-FPN, 91 classes, 800-pixel short side) or {@code small}
+ * (MaskRcnnConfig.small, 21 classes, 256-pixel short side); threads (default 2).
+ */
+public final class MaskRcnnLatency {
+    private static final int H = 480, W = 640;
+
+    public static void main(String[] args) throws Exception {
+        String which = args.length > 0 ? args[0] : "r50";
+        int threads = args.length > 1 ? Integer.parseInt(args[1]) : 2;
+        TorchRuntime.ensureLoaded();
+        torch.set_num_threads(threads);
+        Device.cpu().setNumThreads(threads);
+        MaskRcnnConfig config = switch (which) {
+            case "r50" -> MaskRcnnConfig.torchvision(91);
+            case "small" -> MaskRcnnConfig.small(21);
+            default -> throw new IllegalArgumentException("model must be r50 or small, got " + which);
+        };
+        MaskRcnn model = new MaskRcnn(config, Device.cpu());
+        MaskRcnnWeights.load(model, FormulaWeights.stateDict(model), "formula weights");
+        Tensor image = FormulaWeights.image(H, W);
+        once(model, image); // warm-up
+        System.out.println("ready");
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        for (String line; (line = in.readLine()) != null && line.equals("run"); ) {
+            double[] r = once(model, image);
+            System.out.printf("%.3f %d%n", r[0], (int) r[1]);
+            System.out.flush();
+        }
+    }
+
+    /** One inference in its own PointerScope: {milliseconds, detections}. */
+    private static double[] once(MaskRcnn model, Tensor image) {
+        try (PointerScope scope = new PointerScope()) {
+            long t0 = System.nanoTime();
+            Detections d = model.detect(List.of(image)).get(0);
+            return new double[] {(System.nanoTime() - t0) / 1e6, d.count()};
+        }
+    }
+}
