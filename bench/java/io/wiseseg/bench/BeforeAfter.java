@@ -9,14 +9,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * Alternates {@link MaskRcnnLatency} in two JVMs, one per build ("before" and "after"), so that
  * both see the same load on a shared machine: each round runs one inference on each side, the
  * side that goes first switching every round. Prints a markdown table of medians, their ratio and
- * the single runs. Needs no LibTorch itself; bench/maskrcnn_before_after.sh builds the classpaths.
+ * the single runs, then each stage's medians (the detector's trace spans). Needs no LibTorch
+ * itself; bench/maskrcnn_before_after.sh builds the classpaths.
  *
  * <p>Args: java-executable before-classpath after-classpath runs model...
  */
@@ -26,26 +29,26 @@ public final class BeforeAfter {
         int runs = Integer.parseInt(args[3]);
         List<String> models = List.of(args).subList(4, args.length);
         System.out.println("load average before: " + loadAverage());
-        List<String> rows = new ArrayList<>();
+        List<String> rows = new ArrayList<>(), stageRows = new ArrayList<>();
         for (String model : models) {
             try (Side b = Side.start(java, before, model); Side a = Side.start(java, after, model)) {
-                List<Double> tb = new ArrayList<>(), ta = new ArrayList<>();
-                int db = -1, da = -1;
                 for (int i = 0; i < runs; i++) {
                     for (Side s : i % 2 == 0 ? List.of(b, a) : List.of(a, b)) {
-                        String[] r = s.run();
-                        (s == b ? tb : ta).add(Double.parseDouble(r[0]));
-                        if (s == b) {
-                            db = Integer.parseInt(r[1]);
-                        } else {
-                            da = Integer.parseInt(r[1]);
-                        }
+                        s.run();
                     }
                     System.err.printf(Locale.ROOT, "%s round %d: before %.0f ms, after %.0f ms%n", model, i + 1,
-                            tb.getLast(), ta.getLast());
+                            b.times.getLast(), a.times.getLast());
                 }
-                rows.add(String.format(Locale.ROOT, "| %s | %.0f | %.0f | %.3f | %s | %s | %d / %d |", model, median(tb),
-                        median(ta), median(ta) / median(tb), rounded(tb), rounded(ta), db, da));
+                rows.add(String.format(Locale.ROOT, "| %s | %.0f | %.0f | %.3f | %s | %s | %d / %d |", model,
+                        median(b.times), median(a.times), median(a.times) / median(b.times), rounded(b.times),
+                        rounded(a.times), b.detections, a.detections));
+                for (String stage : b.stages.keySet()) {
+                    List<Double> sa = a.stages.get(stage), sb = b.stages.get(stage);
+                    if (sa != null) {
+                        stageRows.add(String.format(Locale.ROOT, "| %s | %s | %.1f | %.1f | %.2f |", model, stage,
+                                median(sb), median(sa), median(sa) / median(sb)));
+                    }
+                }
             }
         }
         System.out.println();
@@ -54,32 +57,58 @@ public final class BeforeAfter {
         System.out.println("|---|---|---|---|---|---|---|");
         rows.forEach(System.out::println);
         System.out.println();
+        System.out.println("| model | stage (trace span) | before: median (ms) | after: median (ms) | after / before |");
+        System.out.println("|---|---|---|---|---|");
+        stageRows.forEach(System.out::println);
+        System.out.println();
         System.out.println("load average after: " + loadAverage());
     }
 
-    /** One build's harness as a child JVM that answers "run" with "milliseconds detections". */
-    private record Side(Process process, BufferedReader out, PrintWriter in) implements AutoCloseable {
+    /** One build's harness as a child JVM; collects its times, detections and stage times. */
+    private static final class Side implements AutoCloseable {
+        final Process process;
+        final BufferedReader out;
+        final PrintWriter in;
+        final List<Double> times = new ArrayList<>();
+        final Map<String, List<Double>> stages = new LinkedHashMap<>();
+        int detections = -1;
+
+        private Side(Process process) {
+            this.process = process;
+            this.out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+            this.in = new PrintWriter(process.getOutputStream(), true, StandardCharsets.UTF_8);
+        }
+
         static Side start(String java, String classpath, String model) throws IOException {
             Process p = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED",
                     "--sun-misc-unsafe-memory-access=allow", "-Xmx8g", "-cp", classpath,
                     "io.wiseseg.bench.MaskRcnnLatency", model, "2")
                     .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-            String first = out.readLine();
+            Side s = new Side(p);
+            String first = s.out.readLine();
             if (!"ready".equals(first)) {
                 p.destroy();
                 throw new IllegalStateException("harness on " + classpath + " did not start: " + first);
             }
-            return new Side(p, out, new PrintWriter(p.getOutputStream(), true, StandardCharsets.UTF_8));
+            return s;
         }
 
-        String[] run() throws IOException {
+        /** One inference: "milliseconds, detections, stage=milliseconds..." (a stage met twice is summed). */
+        void run() throws IOException {
             in.println("run");
             String line = out.readLine();
             if (line == null) {
                 throw new IllegalStateException("harness exited");
             }
-            return line.trim().split(" ");
+            String[] f = line.split("\t");
+            times.add(Double.parseDouble(f[0]));
+            detections = Integer.parseInt(f[1]);
+            Map<String, Double> once = new LinkedHashMap<>();
+            for (int k = 2; k < f.length; k++) {
+                int eq = f[k].lastIndexOf('=');
+                once.merge(f[k].substring(0, eq), Double.parseDouble(f[k].substring(eq + 1)), Double::sum);
+            }
+            once.forEach((stage, ms) -> stages.computeIfAbsent(stage, x -> new ArrayList<>()).add(ms));
         }
 
         @Override
