@@ -1,7 +1,8 @@
 #!/bin/sh
 # Our Mask R-CNN inference latency on the CPU, before and after: a base commit against the
-# current tree, one child JVM per side (bench/java/.../MaskRcnnLatency.java compiled against
-# each side's classes), alternating one inference of each per round; prints a markdown table.
+# current tree (bench/java/.../MaskRcnnLatency.java compiled against each side's classes), one
+# fresh JVM per side per round (model load and warm-up, then one timed inference), the side that
+# goes first alternating; prints markdown tables of the medians, overall and per stage.
 #
 #   bench/maskrcnn_before_after.sh [runs] [base-commit] [model...]
 #

@@ -23,7 +23,7 @@ import org.bytedeco.pytorch.global.torch;
 
 /**
  * Our Mask R-CNN inference alone, one image per request, for before/after comparisons of two
- * builds (bench/maskrcnn_before_after.sh runs one of these per build and alternates them): loads
+ * builds (bench/maskrcnn_before_after.sh alternates fresh JVMs of this, one per build): loads
  * the model on formula weights and MaskRcnnBench's 480×640 image, runs one warm-up, prints
  * "ready", then answers each "run" line on stdin with a tab-separated line: milliseconds,
  * detections, then "stage=milliseconds" for each of the detector's trace spans (recorded with
