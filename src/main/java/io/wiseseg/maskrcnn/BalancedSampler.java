@@ -50,7 +50,7 @@ final class BalancedSampler {
         if (k == 0) {
             return chosen;
         }
-        Tensor order = keys.where(mask, new Scalar(2.0)).topk(k, 0, false, true).get1();
+        Tensor order = Tensors.owned(keys.where(mask, new Scalar(2.0)).topk(k, 0, false, true))[1];
         Tensor take = limit == null ? mask.index_select(0, order)
                 : mask.index_select(0, order).bitwise_and(
                         torch.arange(new Scalar(k), Tensors.options(keys, ScalarType.Long)).lt(limit));

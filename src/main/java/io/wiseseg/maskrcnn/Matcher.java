@@ -1,7 +1,7 @@
 package io.wiseseg.maskrcnn;
 
+import io.wiseseg.util.Tensors;
 import org.bytedeco.pytorch.Scalar;
-import org.bytedeco.pytorch.T_TensorTensor_T;
 import org.bytedeco.pytorch.Tensor;
 
 /**
@@ -24,8 +24,8 @@ final class Matcher {
 
     /** iou: g × p (g ≥ 1) → p int64 matches (a ground-truth index, BELOW or BETWEEN). */
     Tensor match(Tensor iou) {
-        T_TensorTensor_T best = iou.max(0); // first maximum on ties, as torchvision's max(dim=0)
-        Tensor values = best.get0(), matches = best.get1();
+        Tensor[] best = Tensors.owned(iou.max(0)); // first maximum on ties, as torchvision's max(dim=0)
+        Tensor values = best[0], matches = best[1];
         Scalar lowS = new Scalar(low);
         Tensor below = values.lt(lowS);
         Tensor between = values.ge(lowS).bitwise_and(values.lt(new Scalar(high)));

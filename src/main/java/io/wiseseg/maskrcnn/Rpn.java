@@ -101,7 +101,7 @@ final class Rpn extends Module {
         long start = 0;
         for (long count : perLevel) {
             long k = Math.min(preN, count);
-            parts.push_back(logits.narrow(1, start, count).topk(k, 1, true, true).get1().add(new Scalar(start)));
+            parts.push_back(Tensors.owned(logits.narrow(1, start, count).topk(k, 1, true, true))[1].add(new Scalar(start)));
             start += count;
         }
         return torch.cat(parts, 1);

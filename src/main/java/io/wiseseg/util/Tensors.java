@@ -1,11 +1,13 @@
 package io.wiseseg.util;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.ref.Reference;
 import java.lang.foreign.ValueLayout;
 import org.bytedeco.pytorch.DeviceOptional;
 import org.bytedeco.pytorch.DimnameListOptional;
 import org.bytedeco.pytorch.GeneratorOptional;
 import org.bytedeco.pytorch.MemoryFormatOptional;
+import org.bytedeco.pytorch.T_TensorTensor_T;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
@@ -131,6 +133,19 @@ public final class Tensors {
         Tensor host = torch.rand(new long[] {n}, new GeneratorOptional(torch.make_generator_cpu(seed)),
                 new DimnameListOptional(), new TensorOptions(ScalarType.Double));
         return toDeviceOf(host, like);
+    }
+
+    /**
+     * The two tensors of a pair result (max, topk, sort: values, indices) as tensors of their own.
+     * The pair's get0/get1 point into the pair, which the GC may free as soon as it is unreachable
+     * (outside a PointerScope); these copies share the data and keep it alive.
+     */
+    public static Tensor[] owned(T_TensorTensor_T pair) {
+        try {
+            return new Tensor[] {new Tensor(pair.get0()), new Tensor(pair.get1())};
+        } finally {
+            Reference.reachabilityFence(pair);
+        }
     }
 
     /** The values of a tensor as bytes (any device, any layout, converted if need be), row-major. */
