@@ -48,7 +48,11 @@ public final class MaskRcnnLatency {
             default -> throw new IllegalArgumentException("model must be r50 or small, got " + which);
         };
         MaskRcnn model = new MaskRcnn(config, Device.cpu());
-        MaskRcnnWeights.load(model, FormulaWeights.stateDict(model), "formula weights");
+        // in a scope: util.TorchvisionWeights.load holds tensors by reference into a dict it lets
+        // the GC free before it copies into them (a crash seen here once); the scope keeps the dict
+        try (PointerScope scope = new PointerScope()) {
+            MaskRcnnWeights.load(model, FormulaWeights.stateDict(model), "formula weights");
+        }
         Tensor image = FormulaWeights.image(H, W);
         once(model, image); // warm-up
         System.out.println("ready");
