@@ -122,7 +122,7 @@ final class CutAwareMatch {
             if (other.labels[v] != own.labels[u] || other.scores[v] < s - cuts.scoreEps) {
                 continue;
             }
-            float iou = Boxes.iou(own.box(u), other.box(v))[0];
+            float iou = iou(own.box(u), other.box(v));
             // a suppressor is a distinct candidate (another anchor or RoI): a box and a copy of itself
             // moved by a pixel overlap more than FLIP_MAX_IOU, and that is a real difference
             if (iou < cuts.nmsIou - cuts.iouEps || iou >= FLIP_MAX_IOU) {
@@ -149,7 +149,7 @@ final class CutAwareMatch {
         int best = -1;
         float bestIou = -1;
         for (int v = 0; v < other.count(); v++) {
-            float iou = other.labels[v] == label ? Boxes.iou(box, other.box(v))[0] : -1;
+            float iou = other.labels[v] == label ? iou(box, other.box(v)) : -1;
             if (iou > bestIou) {
                 bestIou = iou;
                 best = v;
@@ -157,6 +157,14 @@ final class CutAwareMatch {
         }
         return best < 0 ? "none" : "item " + best + " (IoU " + bestIou + ", score " + other.scores[best] + ", "
                 + (otherMatched[best] ? "matched" : "unmatched") + ", box " + Arrays.toString(other.box(best)) + ")";
+    }
+
+    /** The IoU of two boxes (x1, y1, x2, y2), in box_iou's float32 order of operations. */
+    static float iou(float[] a, float[] b) {
+        float w = Math.max(0f, Math.min(a[2], b[2]) - Math.max(a[0], b[0]));
+        float h = Math.max(0f, Math.min(a[3], b[3]) - Math.max(a[1], b[1]));
+        float inter = w * h;
+        return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter);
     }
 
     private static float lastScore(Items items) {

@@ -99,8 +99,9 @@ class MaskRcnnParityTest {
 
     @Test
     void proposalsMatch() throws Exception {
-        CutAwareMatch.Result r = proposalCheck(fx, trace.proposals().get(0), trace.proposalScores().get(0));
-        System.out.println("parity: proposals ours " + trace.proposals().get(0).length / 4 + ", torchvision "
+        CutAwareMatch.Result r = proposalCheck(fx, Tensors.toFloats(trace.proposals().get(0)),
+                Tensors.toFloats(trace.proposalScores().get(0)));
+        System.out.println("parity: proposals ours " + trace.proposals().get(0).size(0) + ", torchvision "
                 + fx.floats("proposals").length / 4 + ": " + r.summary());
         r.ties().forEach(t -> System.out.println("parity:   tie: " + t));
         assertAgrees(r, "proposals", fx.floats("proposal_scores").length);

@@ -108,8 +108,9 @@ class ParityTestsCatchErrorsTest {
             List<MaskRcnn.Trace> traces = new ArrayList<>();
             Detections d = model.detect(List.of(FormulaWeights.noisyImage(h, w)), traces).get(0);
             List<String> problems = new ArrayList<>();
-            String p = MaskRcnnParityTest.disagreement(MaskRcnnParityTest.proposalCheck(fx, traces.get(0).proposals().get(0),
-                    traces.get(0).proposalScores().get(0)), "proposals", 1000);
+            String p = MaskRcnnParityTest.disagreement(MaskRcnnParityTest.proposalCheck(fx,
+                    Tensors.toFloats(traces.get(0).proposals().get(0)), Tensors.toFloats(traces.get(0).proposalScores().get(0))),
+                    "proposals", 1000);
             if (p != null) {
                 problems.add(p);
             }

@@ -1,9 +1,18 @@
 package io.wiseseg.maskrcnn;
 
+import io.wiseseg.util.Tensors;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+
 /**
  * torchvision's AnchorGenerator for a five-level FPN: one size per level (32..512), aspect ratios
  * (h / w) 0.5, 1, 2. Cell anchors are computed in float32 and rounded half to even, as
- * {@code base_anchors.round()}; per level, anchors run over positions (row-major) then ratios.
+ * {@code base_anchors.round()}; per level, anchors run over positions (row-major) then ratios,
+ * built on the feature map's device.
  */
 final class AnchorGenerator {
     static final int[] SIZES = {32, 64, 128, 256, 512};
@@ -33,26 +42,18 @@ final class AnchorGenerator {
     }
 
     /**
-     * Anchors of one level as a flat (H·W·A)×4 array, for a grid of {@code gridH}×{@code gridW}
-     * over a padded batch of {@code imageH}×{@code imageW} (stride = image size // grid size).
+     * Anchors of one level, (H·W·A) × 4 float32 on {@code like}'s device, for a grid of
+     * {@code gridH}×{@code gridW} over a padded batch of {@code imageH}×{@code imageW}
+     * (stride = image size // grid size). Shifts are whole numbers, exact in float32, so the sums
+     * equal torchvision's int32 shifts plus float32 cells.
      */
-    float[] level(int level, int gridH, int gridW, int imageH, int imageW) {
+    Tensor level(int level, int gridH, int gridW, int imageH, int imageW, Tensor like) {
         int strideH = imageH / gridH, strideW = imageW / gridW;
-        float[] cell = cells[level];
-        int a = RATIOS.length;
-        float[] out = new float[gridH * gridW * a * 4];
-        int k = 0;
-        for (int y = 0; y < gridH; y++) {
-            for (int x = 0; x < gridW; x++) {
-                float sx = x * strideW, sy = y * strideH;
-                for (int r = 0; r < a; r++) {
-                    out[k++] = sx + cell[4 * r];
-                    out[k++] = sy + cell[4 * r + 1];
-                    out[k++] = sx + cell[4 * r + 2];
-                    out[k++] = sy + cell[4 * r + 3];
-                }
-            }
-        }
-        return out;
+        TensorOptions f = Tensors.options(like, ScalarType.Float);
+        Tensor x = torch.arange(new Scalar(gridW), f).mul(new Scalar(strideW)).view(1, gridW).expand(gridH, gridW);
+        Tensor y = torch.arange(new Scalar(gridH), f).mul(new Scalar(strideH)).view(gridH, 1).expand(gridH, gridW);
+        Tensor shifts = torch.stack(new TensorVector(x, y, x, y), 2).view(-1, 1, 4);
+        Tensor cell = Tensors.floatsOn(like, cells[level], RATIOS.length, 4).view(1, -1, 4);
+        return shifts.add(cell).reshape(-1, 4);
     }
 }

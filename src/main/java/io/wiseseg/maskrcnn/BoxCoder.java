@@ -1,14 +1,20 @@
 package io.wiseseg.maskrcnn;
 
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+
 /**
  * torchvision's BoxCoder: box regression deltas (dx, dy, dw, dh) relative to reference boxes,
- * divided by per-coordinate weights. Float32 arithmetic in torchvision's order of operations, so
- * decoded boxes match its bit for bit up to the last bit of exp.
+ * divided by per-coordinate weights. Tensor ops in torchvision's float32 order of operations, so
+ * decoded boxes match its own; results stay on the inputs' device.
  */
 final class BoxCoder {
-    /** torchvision's bbox_xform_clip: log(1000 / 16), as a Python float rounded to float32 by clamp. */
-    static final float CLIP = (float) Math.log(1000.0 / 16);
+    /** torchvision's bbox_xform_clip: log(1000 / 16), as a Python float (clamp rounds it to float32). */
+    static final double CLIP = Math.log(1000.0 / 16);
 
+    // floats, not Scalars: a Scalar is native memory that the PointerScope of the first call would free
     private final float wx, wy, ww, wh;
 
     BoxCoder(float wx, float wy, float ww, float wh) {
@@ -18,50 +24,28 @@ final class BoxCoder {
         this.wh = wh;
     }
 
-    /**
-     * Decodes {@code codes} (R × K × 4 flat: K boxes per reference box) against {@code refs}
-     * (R × 4 flat) → R × K × 4 boxes (x1, y1, x2, y2).
-     */
-    float[] decode(float[] codes, float[] refs) {
-        int r = refs.length / 4;
-        int k = r == 0 ? 0 : codes.length / (4 * r);
-        float[] out = new float[codes.length];
-        for (int i = 0; i < r; i++) {
-            float width = refs[4 * i + 2] - refs[4 * i];
-            float height = refs[4 * i + 3] - refs[4 * i + 1];
-            float cx = refs[4 * i] + 0.5f * width;
-            float cy = refs[4 * i + 1] + 0.5f * height;
-            for (int j = 0; j < k; j++) {
-                int o = 4 * (i * k + j);
-                float dx = codes[o] / wx, dy = codes[o + 1] / wy;
-                float dw = Math.min(codes[o + 2] / ww, CLIP), dh = Math.min(codes[o + 3] / wh, CLIP);
-                float pcx = dx * width + cx;
-                float pcy = dy * height + cy;
-                float pw = (float) Math.exp(dw) * width;
-                float ph = (float) Math.exp(dh) * height;
-                float hw = 0.5f * pw, hh = 0.5f * ph;
-                out[o] = pcx - hw;
-                out[o + 1] = pcy - hh;
-                out[o + 2] = pcx + hw;
-                out[o + 3] = pcy + hh;
-            }
-        }
-        return out;
+    /** Decodes {@code codes} (n × 4) against {@code refs} (n × 4, row i for code i) → n × 4 boxes. */
+    Tensor decode(Tensor codes, Tensor refs) {
+        Scalar half = new Scalar(0.5), clip = new Scalar(CLIP);
+        Tensor widths = Boxes.width(refs), heights = Boxes.height(refs);
+        Tensor ctrX = refs.select(1, 0).add(widths.mul(half));
+        Tensor ctrY = refs.select(1, 1).add(heights.mul(half));
+        Tensor dx = codes.select(1, 0).div(new Scalar(wx)), dy = codes.select(1, 1).div(new Scalar(wy));
+        Tensor dw = codes.select(1, 2).div(new Scalar(ww)).clamp_max(clip);
+        Tensor dh = codes.select(1, 3).div(new Scalar(wh)).clamp_max(clip);
+        Tensor predX = dx.mul(widths).add(ctrX), predY = dy.mul(heights).add(ctrY);
+        Tensor halfW = dw.exp().mul(widths).mul(half), halfH = dh.exp().mul(heights).mul(half);
+        return torch.stack(new TensorVector(predX.sub(halfW), predY.sub(halfH), predX.add(halfW), predY.add(halfH)), 1);
     }
 
-    /** The regression targets of {@code gt} boxes relative to {@code refs} (both n × 4 flat). */
-    float[] encode(float[] gt, float[] refs) {
-        float[] out = new float[refs.length];
-        for (int i = 0; i < refs.length / 4; i++) {
-            float ew = refs[4 * i + 2] - refs[4 * i], eh = refs[4 * i + 3] - refs[4 * i + 1];
-            float ex = refs[4 * i] + 0.5f * ew, ey = refs[4 * i + 1] + 0.5f * eh;
-            float gw = gt[4 * i + 2] - gt[4 * i], gh = gt[4 * i + 3] - gt[4 * i + 1];
-            float gx = gt[4 * i] + 0.5f * gw, gy = gt[4 * i + 1] + 0.5f * gh;
-            out[4 * i] = wx * (gx - ex) / ew;
-            out[4 * i + 1] = wy * (gy - ey) / eh;
-            out[4 * i + 2] = ww * (float) Math.log(gw / ew);
-            out[4 * i + 3] = wh * (float) Math.log(gh / eh);
-        }
-        return out;
+    /** The regression targets of {@code gt} boxes relative to {@code refs} (both n × 4, row for row). */
+    Tensor encode(Tensor gt, Tensor refs) {
+        Scalar half = new Scalar(0.5);
+        Tensor ew = Boxes.width(refs), eh = Boxes.height(refs);
+        Tensor ex = refs.select(1, 0).add(ew.mul(half)), ey = refs.select(1, 1).add(eh.mul(half));
+        Tensor gw = Boxes.width(gt), gh = Boxes.height(gt);
+        Tensor gx = gt.select(1, 0).add(gw.mul(half)), gy = gt.select(1, 1).add(gh.mul(half));
+        return torch.stack(new TensorVector(gx.sub(ex).mul(new Scalar(wx)).div(ew), gy.sub(ey).mul(new Scalar(wy)).div(eh),
+                gw.div(ew).log().mul(new Scalar(ww)), gh.div(eh).log().mul(new Scalar(wh))), 1);
     }
 }

@@ -1,50 +1,51 @@
 package io.wiseseg.maskrcnn;
 
-/** Box utilities on flat n × 4 float arrays (x1, y1, x2, y2), as torchvision.ops.boxes. */
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.ScalarOptional;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * Box operations on n × 4 float32 tensors (x1, y1, x2, y2), as torchvision.ops.boxes, in its
+ * float32 order of operations; every result stays on the boxes' device.
+ */
 final class Boxes {
     private Boxes() {}
 
-    /** Clamps x to [0, width] and y to [0, height], in place. */
-    static void clip(float[] boxes, int height, int width) {
-        for (int i = 0; i < boxes.length; i += 4) {
-            boxes[i] = Math.min(Math.max(boxes[i], 0f), width);
-            boxes[i + 1] = Math.min(Math.max(boxes[i + 1], 0f), height);
-            boxes[i + 2] = Math.min(Math.max(boxes[i + 2], 0f), width);
-            boxes[i + 3] = Math.min(Math.max(boxes[i + 3], 0f), height);
-        }
+    /** x clamped to [0, width] and y to [0, height] (clip_boxes_to_image). */
+    static Tensor clip(Tensor boxes, int height, int width) {
+        TensorVector sides = new TensorVector(
+                clamp(boxes.select(1, 0), width), clamp(boxes.select(1, 1), height),
+                clamp(boxes.select(1, 2), width), clamp(boxes.select(1, 3), height));
+        return torch.stack(sides, 1);
     }
 
-    /** Whether both sides of box i are at least {@code minSize}. */
-    static boolean largeEnough(float[] boxes, int i, float minSize) {
-        return boxes[4 * i + 2] - boxes[4 * i] >= minSize && boxes[4 * i + 3] - boxes[4 * i + 1] >= minSize;
+    private static Tensor clamp(Tensor v, int max) {
+        return v.clamp(new ScalarOptional(new Scalar(0)), new ScalarOptional(new Scalar(max)));
     }
 
-    /** IoU matrix a.length/4 × b.length/4, row-major (torchvision's box_iou). */
-    static float[] iou(float[] a, float[] b) {
-        int n = a.length / 4, m = b.length / 4;
-        float[] out = new float[n * m];
-        float[] areaB = new float[m];
-        for (int j = 0; j < m; j++) {
-            areaB[j] = (b[4 * j + 2] - b[4 * j]) * (b[4 * j + 3] - b[4 * j + 1]);
-        }
-        for (int i = 0; i < n; i++) {
-            float areaA = (a[4 * i + 2] - a[4 * i]) * (a[4 * i + 3] - a[4 * i + 1]);
-            for (int j = 0; j < m; j++) {
-                float w = Math.max(0f, Math.min(a[4 * i + 2], b[4 * j + 2]) - Math.max(a[4 * i], b[4 * j]));
-                float h = Math.max(0f, Math.min(a[4 * i + 3], b[4 * j + 3]) - Math.max(a[4 * i + 1], b[4 * j + 1]));
-                float inter = w * h;
-                out[i * m + j] = inter / (areaA + areaB[j] - inter);
-            }
-        }
-        return out;
+    /** Whether both sides of each box are at least {@code minSize} (remove_small_boxes' test), n bool. */
+    static Tensor largeEnough(Tensor boxes, float minSize) {
+        Scalar min = new Scalar(minSize);
+        return width(boxes).ge(min).bitwise_and(height(boxes).ge(min));
     }
 
-    /** Rows {@code idx} of an n × 4 array. */
-    static float[] select(float[] boxes, int[] idx) {
-        float[] out = new float[idx.length * 4];
-        for (int i = 0; i < idx.length; i++) {
-            System.arraycopy(boxes, 4 * idx[i], out, 4 * i, 4);
-        }
-        return out;
+    /** IoU matrix a.size(0) × b.size(0) (box_iou). */
+    static Tensor iou(Tensor a, Tensor b) {
+        Tensor areaA = width(a).mul(height(a)), areaB = width(b).mul(height(b));
+        Tensor lt = torch.max(a.narrow(1, 0, 2).unsqueeze(1), b.narrow(1, 0, 2));
+        Tensor rb = torch.min(a.narrow(1, 2, 2).unsqueeze(1), b.narrow(1, 2, 2));
+        Tensor wh = rb.sub(lt).clamp_min(new Scalar(0));
+        Tensor inter = wh.select(2, 0).mul(wh.select(2, 1));
+        return inter.div(areaA.unsqueeze(1).add(areaB).sub(inter));
+    }
+
+    static Tensor width(Tensor boxes) {
+        return boxes.select(1, 2).sub(boxes.select(1, 0));
+    }
+
+    static Tensor height(Tensor boxes) {
+        return boxes.select(1, 3).sub(boxes.select(1, 1));
     }
 }

@@ -31,7 +31,11 @@ final class GeneralizedTransform {
         List<Tensor> resized = new ArrayList<>();
         List<int[]> sizes = new ArrayList<>(), originals = new ArrayList<>();
         List<Target> outTargets = targets == null ? null : new ArrayList<>();
-        Tensor mean = Tensors.floats(MEAN, 3, 1, 1), std = Tensors.floats(STD, 3, 1, 1);
+        if (images.isEmpty()) {
+            throw new IllegalArgumentException("no images");
+        }
+        Tensor like = images.get(0);
+        Tensor mean = Tensors.floatsOn(like, MEAN, 3, 1, 1), std = Tensors.floatsOn(like, STD, 3, 1, 1);
         int maxH = 0, maxW = 0;
         for (int i = 0; i < images.size(); i++) {
             Tensor image = images.get(i);
@@ -53,7 +57,7 @@ final class GeneralizedTransform {
         }
         long ph = (long) Math.ceil((double) maxH / divisible) * divisible;
         long pw = (long) Math.ceil((double) maxW / divisible) * divisible;
-        Tensor batch = Tensors.zeros(images.size(), 3, ph, pw);
+        Tensor batch = Tensors.zerosOn(like, images.size(), 3, ph, pw);
         for (int i = 0; i < resized.size(); i++) {
             batch.select(0, i).narrow(1, 0, sizes.get(i)[0]).narrow(2, 0, sizes.get(i)[1]).copy_(resized.get(i));
         }
@@ -85,12 +89,15 @@ final class GeneralizedTransform {
             masks = torch.upsample_nearest2d(masks.unsqueeze(1).to(torch.ScalarType.Float), new long[] {out[0], out[1]})
                     .squeeze(1).to(torch.ScalarType.Byte);
         } else {
-            masks = torch.zeros(new long[] {0, out[0], out[1]}, new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Byte));
+            masks = torch.zeros(new long[] {0, out[0], out[1]}, Tensors.options(masks, torch.ScalarType.Byte));
         }
         return new Target(boxes, t.labels(), masks);
     }
 
-    /** Boxes back to the original size (torchvision's resize_boxes) and masks pasted there. */
+    /**
+     * Boxes back to the original size (torchvision's resize_boxes) and masks pasted there: on the
+     * host copy of the final detections, the masks on their device.
+     */
     Detections postprocess(Detections d, int[] size, int[] original) {
         float rh = (float) original[0] / (float) size[0], rw = (float) original[1] / (float) size[1];
         float[] boxes = d.boxes().clone();

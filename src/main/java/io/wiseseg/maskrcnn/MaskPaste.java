@@ -8,7 +8,9 @@ import org.bytedeco.pytorch.global.torch;
 /**
  * torchvision's paste_masks_in_image: each M×M mask is padded by one pixel, its box enlarged by
  * (M+2)/M about the centre and truncated to integers, the padded mask resized bilinearly to the
- * box's (w+1)×(h+1) pixels and written into a zero image (clipped at the borders).
+ * box's (w+1)×(h+1) pixels and written into a zero image (clipped at the borders). The boxes are
+ * the host copy of the final detections (each paste's size is a host number); the masks stay on
+ * their device.
  */
 final class MaskPaste {
     private MaskPaste() {}
@@ -17,7 +19,7 @@ final class MaskPaste {
     static Tensor paste(Tensor masks, float[] boxes, int height, int width) {
         int d = (int) masks.size(0);
         if (d == 0) {
-            return Tensors.zeros(0, 1, height, width);
+            return Tensors.zerosOn(masks, 0, 1, height, width);
         }
         long m = masks.size(-1);
         float scale = (float) ((m + 2.0) / m);
@@ -36,7 +38,7 @@ final class MaskPaste {
     private static Tensor pasteOne(Tensor mask, long x1, long y1, long x2, long y2, int height, int width) {
         long w = Math.max(x2 - x1 + 1, 1), h = Math.max(y2 - y1 + 1, 1);
         Tensor resized = torch.upsample_bilinear2d(mask.unsqueeze(0), new long[] {h, w}, false).select(0, 0).select(0, 0);
-        Tensor image = Tensors.zeros(1, height, width);
+        Tensor image = Tensors.zerosOn(mask, 1, height, width);
         long ix0 = Math.max(x1, 0), ix1 = Math.min(x2 + 1, width);
         long iy0 = Math.max(y1, 0), iy1 = Math.min(y2 + 1, height);
         if (ix1 > ix0 && iy1 > iy0) {

@@ -2,6 +2,7 @@ package io.wiseseg.maskrcnn;
 
 import io.wiseseg.kernels.Device;
 import io.wiseseg.kernels.Nms;
+import io.wiseseg.util.Tensors;
 import io.wiseseg.util.Trace.Span;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,6 +10,8 @@ import java.util.Random;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * torchvision's Mask R-CNN (GeneralizedRCNN): transform, ResNet-FPN backbone, RPN, RoI heads,
@@ -42,11 +45,13 @@ public final class MaskRcnn extends Module {
     }
 
     /**
-     * Intermediate results of one inference, for tests that compare stages with torchvision;
-     * proposalScores is null when the proposals were given.
+     * Intermediate results of one inference, for tests that compare stages with torchvision:
+     * proposals (n × 4) and their scores as the RPN passed them on, on the features' device
+     * (proposalScores is null when the proposals were given), and the detections at the
+     * transformed size.
      */
-    record Trace(GeneralizedTransform.Batch batch, List<Tensor> features, List<float[]> proposals,
-            List<float[]> proposalScores, List<Detections> beforePostprocess) {}
+    record Trace(GeneralizedTransform.Batch batch, List<Tensor> features, List<Tensor> proposals,
+            List<Tensor> proposalScores, List<Detections> beforePostprocess) {}
 
     /**
      * The size, {@code {H, W}}, that an image of {@code height × width} is resized to before it
@@ -85,13 +90,17 @@ public final class MaskRcnn extends Module {
             // with given proposals the RPN is not run at all: its output would be thrown away
             Rpn.Output proposals;
             try (Span s = span("rpn")) {
-                proposals = given != null ? new Rpn.Output(given, null, null, null)
+                proposals = given != null ? new Rpn.Output(uploaded(given, features.get(0)), null, null, null)
                         : rpn.forward(features, batch.sizes(), batch.images().size(2), batch.images().size(3), null, false,
                                 null);
             }
-            List<Detections> raw;
+            List<RoiHeads.Detected> detected;
             try (Span s = span("roi heads")) {
-                raw = roiHeads.detect(features.subList(0, 4), proposals.proposals(), batch.sizes());
+                detected = roiHeads.detect(features.subList(0, 4), proposals.proposals(), batch.sizes());
+            }
+            List<Detections> raw = new ArrayList<>();
+            for (RoiHeads.Detected d : detected) {
+                raw.add(toHost(d));
             }
             List<Detections> out = new ArrayList<>();
             for (int i = 0; i < raw.size(); i++) {
@@ -104,6 +113,33 @@ public final class MaskRcnn extends Module {
             }
             return out;
         }
+    }
+
+    private static List<Tensor> uploaded(List<float[]> boxes, Tensor like) {
+        List<Tensor> out = new ArrayList<>();
+        for (float[] b : boxes) {
+            out.add(Tensors.floatsOn(like, b, b.length / 4, 4));
+        }
+        return out;
+    }
+
+    /**
+     * The one host copy of an image's detections, at the end: boxes, scores and labels in one
+     * transfer (labels are class ids, exact in float32); the masks stay on their device until
+     * they are thresholded.
+     */
+    private static Detections toHost(RoiHeads.Detected d) {
+        int n = (int) d.scores().size(0);
+        float[] packed = Tensors.toFloats(torch.cat(new TensorVector(d.boxes(), d.scores().unsqueeze(1),
+                d.labels().to(torch.ScalarType.Float).unsqueeze(1)), 1));
+        float[] boxes = new float[4 * n], scores = new float[n];
+        long[] labels = new long[n];
+        for (int i = 0; i < n; i++) {
+            System.arraycopy(packed, 6 * i, boxes, 4 * i, 4);
+            scores[i] = packed[6 * i + 4];
+            labels[i] = (long) packed[6 * i + 5];
+        }
+        return new Detections(boxes, scores, labels, d.masks());
     }
 
     /**
@@ -132,6 +168,7 @@ public final class MaskRcnn extends Module {
             return objectness.add(rpnBox).add(classifier).add(box).add(mask);
         }
 
+        /** The total as a number: a host copy (and a sync on a GPU) per step, which the trainer needs to watch for divergence. */
         public double totalValue() {
             return total().item_float();
         }
@@ -166,12 +203,15 @@ public final class MaskRcnn extends Module {
     public Losses losses(List<Tensor> images, List<Target> targets, Random random) {
         GeneralizedTransform.Batch batch = transform.apply(images, targets);
         List<Tensor> features = backbone.forward(batch.images());
-        List<float[]> gt = new ArrayList<>();
+        List<GroundTruth> gt = new ArrayList<>();
+        List<Tensor> gtBoxes = new ArrayList<>();
         for (Target t : batch.targets()) {
-            gt.add(t.boxes());
+            gt.add(GroundTruth.of(t, features.get(0)));
+            gtBoxes.add(gt.getLast().boxes());
         }
-        Rpn.Output r = rpn.forward(features, batch.sizes(), batch.images().size(2), batch.images().size(3), gt, true, random);
-        RoiHeads.Losses h = roiHeads.losses(features.subList(0, 4), r.proposals(), batch.sizes(), batch.targets(), random);
+        Rpn.Output r = rpn.forward(features, batch.sizes(), batch.images().size(2), batch.images().size(3), gtBoxes, true,
+                random);
+        RoiHeads.Losses h = roiHeads.losses(features.subList(0, 4), r.proposals(), batch.sizes(), gt, random);
         return new Losses(r, h, features);
     }
 }

@@ -1,10 +1,14 @@
 package io.wiseseg.maskrcnn;
 
+import io.wiseseg.util.Tensors;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+
 /**
  * torchvision's Matcher: each prediction gets the ground truth of highest IoU when that IoU is ≥
  * the high threshold, {@link #BELOW} below the low one, {@link #BETWEEN} in between; with low
  * quality matches allowed, the predictions of highest IoU for each ground truth (ties included)
- * keep their best match whatever its IoU.
+ * keep their best match whatever its IoU. Tensor ops only: no host copy, no sync.
  */
 final class Matcher {
     static final int BELOW = -1, BETWEEN = -2;
@@ -18,35 +22,19 @@ final class Matcher {
         this.allowLowQuality = allowLowQuality;
     }
 
-    /** iou: g × p row-major (g ≥ 1) → p matches. */
-    int[] match(float[] iou, int g, int p) {
-        int[] matches = new int[p];
-        int[] best = new int[p];
-        for (int j = 0; j < p; j++) {
-            int arg = 0;
-            float v = iou[j];
-            for (int i = 1; i < g; i++) {
-                if (iou[i * p + j] > v) { // max(dim=0) keeps the first maximum
-                    v = iou[i * p + j];
-                    arg = i;
-                }
-            }
-            best[j] = arg;
-            matches[j] = v < low ? BELOW : v < high ? BETWEEN : arg;
+    /** iou: g × p (g ≥ 1) → p int64 matches (a ground-truth index, BELOW or BETWEEN). */
+    Tensor match(Tensor iou) {
+        Tensor[] best = Tensors.owned(iou.max(0)); // first maximum on ties, as torchvision's max(dim=0)
+        Tensor values = best[0], matches = best[1];
+        Scalar lowS = new Scalar(low);
+        Tensor below = values.lt(lowS);
+        Tensor between = values.ge(lowS).bitwise_and(values.lt(new Scalar(high)));
+        Tensor out = matches.masked_fill(below, new Scalar(BELOW)).masked_fill(between, new Scalar(BETWEEN));
+        if (!allowLowQuality) {
+            return out;
         }
-        if (allowLowQuality) {
-            for (int i = 0; i < g; i++) {
-                float top = Float.NEGATIVE_INFINITY;
-                for (int j = 0; j < p; j++) {
-                    top = Math.max(top, iou[i * p + j]);
-                }
-                for (int j = 0; j < p; j++) {
-                    if (iou[i * p + j] == top) {
-                        matches[j] = best[j];
-                    }
-                }
-            }
-        }
-        return matches;
+        // set_low_quality_matches_: every prediction at some ground truth's highest IoU keeps its best match
+        Tensor topOfEach = iou.amax(new long[] {1}, true);
+        return matches.where(iou.eq(topOfEach).any(0), out);
     }
 }

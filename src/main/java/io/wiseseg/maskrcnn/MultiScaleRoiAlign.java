@@ -13,7 +13,7 @@ import org.bytedeco.pytorch.global.torch;
  * torchvision's MultiScaleRoIAlign over FPN levels "0".."3" on our RoIAlign kernels: each RoI is
  * pooled from the level its size selects (LevelMapper), with sampling ratio 2 and aligned=false.
  *
- * <p>Autograd: the kernels sit outside LibTorch's graph, so {@link #pool} returns a {@link Pooling}
+ * <p>Outputs and gradients are created on the features' device. Autograd: the kernels sit outside LibTorch's graph, so {@link #pool} returns a {@link Pooling}
  * that remembers where each RoI came from, and {@link #backward} turns the gradient of the pooled
  * features into gradients of the level features (the "two-graph" recipe: the heads run on a
  * detached leaf, the level gradients are then pushed into the backbone's graph).
@@ -53,7 +53,7 @@ final class MultiScaleRoiAlign {
         int kMax = (int) -Math.round(Math.log(scales[scales.length - 1]) / Math.log(2));
         Tensor first = features.get(0);
         long r = rois.size(0);
-        Tensor output = Tensors.zeros(r, first.size(1), outputSize, outputSize);
+        Tensor output = Tensors.zerosOn(first, r, first.size(1), outputSize, outputSize);
         List<long[]> shapes = new ArrayList<>();
         List<Tensor> indices = new ArrayList<>();
         List<Tensor> levelRois = new ArrayList<>();
@@ -69,6 +69,7 @@ final class MultiScaleRoiAlign {
                 levelRois.add(null);
                 continue;
             }
+            // sync (CUDA): the RoIAlign kernel takes each level's RoIs packed, and their count is data
             Tensor idx = torch.nonzero(levelOf.eq(new org.bytedeco.pytorch.Scalar((long) l))).view(-1);
             if (idx.size(0) == 0) {
                 indices.add(null);
@@ -91,7 +92,7 @@ final class MultiScaleRoiAlign {
             long[] shape = pooling.levelShapes().get(l);
             Tensor idx = pooling.levelIndex().get(l);
             if (idx == null) {
-                grads.add(Tensors.zeros(shape));
+                grads.add(Tensors.zerosOn(g, shape));
             } else {
                 grads.add(roiAlign.backward(g.index_select(0, idx).contiguous(), pooling.levelRois().get(l), shape,
                         pooling.params().get(l)));

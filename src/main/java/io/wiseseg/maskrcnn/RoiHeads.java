@@ -6,7 +6,6 @@ import io.wiseseg.kernels.RoiAlign;
 import io.wiseseg.util.Tensors;
 import io.wiseseg.util.Trace.Span;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.bytedeco.pytorch.Module;
@@ -14,15 +13,18 @@ import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
  * torchvision's RoIHeads with a mask branch: box head and predictor on 7×7 pooled features, mask
  * head and predictor on 14×14 ones. Inference decodes per-class boxes, keeps scores above the
  * threshold, NMS per class and the best detections; training samples RoIs and computes the
- * classification, box and mask losses.
+ * classification, box and mask losses. Boxes, scores and labels stay tensors on the features'
+ * device.
  */
 final class RoiHeads extends Module {
     private static final int MASK_SIZE = 28;
+    private static final float MIN_SIZE = 1e-2f;
 
     final TwoMlpHead boxHead;
     final FastRcnnPredictor boxPredictor;
@@ -52,73 +54,64 @@ final class RoiHeads extends Module {
         sampler = new BalancedSampler(config.boxBatch(), config.boxPositiveFraction());
     }
 
-    /** Detections per image at the transformed size, masks as 28×28 probabilities (D × 1 × 28 × 28). */
-    List<Detections> detect(List<Tensor> features, List<float[]> proposals, List<int[]> sizes) {
+    /**
+     * One image's detections at the transformed size, best first, on the features' device: boxes
+     * D × 4 float32, scores D float32, labels D int64, masks as 28×28 probabilities D × 1 × 28 × 28.
+     */
+    record Detected(Tensor boxes, Tensor scores, Tensor labels, Tensor masks) {}
+
+    /** Detections per image; proposals: per image n × 4 on the features' device. */
+    List<Detected> detect(List<Tensor> features, List<Tensor> proposals, List<int[]> sizes) {
         int classes = config.numClasses();
         Tensor rois = rois(proposals);
-        float[] scores, decoded;
+        Tensor scores, regression;
         try (Span s = MaskRcnn.span("box head").arg("rois", rois.size(0))) {
             Tensor[] predicted = boxPredictor.forward(boxHead.forward(boxPool.pool(features, rois, sizes).output()));
-            scores = Tensors.toFloats(torch.softmax(predicted[0], -1));
-            decoded = coder.decode(Tensors.toFloats(predicted[1]), concat(proposals));
+            scores = torch.softmax(predicted[0], -1);
+            regression = predicted[1].reshape(-1, 4); // row p · classes + c: proposal p's box for class c
         }
         Span selection = MaskRcnn.span("box selection"); // score threshold, NMS per class, best detections
-        List<float[]> boxesPerImage = new ArrayList<>();
-        List<float[]> scoresPerImage = new ArrayList<>();
-        List<long[]> labelsPerImage = new ArrayList<>();
-        int start = 0;
+        Tensor refs = rois.narrow(1, 1, 4);
+        List<Tensor> boxesPerImage = new ArrayList<>(), scoresPerImage = new ArrayList<>(), labelsPerImage = new ArrayList<>();
+        long start = 0;
         for (int i = 0; i < proposals.size(); i++) {
-            int r = proposals.get(i).length / 4;
-            float[] boxes = new float[r * (classes - 1) * 4];
-            float[] sc = new float[r * (classes - 1)];
-            long[] lab = new long[r * (classes - 1)];
-            int k = 0;
-            float[] one = new float[4];
-            for (int p = start; p < start + r; p++) {
-                for (int c = 1; c < classes; c++) {
-                    System.arraycopy(decoded, 4 * (p * classes + c), one, 0, 4);
-                    Boxes.clip(one, sizes.get(i)[0], sizes.get(i)[1]);
-                    float s = scores[p * classes + c];
-                    if (!(s > config.boxScoreThresh()) || !Boxes.largeEnough(one, 0, 1e-2f)) {
-                        continue;
-                    }
-                    System.arraycopy(one, 0, boxes, 4 * k, 4);
-                    sc[k] = s;
-                    lab[k] = c;
-                    k++;
-                }
-            }
-            int[] keep = Tensors.toInts(nms.batched(Tensors.floats(Arrays.copyOf(boxes, 4 * k), k, 4),
-                    Tensors.floats(Arrays.copyOf(sc, k), k), Tensors.longs(Arrays.copyOf(lab, k), k), config.boxNms()));
-            keep = Arrays.copyOf(keep, Math.min(keep.length, config.detectionsPerImage()));
-            float[] kb = Boxes.select(boxes, keep);
-            float[] ks = new float[keep.length];
-            long[] kl = new long[keep.length];
-            for (int j = 0; j < keep.length; j++) {
-                ks[j] = sc[keep[j]];
-                kl[j] = lab[keep[j]];
-            }
-            boxesPerImage.add(kb);
-            scoresPerImage.add(ks);
-            labelsPerImage.add(kl);
+            long r = proposals.get(i).size(0);
+            // candidates in torchvision's order (proposal, then class), background left out;
+            // sync (CUDA): how many pass the threshold is data
+            Tensor pass = scores.narrow(0, start, r).narrow(1, 1, classes - 1).gt(new Scalar(config.boxScoreThresh()))
+                    .nonzero();
+            Tensor rows = pass.select(1, 0).add(new Scalar(start));
+            Tensor labels = pass.select(1, 1).add(new Scalar(1));
+            Tensor flat = rows.mul(new Scalar(classes)).add(labels);
+            Tensor boxes = Boxes.clip(coder.decode(regression.index_select(0, flat), refs.index_select(0, rows)),
+                    sizes.get(i)[0], sizes.get(i)[1]);
+            Tensor sc = scores.view(-1).index_select(0, flat);
+            Tensor big = Boxes.largeEnough(boxes, MIN_SIZE).nonzero().view(-1); // sync (CUDA), as above
+            boxes = boxes.index_select(0, big);
+            sc = sc.index_select(0, big);
+            labels = labels.index_select(0, big);
+            Tensor keep = nms.batched(boxes, sc, labels, config.boxNms());
+            keep = keep.narrow(0, 0, Math.min(keep.size(0), config.detectionsPerImage()));
+            boxesPerImage.add(boxes.index_select(0, keep));
+            scoresPerImage.add(sc.index_select(0, keep));
+            labelsPerImage.add(labels.index_select(0, keep));
             start += r;
         }
         selection.close();
-        // Mask branch on the detected boxes of all images at once.
+        // Mask branch on the detected boxes of all images at once; each detection's mask is its label's channel.
         Span masks = MaskRcnn.span("mask head");
         Tensor maskLogits = maskPredictor.forward(maskHead.forward(maskPool.pool(features, rois(boxesPerImage), sizes).output()));
-        List<Detections> out = new ArrayList<>();
-        int offset = 0;
+        Tensor labels = torch.cat(new TensorVector(labelsPerImage.toArray(new Tensor[0])), 0);
+        Tensor rows = torch.arange(new Scalar(labels.size(0)), Tensors.options(labels, ScalarType.Long))
+                .mul(new Scalar(classes)).add(labels);
+        Tensor probabilities = maskLogits.reshape(-1, MASK_SIZE, MASK_SIZE).index_select(0, rows).sigmoid().unsqueeze(1);
+        List<Detected> out = new ArrayList<>();
+        long offset = 0;
         for (int i = 0; i < proposals.size(); i++) {
-            long[] lab = labelsPerImage.get(i);
-            long[] rows = new long[lab.length];
-            for (int j = 0; j < lab.length; j++) {
-                rows[j] = (long) (offset + j) * classes + lab[j];
-            }
-            Tensor probabilities = torch.sigmoid(maskLogits.reshape(-1, MASK_SIZE, MASK_SIZE)
-                    .index_select(0, Tensors.longs(rows, rows.length))).unsqueeze(1);
-            out.add(new Detections(boxesPerImage.get(i), scoresPerImage.get(i), lab, probabilities));
-            offset += lab.length;
+            long d = labelsPerImage.get(i).size(0);
+            out.add(new Detected(boxesPerImage.get(i), scoresPerImage.get(i), labelsPerImage.get(i),
+                    probabilities.narrow(0, offset, d)));
+            offset += d;
         }
         masks.arg("detections", offset).close();
         return out;
@@ -130,87 +123,77 @@ final class RoiHeads extends Module {
     /** A detached leaf of pooled features and the pooling that produced it. */
     record Leaf(MultiScaleRoiAlign pooler, MultiScaleRoiAlign.Pooling pooling, Tensor leaf) {}
 
-    Losses losses(List<Tensor> features, List<float[]> proposals, List<int[]> sizes, List<Target> targets, Random random) {
+    /** One image's sampled RoIs (torchvision's select_training_samples), and its positives among them. */
+    private record Sampled(Tensor boxes, Tensor labels, Tensor regression, Tensor positive, Tensor positiveBoxes,
+            Tensor positiveMatches) {}
+
+    private Sampled sample(Tensor proposals, GroundTruth t, Random random) {
+        Tensor props = torch.cat(new TensorVector(proposals, t.boxes()), 0);
+        long p = props.size(0);
+        Tensor labels, matched;
+        if (t.count() > 0) {
+            Tensor m = matcher.match(Boxes.iou(t.boxes(), props));
+            matched = m.clamp_min(new Scalar(0));
+            labels = t.labels().index_select(0, matched).masked_fill(m.eq(new Scalar(Matcher.BELOW)), new Scalar(0))
+                    .masked_fill(m.eq(new Scalar(Matcher.BETWEEN)), new Scalar(-1));
+        } else {
+            matched = torch.zeros(new long[] {p}, Tensors.options(props, ScalarType.Long));
+            labels = matched;
+        }
+        BalancedSampler.Sample s = sampler.sample(labels, random);
+        // sync (CUDA): the box head's batch is the sampled count, which is data; ascending, as torch.where
+        Tensor chosen = s.positive().bitwise_or(s.negative()).nonzero().view(-1);
+        Tensor boxes = props.index_select(0, chosen), lab = labels.index_select(0, chosen);
+        Tensor match = matched.index_select(0, chosen);
+        Tensor reference = t.count() > 0 ? t.boxes().index_select(0, match) : Tensors.zerosOn(props, chosen.size(0), 4);
+        Tensor positive = lab.gt(new Scalar(0)).nonzero().view(-1); // sync (CUDA): the mask head's batch
+        return new Sampled(boxes, lab, coder.encode(reference, boxes), positive, boxes.index_select(0, positive),
+                match.index_select(0, positive));
+    }
+
+    Losses losses(List<Tensor> features, List<Tensor> proposals, List<int[]> sizes, List<GroundTruth> targets,
+            Random random) {
         int classes = config.numClasses();
-        List<float[]> sampledBoxes = new ArrayList<>();
-        List<float[]> positiveBoxes = new ArrayList<>();
-        List<Long> labels = new ArrayList<>();
-        List<float[]> regression = new ArrayList<>();
-        List<Long> positiveRows = new ArrayList<>(), positiveLabels = new ArrayList<>();
-        List<float[]> maskRois = new ArrayList<>();
-        int row = 0;
+        List<Sampled> sampled = new ArrayList<>();
+        TensorVector labelParts = new TensorVector(), regressionParts = new TensorVector();
+        TensorVector positiveRows = new TensorVector(), positiveLabels = new TensorVector();
+        List<Tensor> sampledBoxes = new ArrayList<>(), positiveBoxes = new ArrayList<>();
+        long row = 0, positives = 0;
         for (int i = 0; i < proposals.size(); i++) {
-            Target t = targets.get(i);
-            float[] gt = t.boxes();
-            float[] props = concat(List.of(proposals.get(i), gt));
-            int p = props.length / 4, g = t.count();
-            int[] lab = new int[p];
-            int[] matched = new int[p];
-            if (g > 0) {
-                int[] m = matcher.match(Boxes.iou(gt, props), g, p);
-                for (int j = 0; j < p; j++) {
-                    matched[j] = Math.max(m[j], 0);
-                    lab[j] = m[j] == Matcher.BELOW ? 0 : m[j] == Matcher.BETWEEN ? -1 : (int) t.labels()[matched[j]];
-                }
-            }
-            BalancedSampler.Sample s = sampler.sample(lab, random);
-            int[] chosen = java.util.stream.IntStream.concat(Arrays.stream(s.positives()), Arrays.stream(s.negatives()))
-                    .sorted().toArray();
-            float[] boxes = Boxes.select(props, chosen);
-            sampledBoxes.add(boxes);
-            List<float[]> posBoxes = new ArrayList<>();
-            for (int j = 0; j < chosen.length; j++) {
-                int c = chosen[j];
-                labels.add((long) lab[c]);
-                float[] box = Arrays.copyOfRange(props, 4 * c, 4 * c + 4);
-                float[] ref = g > 0 ? Arrays.copyOfRange(gt, 4 * matched[c], 4 * matched[c] + 4) : new float[4];
-                regression.add(coder.encode(ref, box));
-                if (lab[c] > 0) {
-                    positiveRows.add((long) row);
-                    positiveLabels.add((long) lab[c]);
-                    posBoxes.add(box);
-                    maskRois.add(new float[] {matched[c], box[0], box[1], box[2], box[3]});
-                }
-                row++;
-            }
-            positiveBoxes.add(concat(posBoxes));
+            Sampled s = sample(proposals.get(i), targets.get(i), random);
+            sampled.add(s);
+            sampledBoxes.add(s.boxes());
+            positiveBoxes.add(s.positiveBoxes());
+            labelParts.push_back(s.labels());
+            regressionParts.push_back(s.regression());
+            positiveRows.push_back(s.positive().add(new Scalar(row)));
+            positiveLabels.push_back(s.labels().index_select(0, s.positive()));
+            row += s.labels().size(0);
+            positives += s.positive().size(0);
         }
         List<Leaf> leaves = new ArrayList<>();
         MultiScaleRoiAlign.Pooling boxPooling = boxPool.pool(features, rois(sampledBoxes), sizes);
         Tensor boxLeaf = boxPooling.output().set_requires_grad(true);
         leaves.add(new Leaf(boxPool, boxPooling, boxLeaf));
         Tensor[] predicted = boxPredictor.forward(boxHead.forward(boxLeaf));
-        long n = labels.size();
-        Tensor labelTensor = Tensors.longs(labels.stream().mapToLong(Long::longValue).toArray(), n);
-        Tensor classifier = torch.cross_entropy_loss(predicted[0], labelTensor);
-        float[] tgt = new float[(int) n * 4];
-        for (int j = 0; j < n; j++) {
-            System.arraycopy(regression.get(j), 0, tgt, 4 * j, 4);
-        }
-        long[] pr = positiveRows.stream().mapToLong(Long::longValue).toArray();
-        long[] pl = positiveLabels.stream().mapToLong(Long::longValue).toArray();
-        long[] flatRows = new long[pr.length];
-        for (int j = 0; j < pr.length; j++) {
-            flatRows[j] = pr[j] * classes + pl[j];
-        }
+        Tensor classifier = torch.cross_entropy_loss(predicted[0], torch.cat(labelParts, 0));
+        Tensor posRows = torch.cat(positiveRows, 0), posLabels = torch.cat(positiveLabels, 0);
         Tensor box = torch.smooth_l1_loss(
-                predicted[1].reshape(-1, 4).index_select(0, Tensors.longs(flatRows, flatRows.length)),
-                Tensors.floats(tgt, n, 4).index_select(0, Tensors.longs(pr, pr.length)), 2, 1.0 / 9)
-                .div(new Scalar((double) Math.max(1, n)));
+                predicted[1].reshape(-1, 4).index_select(0, posRows.mul(new Scalar(classes)).add(posLabels)),
+                torch.cat(regressionParts, 0).index_select(0, posRows), 2, 1.0 / 9)
+                .div(new Scalar((double) Math.max(1, row)));
         Tensor mask;
-        if (pr.length == 0) {
+        if (positives == 0) {
             mask = predicted[0].sum().mul(new Scalar(0.0));
         } else {
             MultiScaleRoiAlign.Pooling maskPooling = maskPool.pool(features, rois(positiveBoxes), sizes);
             Tensor maskLeaf = maskPooling.output().set_requires_grad(true);
             leaves.add(new Leaf(maskPool, maskPooling, maskLeaf));
             Tensor logits = maskPredictor.forward(maskHead.forward(maskLeaf));
-            long[] maskRows = new long[pl.length];
-            for (int j = 0; j < pl.length; j++) {
-                maskRows[j] = j * (long) classes + pl[j];
-            }
-            Tensor selected = logits.reshape(-1, MASK_SIZE, MASK_SIZE).index_select(0, Tensors.longs(maskRows, maskRows.length));
-            mask = torch.binary_cross_entropy_with_logits(selected, maskTargets(targets, positiveBoxes, maskRois));
+            Tensor maskRows = torch.arange(new Scalar(positives), Tensors.options(posLabels, ScalarType.Long))
+                    .mul(new Scalar(classes)).add(posLabels);
+            Tensor selected = logits.reshape(-1, MASK_SIZE, MASK_SIZE).index_select(0, maskRows);
+            mask = torch.binary_cross_entropy_with_logits(selected, maskTargets(targets, sampled));
         }
         return new Losses(classifier, box, mask, leaves);
     }
@@ -219,55 +202,29 @@ final class RoiHeads extends Module {
      * torchvision's project_masks_on_boxes: each positive RoI's matched ground-truth mask, RoIAligned
      * (scale 1, adaptive sampling, aligned=false) onto a 28×28 grid.
      */
-    private Tensor maskTargets(List<Target> targets, List<float[]> positiveBoxes, List<float[]> maskRois) {
+    private Tensor maskTargets(List<GroundTruth> targets, List<Sampled> sampled) {
         TensorVector parts = new TensorVector();
-        int k = 0;
         RoiAlign.Params params = new RoiAlign.Params(MASK_SIZE, MASK_SIZE, 1f, 0, false);
         for (int i = 0; i < targets.size(); i++) {
-            int count = positiveBoxes.get(i).length / 4;
-            if (count == 0) {
+            Sampled s = sampled.get(i);
+            if (s.positive().size(0) == 0) {
                 continue;
             }
-            float[] r = new float[count * 5];
-            for (int j = 0; j < count; j++) {
-                System.arraycopy(maskRois.get(k++), 0, r, 5 * j, 5);
-            }
-            Tensor gt = targets.get(i).masks().unsqueeze(1).to(torch.ScalarType.Float).contiguous();
-            parts.push_back(maskTargets.forward(gt, Tensors.floats(r, count, 5), params).squeeze(1));
+            Tensor r = torch.cat(new TensorVector(s.positiveMatches().to(ScalarType.Float).unsqueeze(1), s.positiveBoxes()), 1);
+            Tensor gt = targets.get(i).masks().unsqueeze(1).to(ScalarType.Float).contiguous();
+            parts.push_back(maskTargets.forward(gt, r, params).squeeze(1));
         }
         return torch.cat(parts, 0);
     }
 
-    /** R × 5 RoIs (image index, x1, y1, x2, y2) of per-image box lists. */
-    static Tensor rois(List<float[]> boxes) {
-        int total = 0;
-        for (float[] b : boxes) {
-            total += b.length / 4;
-        }
-        float[] r = new float[total * 5];
-        int k = 0;
+    /** R × 5 RoIs (image index, x1, y1, x2, y2) of per-image n × 4 boxes, on their device. */
+    static Tensor rois(List<Tensor> boxes) {
+        TensorVector parts = new TensorVector();
         for (int i = 0; i < boxes.size(); i++) {
-            float[] b = boxes.get(i);
-            for (int j = 0; j < b.length / 4; j++) {
-                r[5 * k] = i;
-                System.arraycopy(b, 4 * j, r, 5 * k + 1, 4);
-                k++;
-            }
+            Tensor b = boxes.get(i);
+            Tensor index = torch.full(new long[] {b.size(0), 1}, new Scalar(i), Tensors.options(b, ScalarType.Float));
+            parts.push_back(torch.cat(new TensorVector(index, b), 1));
         }
-        return Tensors.floats(r, total, 5);
-    }
-
-    static float[] concat(List<float[]> parts) {
-        int n = 0;
-        for (float[] p : parts) {
-            n += p.length;
-        }
-        float[] out = new float[n];
-        int o = 0;
-        for (float[] p : parts) {
-            System.arraycopy(p, 0, out, o, p.length);
-            o += p.length;
-        }
-        return out;
+        return torch.cat(parts, 0).contiguous();
     }
 }

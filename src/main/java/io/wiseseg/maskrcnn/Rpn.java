@@ -3,18 +3,21 @@ package io.wiseseg.maskrcnn;
 import io.wiseseg.kernels.Nms;
 import io.wiseseg.util.Tensors;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
  * torchvision's RegionProposalNetwork: per level the top-n anchors by objectness, decoded,
  * clipped, small boxes removed, NMS per level, the best post-n kept; in training, the objectness
- * and box losses over 256 sampled anchors per image.
+ * and box losses over 256 sampled anchors per image. Everything stays a tensor on the features'
+ * device.
  */
 final class Rpn extends Module {
     private static final float MIN_SIZE = 1e-3f;
@@ -36,150 +39,131 @@ final class Rpn extends Module {
     }
 
     /**
-     * Proposals per image (n × 4 flat), their objectness probabilities (n, same order) and, in
-     * training, the two losses.
+     * Proposals per image (n × 4 float32), their objectness probabilities (n, same order), both
+     * on the features' device, and, in training, the two losses.
      */
-    record Output(List<float[]> proposals, List<float[]> scores, Tensor objectnessLoss, Tensor boxLoss) {}
+    record Output(List<Tensor> proposals, List<Tensor> scores, Tensor objectnessLoss, Tensor boxLoss) {}
 
-    Output forward(List<Tensor> features, List<int[]> imageSizes, long paddedH, long paddedW,
-            List<float[]> gtBoxes, boolean training, Random random) {
+    /** Every anchor's objectness logit (N × A), box deltas (N × A × 4), the anchors (A × 4), and A per level. */
+    record Raw(Tensor objectness, Tensor deltas, Tensor anchors, long[] perLevel) {}
+
+    /** gtBoxes: per image G × 4 on the features' device (training only). */
+    Output forward(List<Tensor> features, List<int[]> imageSizes, long paddedH, long paddedW, List<Tensor> gtBoxes,
+            boolean training, Random random) {
+        Raw raw = raw(features, paddedH, paddedW);
+        int preN = training ? config.rpnPreNmsTrain() : config.rpnPreNmsTest();
+        int postN = training ? config.rpnPostNmsTrain() : config.rpnPostNmsTest();
+        Tensor logits = raw.objectness().detach(), deltas = raw.deltas().detach();
+        Tensor top = topPerLevel(logits, raw.perLevel(), preN);
+        Tensor levels = levelsOf(top, raw.perLevel(), preN);
+        List<Tensor> proposals = new ArrayList<>(), scores = new ArrayList<>();
+        for (int i = 0; i < imageSizes.size(); i++) {
+            Candidates c = candidates(logits.select(0, i), deltas.select(0, i), raw.anchors(), top.select(0, i), levels,
+                    imageSizes.get(i));
+            // sync (CUDA): which boxes survive is data, and NMS needs them packed
+            Tensor valid = c.valid().nonzero().view(-1);
+            Tensor boxes = c.boxes().index_select(0, valid), prob = c.scores().index_select(0, valid);
+            Tensor keep = nms.batched(boxes, prob, c.levels().index_select(0, valid), config.rpnNms());
+            keep = keep.narrow(0, 0, Math.min(keep.size(0), postN));
+            proposals.add(boxes.index_select(0, keep));
+            scores.add(prob.index_select(0, keep));
+        }
+        if (!training) {
+            return new Output(proposals, scores, null, null);
+        }
+        Tensor[] l = losses(raw, gtBoxes, random);
+        return new Output(proposals, scores, l[0], l[1]);
+    }
+
+    /** The head's outputs flattened in torchvision's order (level, position, anchor) and the anchors. */
+    Raw raw(List<Tensor> features, long paddedH, long paddedW) {
         List<Tensor[]> raw = head.forward(features);
-        int n = imageSizes.size();
-        TensorVector objParts = new TensorVector(), deltaParts = new TensorVector();
-        List<float[]> levelAnchors = new ArrayList<>();
-        int[] perLevel = new int[raw.size()];
+        long n = features.get(0).size(0);
+        TensorVector objParts = new TensorVector(), deltaParts = new TensorVector(), anchorParts = new TensorVector();
+        long[] perLevel = new long[raw.size()];
         for (int l = 0; l < raw.size(); l++) {
             Tensor obj = raw.get(l)[0], box = raw.get(l)[1];
             long a = obj.size(1), h = obj.size(2), w = obj.size(3);
             objParts.push_back(obj.permute(0, 2, 3, 1).reshape(n, -1));
             deltaParts.push_back(box.view(n, a, 4, h, w).permute(0, 3, 4, 1, 2).reshape(n, -1, 4));
-            levelAnchors.add(anchors.level(l, (int) h, (int) w, (int) paddedH, (int) paddedW));
-            perLevel[l] = (int) (h * w * a);
+            anchorParts.push_back(anchors.level(l, (int) h, (int) w, (int) paddedH, (int) paddedW, obj));
+            perLevel[l] = h * w * a;
         }
-        Tensor objectness = torch.cat(objParts, 1);
-        Tensor deltas = torch.cat(deltaParts, 1);
-        int total = Arrays.stream(perLevel).sum();
-        float[] allAnchors = new float[total * 4];
-        int off = 0;
-        for (float[] la : levelAnchors) {
-            System.arraycopy(la, 0, allAnchors, off, la.length);
-            off += la.length;
-        }
-        Tensor logits = objectness.detach();
-        float[] prob = Tensors.toFloats(torch.sigmoid(logits));
-        float[] del = Tensors.toFloats(deltas);
-        int preN = training ? config.rpnPreNmsTrain() : config.rpnPreNmsTest();
-        int postN = training ? config.rpnPostNmsTrain() : config.rpnPostNmsTest();
-        List<float[]> proposals = new ArrayList<>(), proposalScores = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            float[] decoded = coder.decode(Arrays.copyOfRange(del, i * total * 4, (i + 1) * total * 4), allAnchors);
-            float[][] kept = filter(decoded, logits.select(0, i), prob, i * total, perLevel, preN, postN, imageSizes.get(i));
-            proposals.add(kept[0]);
-            proposalScores.add(kept[1]);
-        }
-        if (!training) {
-            return new Output(proposals, proposalScores, null, null);
-        }
-        return losses(objectness, deltas, allAnchors, gtBoxes, proposals, proposalScores, random);
+        return new Raw(torch.cat(objParts, 1), torch.cat(deltaParts, 1), torch.cat(anchorParts, 0), perLevel);
     }
 
     /**
-     * One image's proposals and their scores: per level the top-n anchors by logit, then clip,
-     * size filter, NMS per level, best post-n.
+     * Indices (N × K) of each image's top-{@code preN} anchors by logit per level, as torchvision's
+     * _get_top_n_idx (torch's topk: the same order among equal logits).
      */
-    private float[][] filter(float[] decoded, Tensor logits, float[] prob, int base, int[] perLevel, int preN,
-            int postN, int[] size) {
-        List<Integer> chosen = new ArrayList<>();
-        List<Integer> chosenLevel = new ArrayList<>();
-        int start = 0;
-        for (int l = 0; l < perLevel.length; l++) {
-            // torch's topk, as torchvision's _get_top_n_idx (same order among equal logits)
-            int k = Math.min(preN, perLevel[l]);
-            Tensor top = logits.narrow(0, start, perLevel[l]).topk(k, 0, true, true).get1();
-            for (long idx : Tensors.toLongs(top)) {
-                chosen.add(start + (int) idx);
-                chosenLevel.add(l);
-            }
-            start += perLevel[l];
+    static Tensor topPerLevel(Tensor logits, long[] perLevel, int preN) {
+        TensorVector parts = new TensorVector();
+        long start = 0;
+        for (long count : perLevel) {
+            long k = Math.min(preN, count);
+            parts.push_back(Tensors.owned(logits.narrow(1, start, count).topk(k, 1, true, true))[1].add(new Scalar(start)));
+            start += count;
         }
-        int m = chosen.size();
-        float[] boxes = new float[m * 4];
-        float[] scores = new float[m];
-        long[] groups = new long[m];
-        int kept = 0;
-        float[] one = new float[4];
-        for (int k = 0; k < m; k++) {
-            int a = chosen.get(k);
-            System.arraycopy(decoded, 4 * a, one, 0, 4);
-            Boxes.clip(one, size[0], size[1]);
-            if (!Boxes.largeEnough(one, 0, MIN_SIZE) || !(prob[base + a] >= config.rpnScoreThresh())) {
-                continue;
-            }
-            System.arraycopy(one, 0, boxes, 4 * kept, 4);
-            scores[kept] = prob[base + a];
-            groups[kept] = chosenLevel.get(k);
-            kept++;
-        }
-        int[] keep = Tensors.toInts(nms.batched(Tensors.floats(Arrays.copyOf(boxes, kept * 4), kept, 4),
-                Tensors.floats(Arrays.copyOf(scores, kept), kept), Tensors.longs(Arrays.copyOf(groups, kept), kept),
-                config.rpnNms()));
-        int[] top = Arrays.copyOf(keep, Math.min(keep.length, postN));
-        float[] topScores = new float[top.length];
-        for (int k = 0; k < top.length; k++) {
-            topScores[k] = scores[top[k]];
-        }
-        return new float[][] {Boxes.select(boxes, top), topScores};
+        return torch.cat(parts, 1);
     }
 
-    private Output losses(Tensor objectness, Tensor deltas, float[] anchorsFlat, List<float[]> gtBoxes,
-            List<float[]> proposals, List<float[]> proposalScores, Random random) {
-        int n = gtBoxes.size();
-        int total = anchorsFlat.length / 4;
-        List<Long> sampledPos = new ArrayList<>(), sampledAll = new ArrayList<>();
-        List<Float> labelsAll = new ArrayList<>();
-        List<float[]> targets = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            float[] gt = gtBoxes.get(i);
-            int g = gt.length / 4;
-            int[] labels = new int[total];
-            int[] matches = null;
-            if (g > 0) {
-                matches = matcher.match(Boxes.iou(gt, anchorsFlat), g, total);
-                for (int j = 0; j < total; j++) {
-                    labels[j] = matches[j] >= 0 ? 1 : matches[j] == Matcher.BELOW ? 0 : -1;
-                }
+    /** The level of each of {@link #topPerLevel}'s columns (K int64). */
+    static Tensor levelsOf(Tensor top, long[] perLevel, int preN) {
+        TensorVector parts = new TensorVector();
+        for (int l = 0; l < perLevel.length; l++) {
+            parts.push_back(torch.full(new long[] {Math.min(preN, perLevel[l])}, new Scalar(l),
+                    Tensors.options(top, ScalarType.Long)));
+        }
+        return torch.cat(parts, 0);
+    }
+
+    /** One image's top anchors decoded and clipped, their probabilities and levels, and which pass the filters. */
+    record Candidates(Tensor boxes, Tensor scores, Tensor levels, Tensor valid) {}
+
+    Candidates candidates(Tensor logits, Tensor deltas, Tensor anchorBoxes, Tensor top, Tensor levels, int[] size) {
+        Tensor prob = logits.index_select(0, top).sigmoid();
+        Tensor boxes = Boxes.clip(coder.decode(deltas.index_select(0, top), anchorBoxes.index_select(0, top)), size[0],
+                size[1]);
+        Tensor valid = Boxes.largeEnough(boxes, MIN_SIZE).bitwise_and(prob.ge(new Scalar(config.rpnScoreThresh())));
+        return new Candidates(boxes, prob, levels, valid);
+    }
+
+    /**
+     * The objectness and box losses over the sampled anchors of each image (torchvision's
+     * compute_loss), as masked sums over all anchors: fixed shapes, so no sync.
+     */
+    Tensor[] losses(Raw raw, List<Tensor> gtBoxes, Random random) {
+        Tensor objSum = null, boxSum = null, count = null;
+        for (int i = 0; i < gtBoxes.size(); i++) {
+            Tensor gt = gtBoxes.get(i), logits = raw.objectness().select(0, i);
+            Tensor labels, matches = null;
+            if (gt.size(0) > 0) {
+                matches = matcher.match(Boxes.iou(gt, raw.anchors()));
+                labels = matches.ge(new Scalar(0)).to(ScalarType.Float)
+                        .masked_fill(matches.eq(new Scalar(Matcher.BETWEEN)), new Scalar(-1));
+            } else {
+                labels = torch.zeros(new long[] {logits.size(0)}, Tensors.options(logits, ScalarType.Float));
             }
             BalancedSampler.Sample s = sampler.sample(labels, random);
-            for (int j : s.positives()) {
-                sampledPos.add((long) i * total + j);
-                targets.add(coder.encode(Arrays.copyOfRange(gt, 4 * matches[j], 4 * matches[j] + 4),
-                        Arrays.copyOfRange(anchorsFlat, 4 * j, 4 * j + 4)));
-            }
-            for (int j : s.positives()) {
-                sampledAll.add((long) i * total + j);
-                labelsAll.add(1f);
-            }
-            for (int j : s.negatives()) {
-                sampledAll.add((long) i * total + j);
-                labelsAll.add(0f);
+            Tensor sampled = s.positive().bitwise_or(s.negative());
+            Tensor bce = torch.binary_cross_entropy_with_logits(logits, s.positive().to(ScalarType.Float),
+                    new TensorOptional(), new TensorOptional(), 0);
+            objSum = plus(objSum, bce.where(sampled, new Scalar(0.0)).sum());
+            count = plus(count, sampled.sum());
+            if (matches != null) {
+                Tensor targets = coder.encode(gt.index_select(0, matches.clamp_min(new Scalar(0))), raw.anchors());
+                Tensor l1 = torch.smooth_l1_loss(raw.deltas().select(0, i), targets, 0, 1.0 / 9).sum(1);
+                // where, not a product: a non-positive anchor's target may be infinite (a zero-width box)
+                boxSum = plus(boxSum, l1.where(s.positive(), new Scalar(0.0)).sum());
             }
         }
-        Tensor flatObj = objectness.reshape(-1);
-        Tensor flatDeltas = deltas.reshape(-1, 4);
-        Tensor all = Tensors.longs(sampledAll.stream().mapToLong(Long::longValue).toArray(), sampledAll.size());
-        float[] lab = new float[labelsAll.size()];
-        for (int i = 0; i < lab.length; i++) {
-            lab[i] = labelsAll.get(i);
+        if (boxSum == null) {
+            boxSum = Tensors.zerosOn(raw.deltas()); // no ground truth in the batch: no positives
         }
-        Tensor objLoss = torch.binary_cross_entropy_with_logits(flatObj.index_select(0, all),
-                Tensors.floats(lab, lab.length));
-        float[] tgt = new float[targets.size() * 4];
-        for (int i = 0; i < targets.size(); i++) {
-            System.arraycopy(targets.get(i), 0, tgt, 4 * i, 4);
-        }
-        Tensor pos = Tensors.longs(sampledPos.stream().mapToLong(Long::longValue).toArray(), sampledPos.size());
-        Tensor boxLoss = torch.smooth_l1_loss(flatDeltas.index_select(0, pos), Tensors.floats(tgt, targets.size(), 4),
-                2, 1.0 / 9).div(new org.bytedeco.pytorch.Scalar((double) Math.max(1, sampledAll.size())));
-        return new Output(proposals, proposalScores, objLoss, boxLoss);
+        return new Tensor[] {objSum.div(count), boxSum.div(count)};
+    }
+
+    private static Tensor plus(Tensor sum, Tensor term) {
+        return sum == null ? term : sum.add(term);
     }
 }

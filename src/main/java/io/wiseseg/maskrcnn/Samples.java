@@ -80,11 +80,9 @@ final class Samples {
         if (d.count() == 0) {
             return out;
         }
-        Tensor binary = d.masks().gt(new org.bytedeco.pytorch.Scalar(maskThreshold)).to(torch.ScalarType.Byte).contiguous();
+        Tensor binary = d.masks().gt(new org.bytedeco.pytorch.Scalar(maskThreshold));
         int h = (int) binary.size(2), w = (int) binary.size(3);
-        byte[] all = new byte[Math.toIntExact(binary.numel())];
-        java.lang.foreign.MemorySegment.ofArray(all).copyFrom(
-                java.lang.foreign.MemorySegment.ofAddress(binary.data_ptr().address()).reinterpret(all.length));
+        byte[] all = Tensors.toBytes(binary); // the masks' one copy to the host, thresholded on their device
         for (int i = 0; i < d.count(); i++) {
             byte[] px = java.util.Arrays.copyOfRange(all, i * h * w, (i + 1) * h * w);
             float[] b = d.boxes();
