@@ -13,14 +13,16 @@ public final class FpnLevels {
     public static final int CANONICAL_LEVEL = 4;
     public static final float EPS = 1e-6f;
 
-    private final Device device;
+    private final Device home;
 
+    /** Level assignment on {@code device}'s kernels; RoIs that live on another device run there. */
     public FpnLevels(Device device) {
-        this.device = device;
+        this.home = device;
     }
 
     /** rois R×5 float32 → R int32 level indices in [0, kMax − kMin]. */
     public Tensor assign(Tensor rois, int kMin, int kMax) {
+        Device device = home.follow(rois);
         MemorySegment rs = TensorAccess.address(rois, "rois", ScalarType.Float, 2, device);
         if (rois.size(1) != 5) {
             throw new IllegalArgumentException("rois must be R×5, got " + TensorAccess.shape(rois));
@@ -36,7 +38,7 @@ public final class FpnLevels {
         device.activate();
         int status = device.lib.fpnLevelAssign(rs, r, kMin, kMax,
                 CANONICAL_SCALE, CANONICAL_LEVEL, EPS, TensorAccess.addressOrNull(levels),
-                MemorySegment.NULL);
+                device.stream());
         device.lib.check(status, "ws_fpn_level_assign");
         return levels;
     }

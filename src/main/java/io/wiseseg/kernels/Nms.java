@@ -11,10 +11,11 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * score (stable), each dropped when its IoU with a kept box exceeds the threshold.
  */
 public final class Nms {
-    private final Device device;
+    private final Device home;
 
+    /** NMS on {@code device}'s kernels; boxes that live on another device run there. */
     public Nms(Device device) {
-        this.device = device;
+        this.home = device;
     }
 
     /** boxes n×4 float32 (x1, y1, x2, y2), scores n float32 → kept indices (int64), best first. */
@@ -31,6 +32,7 @@ public final class Nms {
     }
 
     private Tensor run(Tensor boxes, Tensor scores, Tensor groups, float iouThreshold) {
+        Device device = home.follow(boxes);
         MemorySegment b = TensorAccess.address(boxes, "boxes", ScalarType.Float, 2, device);
         MemorySegment s = TensorAccess.address(scores, "scores", ScalarType.Float, 1, device);
         long n = boxes.size(0);
@@ -59,8 +61,8 @@ public final class Nms {
             MemorySegment count = arena.allocate(ValueLayout.JAVA_LONG);
             MemorySegment k = TensorAccess.addressOrNull(keep);
             int status = groups == null
-                    ? device.lib.nms(b, s, n, iouThreshold, k, count, MemorySegment.NULL)
-                    : device.lib.batchedNms(b, s, g, n, iouThreshold, k, count, MemorySegment.NULL);
+                    ? device.lib.nms(b, s, n, iouThreshold, k, count, device.stream())
+                    : device.lib.batchedNms(b, s, g, n, iouThreshold, k, count, device.stream());
             device.lib.check(status, groups == null ? "ws_nms" : "ws_batched_nms");
             return keep.narrow(0, 0, count.get(ValueLayout.JAVA_LONG, 0));
         }

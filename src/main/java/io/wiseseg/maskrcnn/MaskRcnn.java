@@ -24,15 +24,35 @@ public final class MaskRcnn extends Module {
     final Rpn rpn;
     final RoiHeads roiHeads;
     private final GeneralizedTransform transform;
+    private final Device device;
 
+    /**
+     * A model whose kernels run on {@code device}; its weights are built on the CPU, and
+     * {@code device.place(model)} puts them there (after loading any weights).
+     */
     public MaskRcnn(MaskRcnnConfig config, Device device) {
         this.config = config;
+        this.device = device;
         Nms nms = new Nms(device);
         backbone = register_module("backbone", new ResNetFpn(config.depth(), config.width(), config.fpnChannels()));
         backbone.setTrainableLayers(config.trainableBackboneLayers());
         rpn = register_module("rpn", new Rpn(config, nms));
         roiHeads = register_module("roi_heads", new RoiHeads(config, device, nms));
         transform = new GeneralizedTransform(config.minSize(), config.maxSize(), config.sizeDivisible());
+    }
+
+    /** Where the model's kernels run, and where {@code place} puts its weights. */
+    public Device device() {
+        return device;
+    }
+
+    /** Host-decoded images on the model's device: one upload each, before the transform. */
+    private List<Tensor> placed(List<Tensor> images) {
+        List<Tensor> out = new ArrayList<>(images.size());
+        for (Tensor t : images) {
+            out.add(device.place(t));
+        }
+        return out;
     }
 
     public MaskRcnnConfig config() {
@@ -81,7 +101,7 @@ public final class MaskRcnn extends Module {
         try (NoGradGuard g = new NoGradGuard()) {
             GeneralizedTransform.Batch batch;
             try (Span s = span("transform")) {
-                batch = transform.apply(images, null);
+                batch = transform.apply(placed(images), null);
             }
             List<Tensor> features;
             try (Span s = span("backbone + fpn")) {
@@ -201,7 +221,7 @@ public final class MaskRcnn extends Module {
 
     /** The training losses for images (3 × H × W in [0, 1]) and their targets (at the images' sizes). */
     public Losses losses(List<Tensor> images, List<Target> targets, Random random) {
-        GeneralizedTransform.Batch batch = transform.apply(images, targets);
+        GeneralizedTransform.Batch batch = transform.apply(placed(images), targets);
         List<Tensor> features = backbone.forward(batch.images());
         List<GroundTruth> gt = new ArrayList<>();
         List<Tensor> gtBoxes = new ArrayList<>();

@@ -136,6 +136,7 @@ public final class MaskRcnnTrainer {
         this.classes = classes;
         this.options = options;
         this.out = out;
+        model.device().place(model); // its weights, loaded on the CPU, go where its kernels run
         TensorVector trainable = new TensorVector();
         TensorVector all = model.parameters(true);
         for (long i = 0; i < all.size(); i++) {
@@ -178,9 +179,11 @@ public final class MaskRcnnTrainer {
             Map<?, ?> state = readJson(out.resolve(STATE_FILE));
             startEpoch = ((Number) state.get("epochsDone")).intValue();
             iteration = ((Number) state.get("iterations")).longValue();
-            MaskRcnnCheckpoint.loadWeights(model, out.resolve(MaskRcnnCheckpoint.MODEL_FILE));
-            InputArchive a = new InputArchive();
-            a.load_from(out.resolve(OPTIMIZER_FILE).toString());
+            MaskRcnnCheckpoint.loadWeights(model, out.resolve(MaskRcnnCheckpoint.MODEL_FILE)); // onto the CPU
+            model.device().place(model);
+            InputArchive a = new InputArchive(); // the momentum buffers onto the parameters' device
+            a.load_from(out.resolve(OPTIMIZER_FILE).toString(),
+                    new org.bytedeco.pytorch.DeviceOptional(model.device().torchDevice()));
             optimizer.load(a);
         }
         writeConfig();

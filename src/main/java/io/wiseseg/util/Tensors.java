@@ -51,17 +51,6 @@ public final class Tensors {
     }
 
     /** A new float64 CPU tensor of {@code shape} holding {@code values} (row-major). */
-    /**
-     * {@code t} on the device of {@code like}: itself when both are on the CPU, else a copy. For
-     * host-built tensors (masks, labels, counts) that meet tensors of a network on any device.
-     */
-    public static Tensor toDeviceOf(Tensor t, Tensor like) {
-        if (like.is_cpu() && t.is_cpu()) {
-            return t;
-        }
-        return t.to(like.device(), t.scalar_type());
-    }
-
     public static Tensor doubles(double[] values, long... shape) {
         Tensor t = torch.empty(shape, new TensorOptions(ScalarType.Double), new MemoryFormatOptional());
         if (values.length != t.numel()) {
