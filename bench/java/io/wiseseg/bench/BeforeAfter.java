@@ -21,8 +21,9 @@ import java.util.Map;
  * inferences after the harness's warm-up. Fresh JVMs, not one long-lived JVM per side: two JVMs
  * of the same build, started once and alternated, differed by up to 28% here (one process's
  * state against the other's), which would pass for a difference between the builds. Prints a
- * markdown table of the medians over rounds, their ratio and each round's value, then each
- * stage's medians (the detector's trace spans). Needs no LibTorch itself; bench/maskrcnn_before_after.sh builds the classpaths.
+ * markdown table of the medians over rounds of the wall time and of the process's CPU time (all
+ * threads, user + system: less disturbed by other work on a shared machine), their ratios and
+ * each round's wall time, then each stage's medians (the detector's trace spans). Needs no LibTorch itself; bench/maskrcnn_before_after.sh builds the classpaths.
  *
  * <p>Args: java-executable before-classpath after-classpath runs model...
  */
@@ -45,9 +46,10 @@ public final class BeforeAfter {
                 System.err.printf(Locale.ROOT, "%s round %d: before %.0f ms, after %.0f ms%n", model, i + 1,
                         b.times.getLast(), a.times.getLast());
             }
-            rows.add(String.format(Locale.ROOT, "| %s | %.0f | %.0f | %.3f | %s | %s | %d / %d |", model,
-                    median(b.times), median(a.times), median(a.times) / median(b.times), rounded(b.times),
-                    rounded(a.times), b.detections, a.detections));
+            rows.add(String.format(Locale.ROOT, "| %s | %.0f | %.0f | %.3f | %.0f | %.0f | %.3f | %s | %s | %d / %d |",
+                    model, median(b.times), median(a.times), median(a.times) / median(b.times), median(b.cpu),
+                    median(a.cpu), median(a.cpu) / median(b.cpu), rounded(b.times), rounded(a.times), b.detections,
+                    a.detections));
             for (String stage : b.stages.keySet()) {
                 List<Double> sa = a.stages.get(stage), sb = b.stages.get(stage);
                 if (sa != null) {
@@ -57,9 +59,9 @@ public final class BeforeAfter {
             }
         }
         System.out.println();
-        System.out.println("| model | before: median (ms) | after: median (ms) | after / before | before: runs (ms) "
-                + "| after: runs (ms) | detections before / after |");
-        System.out.println("|---|---|---|---|---|---|---|");
+        System.out.println("| model | wall before (ms) | wall after (ms) | after / before | CPU before (ms) "
+                + "| CPU after (ms) | after / before | wall, each round: before | after | detections before / after |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|");
         rows.forEach(System.out::println);
         System.out.println();
         System.out.println("| model | stage (trace span) | before: median (ms) | after: median (ms) | after / before |");
@@ -72,7 +74,7 @@ public final class BeforeAfter {
     /** One build's harness, run as child JVMs that answer "run"; collects times, detections and stage times. */
     private static final class Side {
         final String java, classpath, model;
-        final List<Double> times = new ArrayList<>();
+        final List<Double> times = new ArrayList<>(), cpu = new ArrayList<>();
         final Map<String, List<Double>> stages = new LinkedHashMap<>();
         int detections = -1;
 
@@ -84,8 +86,8 @@ public final class BeforeAfter {
 
         /**
          * Starts the harness (it loads the model and runs its warm-up), times {@link #PER_JVM}
-         * inferences and ends it; keeps their medians. Each reply: "milliseconds, detections,
-         * stage=milliseconds..." (a stage met twice in one inference is summed).
+         * inferences and ends it; keeps their medians. Each reply: "milliseconds, detections, CPU
+         * milliseconds, stage=milliseconds..." (a stage met twice in one inference is summed).
          */
         void runInAFreshJvm() throws Exception {
             Process p = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED",
@@ -99,7 +101,7 @@ public final class BeforeAfter {
                 p.destroy();
                 throw new IllegalStateException("harness on " + classpath + " did not start: " + first);
             }
-            List<Double> mine = new ArrayList<>();
+            List<Double> mine = new ArrayList<>(), myCpu = new ArrayList<>();
             Map<String, List<Double>> myStages = new LinkedHashMap<>();
             for (int r = 0; r < PER_JVM; r++) {
                 in.println("run");
@@ -110,8 +112,9 @@ public final class BeforeAfter {
                 String[] f = line.split("\t");
                 mine.add(Double.parseDouble(f[0]));
                 detections = Integer.parseInt(f[1]);
+                myCpu.add(Double.parseDouble(f[2]));
                 Map<String, Double> once = new LinkedHashMap<>();
-                for (int k = 2; k < f.length; k++) {
+                for (int k = 3; k < f.length; k++) {
                     int eq = f[k].lastIndexOf('=');
                     once.merge(f[k].substring(0, eq), Double.parseDouble(f[k].substring(eq + 1)), Double::sum);
                 }
@@ -120,6 +123,7 @@ public final class BeforeAfter {
             in.println("quit");
             p.waitFor();
             times.add(median(mine));
+            cpu.add(median(myCpu));
             myStages.forEach((stage, ms) -> stages.computeIfAbsent(stage, x -> new ArrayList<>()).add(median(ms)));
         }
     }

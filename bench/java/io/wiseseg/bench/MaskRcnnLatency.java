@@ -26,8 +26,9 @@ import org.bytedeco.pytorch.global.torch;
  * builds (bench/maskrcnn_before_after.sh alternates fresh JVMs of this, one per build): loads
  * the model on formula weights and MaskRcnnBench's 480×640 image, runs one warm-up, prints
  * "ready", then answers each "run" line on stdin with a tab-separated line: milliseconds,
- * detections, then "stage=milliseconds" for each of the detector's trace spans (recorded with
- * util.Trace, a few microseconds a span). Uses only the public API that older builds have too, so
+ * detections, the process's CPU milliseconds (user + system, all threads: less disturbed than
+ * the wall time by other work on a shared machine), then "stage=milliseconds" for each of the
+ * detector's trace spans (recorded with util.Trace, a few microseconds a span). Uses only the public API that older builds have too, so
  * the same source compiles against either.
  *
  * <p>Args: {@code r50} (torchvision's R50-FPN, 91 classes, 800-pixel short side) or {@code small}
@@ -60,12 +61,17 @@ public final class MaskRcnnLatency {
         Path file = Files.createTempFile("maskrcnn-latency", ".json");
         try {
             for (String line; (line = in.readLine()) != null && line.equals("run"); ) {
+                long cpu0 = cpuMillis();
+                Trace.Recording recording = Trace.start();
                 double[] r;
-                try (Trace.Recording recording = Trace.start()) {
+                try {
                     r = once(model, image);
-                    recording.stop().write(file);
+                } finally {
+                    recording.stop();
                 }
-                StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "%.3f\t%d", r[0], (int) r[1]));
+                long cpu = cpuMillis() - cpu0;
+                recording.write(file);
+                StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "%.3f\t%d\t%d", r[0], (int) r[1], cpu));
                 for (JsonNode e : new ObjectMapper().readTree(file.toFile()).get("traceEvents")) {
                     if ("X".equals(e.path("ph").asText())) {
                         out.append(String.format(Locale.ROOT, "\t%s=%.3f", e.get("name").asText(),
@@ -78,6 +84,13 @@ public final class MaskRcnnLatency {
         } finally {
             Files.deleteIfExists(file);
         }
+    }
+
+    /** User + system CPU time of the whole process so far (/proc/self/stat, in clock ticks of 10 ms). */
+    private static long cpuMillis() throws java.io.IOException {
+        String stat = Files.readString(Path.of("/proc/self/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10; // utime, stime; USER_HZ is 100 on Linux
     }
 
     /** One inference in its own PointerScope: {milliseconds, detections}. */
