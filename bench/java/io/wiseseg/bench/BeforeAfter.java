@@ -23,7 +23,8 @@ import java.util.Map;
  * state against the other's), which would pass for a difference between the builds. Prints a
  * markdown table of the medians over rounds of the wall time and of the process's CPU time (all
  * threads, user + system: less disturbed by other work on a shared machine), their ratios and
- * each round's wall time, then each stage's medians (the detector's trace spans). Needs no LibTorch itself; bench/maskrcnn_before_after.sh builds the classpaths.
+ * each round's wall time, then each stage's medians (the detector's trace spans). Needs no
+ * LibTorch itself; bench/maskrcnn_before_after.sh builds the classpaths.
  *
  * <p>Args: java-executable before-classpath after-classpath runs model...
  */

@@ -28,8 +28,8 @@ import org.bytedeco.pytorch.global.torch;
  * "ready", then answers each "run" line on stdin with a tab-separated line: milliseconds,
  * detections, the process's CPU milliseconds (user + system, all threads: less disturbed than
  * the wall time by other work on a shared machine), then "stage=milliseconds" for each of the
- * detector's trace spans (recorded with util.Trace, a few microseconds a span). Uses only the public API that older builds have too, so
- * the same source compiles against either.
+ * detector's trace spans (recorded with util.Trace, a few microseconds a span). Uses only the
+ * public API that older builds have too, so the same source compiles against either.
  *
  * <p>Args: {@code r50} (torchvision's R50-FPN, 91 classes, 800-pixel short side) or {@code small}
  * (MaskRcnnConfig.small, 21 classes, 256-pixel short side); threads (default 2).

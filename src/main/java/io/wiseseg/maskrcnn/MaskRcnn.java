@@ -135,6 +135,7 @@ public final class MaskRcnn extends Module {
         }
     }
 
+    /** Given proposals (host arrays, from a fixture) on the features' device. */
     private static List<Tensor> uploaded(List<float[]> boxes, Tensor like) {
         List<Tensor> out = new ArrayList<>();
         for (float[] b : boxes) {
@@ -188,7 +189,7 @@ public final class MaskRcnn extends Module {
             return objectness.add(rpnBox).add(classifier).add(box).add(mask);
         }
 
-        /** The total as a number: a host copy (and a sync on a GPU) per step, which the trainer needs to watch for divergence. */
+        /** The total as a number: a host copy (a sync on a GPU) per step, which the trainer needs to catch divergence. */
         public double totalValue() {
             return total().item_float();
         }

@@ -13,10 +13,11 @@ import org.bytedeco.pytorch.global.torch;
  * torchvision's MultiScaleRoIAlign over FPN levels "0".."3" on our RoIAlign kernels: each RoI is
  * pooled from the level its size selects (LevelMapper), with sampling ratio 2 and aligned=false.
  *
- * <p>Outputs and gradients are created on the features' device. Autograd: the kernels sit outside LibTorch's graph, so {@link #pool} returns a {@link Pooling}
- * that remembers where each RoI came from, and {@link #backward} turns the gradient of the pooled
- * features into gradients of the level features (the "two-graph" recipe: the heads run on a
- * detached leaf, the level gradients are then pushed into the backbone's graph).
+ * <p>Outputs and gradients are created on the features' device. Autograd: the kernels sit outside
+ * LibTorch's graph, so {@link #pool} returns a {@link Pooling} that remembers where each RoI came
+ * from, and {@link #backward} turns the gradient of the pooled features into gradients of the
+ * level features (the "two-graph" recipe: the heads run on a detached leaf, the level gradients
+ * are then pushed into the backbone's graph).
  */
 final class MultiScaleRoiAlign {
     static final int SAMPLING_RATIO = 2;
