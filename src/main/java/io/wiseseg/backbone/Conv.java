@@ -75,6 +75,8 @@ public final class Conv extends Module {
         T_TensorTensorTensor_T grads = torch.convolution_backward(g, inputShape, weight, new LongArrayRefOptional(),
                 new long[] {stride, stride}, new long[] {padding, padding}, new long[] {1, 1}, false,
                 new long[] {0, 0}, 1, mask);
-        return grads.get0();
+        Tensor grad = new Tensor(grads.get0()); // our own handle: get0 points into the tuple
+        java.lang.ref.Reference.reachabilityFence(grads);
+        return grad;
     }
 }

@@ -176,11 +176,12 @@ public final class ResNet extends Module {
         Tensor y = Relu.forward(bn1.forward(conv1.forward(x, trace)), trace);
         T_TensorTensor_T pooled = torch.max_pool2d_with_indices(y, new long[] {3, 3}, new long[] {2, 2},
                 new long[] {1, 1}, new long[] {1, 1}, false);
+        Tensor[] maxAndIndices = io.wiseseg.util.Tensors.owned(pooled); // get0/get1 point into the pair
         if (trace != null) {
             trace.push(new long[] {y.size(2), y.size(3)});
-            trace.push(pooled.get1());
+            trace.push(maxAndIndices[1]);
         }
-        y = pooled.get0();
+        y = maxAndIndices[0];
         for (Block block : blocks) {
             y = block.forward(y, trace);
         }

@@ -176,9 +176,12 @@ public final class TorchvisionWeights {
     }
 
     private static void collect(StringTensorDict dict, Map<String, Tensor> into) {
+        // a handle of our own (new Tensor shares the TensorImpl): value() points into the dict's
+        // item, which the GC may free before the caller copies the tensor (a JVM crash in copy_)
         for (long i = 0; i < dict.size(); i++) {
-            into.put(dict.get(i).key().getString(), dict.get(i).value());
+            into.put(dict.get(i).key().getString(), new Tensor(dict.get(i).value()));
         }
+        java.lang.ref.Reference.reachabilityFence(dict);
     }
 
     private static long[] shape(Tensor t) {
