@@ -29,6 +29,8 @@ class ServeCommandTest {
     void badFlagsFailInOneLine() {
         assertError(tmp + ": not a train-maskrcnn folder (no config.json)", "serve", "--checkpoint", tmp.toString(), "--port", "0");
         assertError("--max-batch must be at least 1, got 0", "serve", "--checkpoint", tmp.toString(), "--max-batch", "0");
+        assertError("--max-batch-pixels must be at least 0 (0: no cap), got -1",
+                "serve", "--checkpoint", tmp.toString(), "--max-batch-pixels", "-1");
         assertError("--port must be in 0..65535, got 70000", "serve", "--checkpoint", tmp.toString(), "--port", "70000");
         assertError("--device cuda1: expected cpu, cuda or cuda:N",
                 "serve", "--checkpoint", tmp.toString(), "--device", "cuda1");
@@ -59,6 +61,9 @@ class ServeCommandTest {
                 port = Integer.parseInt(m.group(1));
             }
             assertTrue(port > 0 && started.contains("wiseseg serve: ready"), started);
+            // the CPU's default cap on a batch's input pixels, resolved from --device
+            assertTrue(started.contains("wiseseg serve: batches of up to 4 images and 1000000 input pixels, formed within 5 ms"),
+                    started);
             HttpClient client = HttpClient.newHttpClient();
             HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/segment"))
                     .header("Content-Type", "image/jpeg").timeout(Duration.ofSeconds(60))

@@ -147,10 +147,12 @@ class SegmenterTest {
 
     /**
      * A batch gets, image by image, what one call per image gets, to float32 rounding (the batch's
-     * GEMMs sum in another order; {@link SameSegments}): the tiny run's four 64×64 images share
-     * one input size and run as one batch; a 64×48 crop runs alone, and a black 7×5 image with a
-     * black 64×45 one (both resized to 45×64 rows by columns: alone, either finds 100 instances,
-     * which a batch with a 64×64 image would change). Pool threads on both sides, as above.
+     * GEMMs sum in another order; {@link SameSegments}). The tiny run's four 64×64 images and a
+     * 64×48 crop of one (resized to 48×64, padded to 64×64 as the others, with the same pooling
+     * scales) run as one padded batch. A black 7×5 image and a black 64×45 one are padded to
+     * 64×64 too, but from 45 rows their stride-4 pooling scale rounds to 1/2, not 1/4 (alone,
+     * either finds 100 instances, which a batch with a 64×64 image would change): they run as a
+     * second batch. Pool threads on both sides, as above.
      */
     @Test
     void aBatchGetsTheOneAtATimeResults() throws Exception {
@@ -164,7 +166,17 @@ class SegmenterTest {
         ExecutorService pool = Executors.newSingleThreadExecutor();
         try {
             List<List<Segment>> alone = pool.submit(() -> batch.stream().map(segmenter::segment).toList()).get();
-            List<List<Segment>> together = pool.submit(() -> segmenter.segmentBatch(batch)).get();
+            io.wiseseg.util.Trace.Recording recording = io.wiseseg.util.Trace.start();
+            List<List<Segment>> together;
+            try {
+                together = pool.submit(() -> segmenter.segmentBatch(batch)).get();
+            } finally {
+                recording.stop();
+            }
+            Path trace = tmp.resolve("batch-trace.json");
+            recording.write(trace);
+            List<io.wiseseg.testing.TraceFile.Span> runs = io.wiseseg.testing.TraceFile.read(trace).named("rpn");
+            assertEquals(2, runs.size(), "two padded batches: " + runs);
             assertEquals(batch.size(), together.size());
             for (int i = 0; i < batch.size(); i++) {
                 SameSegments.check(alone.get(i), together.get(i), "image " + i + " of the batch");

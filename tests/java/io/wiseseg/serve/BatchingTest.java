@@ -60,6 +60,11 @@ class BatchingTest {
             return segmenter.segmentBatch(batch);
         }
 
+        @Override
+        public long inputPixels(RgbImage image) {
+            return segmenter.inputPixels(image);
+        }
+
         /** Holds the next batch at the gate; {@link #entered} opens when it gets there. */
         void close() {
             entered = new CountDownLatch(1);
@@ -145,6 +150,47 @@ class BatchingTest {
             }
             assertEquals(List.of(1, 1, 1, 1), model.batches);
         }
+    }
+
+    /**
+     * A batch holds at most --max-batch-pixels of input (the tiny model pads each image to 64×64).
+     * Room for two: two batches of two, each run as soon as it is full, without waiting out its
+     * 20 s delay. Room for one and a half: the second image does not fit and opens the next batch.
+     * Room for less than one: each image alone.
+     */
+    @Test
+    void thePixelCapSplitsBatches() throws Exception {
+        int image = 64 * 64;
+        assertEquals(image, segmenter.inputPixels(ImageFiles.decodeRgb(jpegs.get(0))));
+        assertEquals(image, segmenter.inputPixels(new RgbImage(7, 5, new byte[7 * 5 * 3])), "resized to 45×64, padded");
+        assertThrows(IllegalArgumentException.class, () -> segmenter.inputPixels(new RgbImage(0, 5, new byte[0])));
+        for (long cap : new long[] {2L * image, 3L * image / 2, image - 1}) {
+            boolean pairs = cap == 2L * image;
+            GatedModel model = new GatedModel();
+            ServeSettings settings = ServeSettings.defaults().withBatching(4, pairs ? 20_000 : 1_000).withBatchPixels(cap);
+            try (InferenceServer server = start(model, settings)) {
+                Http http = new Http(server.port());
+                model.close(); // the first batch waits at the model until every request has arrived
+                List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
+                for (byte[] jpeg : jpegs) {
+                    answers.add(CompletableFuture.supplyAsync(() -> http.post("/v1/segment", "image/jpeg", jpeg)));
+                }
+                assertTrue(model.entered.await(30, TimeUnit.SECONDS), "the first batch never reached the model");
+                awaitMetric(http, "wiseseg_queue_depth " + (pairs ? 2 : 3) + ".0");
+                long start = System.nanoTime();
+                model.open.countDown();
+                for (int i = 0; i < jpegs.size(); i++) {
+                    HttpResponse<String> r = answers.get(i).get(60, TimeUnit.SECONDS);
+                    assertEquals(200, r.statusCode(), r.body());
+                    assertEquals(segmenter.segment(ImageFiles.decodeRgb(jpegs.get(i))).size(), Http.json(r).size());
+                }
+                if (pairs) {
+                    assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(15), "a full batch waited out its delay");
+                }
+                assertEquals(pairs ? List.of(2, 2) : List.of(1, 1, 1, 1), model.batches, "cap " + cap);
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> ServeSettings.defaults().withBatchPixels(-1));
     }
 
     /** The model busy, the queue of two full: the next request is refused at once with 429. */

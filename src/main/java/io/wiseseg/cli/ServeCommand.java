@@ -47,6 +47,12 @@ final class ServeCommand implements Callable<Integer> {
             description = "Most images per model run; 1 turns batching off (default: ${DEFAULT-VALUE}).")
     int maxBatch;
 
+    @Option(names = "--max-batch-pixels", paramLabel = "PIXELS",
+            description = "Most input pixels (after the model's resize and padding) in one batch; an image above it "
+                    + "runs alone; 0: no cap (default: " + ServeSettings.CPU_BATCH_PIXELS + " on the CPU, where a batch "
+                    + "of large images costs more per image than one at a time; no cap on a GPU).")
+    Long maxBatchPixels;
+
     @Option(names = "--max-delay-ms", defaultValue = "5",
             description = "How long a request waits for others to join its batch (default: ${DEFAULT-VALUE}).")
     int maxDelayMs;
@@ -74,14 +80,17 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
         HELIDON.setLevel(java.util.logging.Level.WARNING);
+        io.wiseseg.kernels.Device device = deviceOption.resolve();
+        long batchPixels = maxBatchPixels != null ? maxBatchPixels
+                : device.kind() == io.wiseseg.kernels.Device.Kind.CPU ? ServeSettings.CPU_BATCH_PIXELS : 0;
         ServeSettings settings;
         try {
-            settings = new ServeSettings(host, port, maxBatch, maxDelayMs, queue, timeoutMs, (long) maxBodyMb << 20,
-                    maxPixels);
+            settings = new ServeSettings(host, port, maxBatch, batchPixels, maxDelayMs, queue, timeoutMs,
+                    (long) maxBodyMb << 20, maxPixels);
         } catch (IllegalArgumentException e) {
             throw new UserException(e.getMessage());
         }
-        Segmenter segmenter = LoadedSegmenter.load(checkpoint, threads, deviceOption.resolve());
+        Segmenter segmenter = LoadedSegmenter.load(checkpoint, threads, device);
         CountDownLatch stop = new CountDownLatch(1);
         // SIGTERM (docker stop, systemd, kubelet) and Ctrl-C end the wait below, so the server
         // closes gracefully and the command returns 0, instead of the JVM dying with 143
@@ -98,6 +107,10 @@ final class ServeCommand implements Callable<Integer> {
                 out.printf("wiseseg serve: listening on http://%s:%d/ (model %s, %d classes); warming up%n",
                         host.contains(":") ? "[" + host + "]" : host, server.port(), ServeSettings.MODEL_NAME,
                         segmenter.classes().size());
+                out.printf("wiseseg serve: %s%n", settings.maxBatch() == 1 ? "batching off (--max-batch 1)"
+                        : "batches of up to " + settings.maxBatch() + " images and "
+                        + (settings.maxBatchPixels() == 0 ? "any number of" : settings.maxBatchPixels())
+                        + " input pixels, formed within " + settings.maxDelayMs() + " ms");
                 try {
                     server.awaitReady();
                 } catch (IllegalStateException e) {

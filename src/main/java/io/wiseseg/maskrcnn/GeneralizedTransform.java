@@ -55,8 +55,7 @@ final class GeneralizedTransform {
                 outTargets.add(resizeTarget(targets.get(i), h, w, out));
             }
         }
-        long ph = (long) Math.ceil((double) maxH / divisible) * divisible;
-        long pw = (long) Math.ceil((double) maxW / divisible) * divisible;
+        long ph = ceilTo(maxH), pw = ceilTo(maxW);
         Tensor batch = Tensors.zerosOn(like, images.size(), 3, ph, pw);
         for (int i = 0; i < resized.size(); i++) {
             batch.select(0, i).narrow(1, 0, sizes.get(i)[0]).narrow(2, 0, sizes.get(i)[1]).copy_(resized.get(i));
@@ -73,6 +72,16 @@ final class GeneralizedTransform {
         float scale = Math.min((float) minSize / (float) Math.min(h, w), (float) maxSize / (float) Math.max(h, w));
         return new int[] {Math.max(1, (int) Math.floor(h * (double) scale)),
                 Math.max(1, (int) Math.floor(w * (double) scale))};
+    }
+
+    /** The size an image of {@code h × w} is zero-padded to when it runs alone: its resized size up to multiples of 32. */
+    int[] paddedSize(int h, int w) {
+        int[] r = resizedSize(h, w);
+        return new int[] {ceilTo(r[0]), ceilTo(r[1])};
+    }
+
+    private int ceilTo(int side) {
+        return (int) (Math.ceil((double) side / divisible) * divisible);
     }
 
     private static Target resizeTarget(Target t, int h, int w, int[] out) {

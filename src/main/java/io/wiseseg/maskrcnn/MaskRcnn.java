@@ -75,12 +75,36 @@ public final class MaskRcnn extends Module {
 
     /**
      * The size, {@code {H, W}}, that an image of {@code height × width} is resized to before it
-     * enters the network. Images of equal input sizes run in one batch as each would alone (to
-     * float rounding); a batch of mixed sizes changes results, as in torchvision: the smaller
-     * images are padded further, and the RoI pooling levels follow the batch's largest image.
+     * is zero-padded and enters the network.
      */
     public int[] inputSize(int height, int width) {
         return transform.resizedSize(height, width);
+    }
+
+    /**
+     * What decides whether images can share a batch without changing each one's result: the
+     * padded size the network runs on, and the four RoI pooling scales, which follow the batch's
+     * tallest image (torchvision's _infer_scale). Images with equal keys run in one batch exactly
+     * as each runs alone (to float rounding): the same input tensor, anchors and pooling. A batch
+     * of mixed keys changes results, as in torchvision: the smaller images are padded further
+     * (past their own padding the features are not zero), and pooling follows the tallest.
+     */
+    public record BatchKey(int paddedHeight, int paddedWidth, List<Float> poolingScales) {
+        /** The pixels the network runs on for each image of such a batch. */
+        public long pixels() {
+            return (long) paddedHeight * paddedWidth;
+        }
+    }
+
+    /** The {@link BatchKey} of an image of {@code height × width}. */
+    public BatchKey batchKey(int height, int width) {
+        int[] padded = transform.paddedSize(height, width);
+        int resizedHeight = transform.resizedSize(height, width)[0];
+        List<Float> scales = new ArrayList<>();
+        for (int stride = 4; stride <= 32; stride *= 2) { // the feature sizes of P2..P5: padded / stride, exactly
+            scales.add(MultiScaleRoiAlign.inferScale(padded[0] / stride, resizedHeight));
+        }
+        return new BatchKey(padded[0], padded[1], List.copyOf(scales));
     }
 
     /** Inference on images (3 × H × W float in [0, 1]): detections at each image's own size. */

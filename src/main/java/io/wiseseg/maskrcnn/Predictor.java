@@ -43,9 +43,9 @@ public final class Predictor {
         }
     }
 
-    /** {@link MaskRcnn#inputSize} of the model behind this predictor. */
-    public int[] inputSize(RgbImage image) {
-        return model.inputSize(image.height(), image.width());
+    /** {@link MaskRcnn#batchKey} of the model behind this predictor. */
+    public MaskRcnn.BatchKey batchKey(RgbImage image) {
+        return model.batchKey(image.height(), image.width());
     }
 
     /** The instances found in {@code image}, best score first. */

@@ -168,10 +168,12 @@ public final class Segmenter implements AutoCloseable {
     /**
      * The instances in several images, each list what {@link #segment(RgbImage)} gives for that
      * image alone (to float rounding: a batch's matrix products sum in another order). Images
-     * that the model resizes to the same input size (the usual case: one camera, one aspect
-     * ratio) run through it as one batch, which costs less per image than one call each; images
-     * of other sizes run as batches of their own, because a mixed batch changes results (the
-     * smaller images are padded further, and RoI pooling picks its levels from the largest).
+     * that the model zero-pads to the same input size (the usual case: one camera, one aspect
+     * ratio; also sizes that differ by less than the 32-pixel padding step) run through it as one
+     * padded batch, which costs less per image than one call each; images of other padded sizes
+     * run as batches of their own, because padding an image further than it is padded alone
+     * changes its result near its edges, and RoI pooling picks its levels from the batch's
+     * tallest image ({@link io.wiseseg.maskrcnn.MaskRcnn.BatchKey}).
      *
      * @param images images of at least 1×1 pixels
      * @return one list of instances per image, in the order given, best score first
@@ -190,11 +192,10 @@ public final class Segmenter implements AutoCloseable {
         lifecycle.readLock().lock();
         try (Trace.Span s = Trace.span("segment batch", CATEGORY).arg("images", images.size())) {
             requireOpen();
-            // group by the model's input size, keeping each group in the caller's order
-            java.util.Map<String, List<Integer>> groups = new java.util.LinkedHashMap<>();
+            // group by padded input size and pooling scales, keeping each group in the caller's order
+            java.util.Map<io.wiseseg.maskrcnn.MaskRcnn.BatchKey, List<Integer>> groups = new java.util.LinkedHashMap<>();
             for (int i = 0; i < images.size(); i++) {
-                int[] size = predictor.inputSize(images.get(i));
-                groups.computeIfAbsent(size[0] + "x" + size[1], k -> new ArrayList<>()).add(i);
+                groups.computeIfAbsent(predictor.batchKey(images.get(i)), k -> new ArrayList<>()).add(i);
             }
             List<List<Segment>> out = new ArrayList<>(java.util.Collections.nCopies(images.size(), null));
             for (List<Integer> group : groups.values()) {
@@ -207,6 +208,20 @@ public final class Segmenter implements AutoCloseable {
         } finally {
             lifecycle.readLock().unlock();
         }
+    }
+
+    /**
+     * The pixels the network runs on for this image: its size after the model's resize and
+     * zero padding. What a batch of it costs grows with this; a server can cap a batch by it.
+     *
+     * @param image an image of at least 1×1 pixels
+     * @return the padded input's height × width
+     */
+    public long inputPixels(RgbImage image) {
+        if (image.width() < 1 || image.height() < 1) {
+            throw new IllegalArgumentException("an image of " + image.width() + "x" + image.height() + " pixels has no input size");
+        }
+        return predictor.batchKey(image).pixels();
     }
 
     private List<Segment> segments(List<Instance> instances) {

@@ -13,7 +13,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Dynamic batching: requests wait in a bounded queue; one model thread takes the first, waits up
- * to {@code maxDelayMs} for up to {@code maxBatch - 1} more, drops those whose deadline has passed
+ * to {@code maxDelayMs} for up to {@code maxBatch - 1} more while their input pixels fit in
+ * {@code maxBatchPixels} (the one that does not fit opens the next batch), drops those whose deadline has passed
  * or whose client has given up, and runs the rest through {@link Segmenter#segmentBatch} (which
  * keeps each image's result what it would be alone). One model thread, because LibTorch already
  * spreads one batch over the cores; a second would only compete for them.
@@ -26,21 +27,30 @@ final class Batcher implements AutoCloseable {
     @FunctionalInterface
     interface Model {
         List<List<Segment>> segmentBatch(List<RgbImage> images);
+
+        /** What the image costs a batch: the pixels the network runs on ({@link Segmenter#inputPixels}). */
+        default long inputPixels(RgbImage image) {
+            return (long) image.width() * image.height();
+        }
     }
 
     private record Job(RgbImage image, long arrivalNanos, long deadlineNanos, CompletableFuture<Result> result) {}
 
     private final Model model;
     private final int maxBatch;
+    private final long maxBatchPixels;
     private final long maxDelayNanos;
     private final BlockingQueue<Job> queue;
     private final ServeMetrics metrics;
     private final Thread worker;
     private volatile boolean closing;
+    /** Taken from the queue but over the last batch's pixel cap: it opens the next batch. */
+    private volatile Job carried;
 
     Batcher(Model model, ServeSettings settings, ServeMetrics metrics) {
         this.model = model;
         this.maxBatch = settings.maxBatch();
+        this.maxBatchPixels = settings.maxBatchPixels();
         this.maxDelayNanos = TimeUnit.MILLISECONDS.toNanos(settings.maxDelayMs());
         this.queue = new ArrayBlockingQueue<>(settings.queue());
         this.metrics = metrics;
@@ -50,7 +60,7 @@ final class Batcher implements AutoCloseable {
 
     /** Requests waiting for the model now. */
     int depth() {
-        return queue.size();
+        return queue.size() + (carried == null ? 0 : 1);
     }
 
     /**
@@ -72,7 +82,7 @@ final class Batcher implements AutoCloseable {
     }
 
     private void run() {
-        while (!closing || !queue.isEmpty()) {
+        while (!closing || !queue.isEmpty() || carried != null) {
             List<Job> batch;
             try {
                 batch = collect();
@@ -84,6 +94,10 @@ final class Batcher implements AutoCloseable {
             }
         }
         // closed and interrupted: whatever is left gets a clear answer instead of a hang
+        if (carried != null) {
+            carried.result().completeExceptionally(new RequestException(503, "the server is shutting down"));
+            carried = null;
+        }
         for (Job j; (j = queue.poll()) != null; ) {
             j.result().completeExceptionally(new RequestException(503, "the server is shutting down"));
         }
@@ -91,21 +105,40 @@ final class Batcher implements AutoCloseable {
 
     private List<Job> collect() throws InterruptedException {
         List<Job> batch = new ArrayList<>(maxBatch);
-        Job first = queue.poll(100, TimeUnit.MILLISECONDS); // wakes now and then to see closing
+        Job first = carried;
+        carried = null;
+        if (first == null) {
+            first = queue.poll(100, TimeUnit.MILLISECONDS); // wakes now and then to see closing
+        }
         if (first == null) {
             return batch;
         }
         batch.add(first);
+        long pixels = cost(first);
         long until = System.nanoTime() + maxDelayNanos;
-        while (batch.size() < maxBatch) {
+        while (batch.size() < maxBatch && (maxBatchPixels == 0 || pixels < maxBatchPixels)) {
             long left = until - System.nanoTime();
             Job next = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : queue.poll();
             if (next == null) {
                 break;
             }
+            long more = cost(next);
+            if (maxBatchPixels > 0 && pixels + more > maxBatchPixels) {
+                carried = next; // first in line for the next batch, so no request overtakes it
+                break;
+            }
             batch.add(next);
+            pixels += more;
         }
         return batch;
+    }
+
+    private long cost(Job job) {
+        try {
+            return model.inputPixels(job.image());
+        } catch (RuntimeException e) {
+            return Long.MAX_VALUE / 4; // the model will say what is wrong with the image; alone
+        }
     }
 
     private void runBatch(List<Job> batch) {

@@ -104,7 +104,18 @@ public final class InferenceServer implements AutoCloseable {
      * @throws IllegalStateException naming the address, when it cannot listen there
      */
     public static InferenceServer start(Segmenter segmenter, ServeSettings settings) {
-        return start(segmenter::segmentBatch, segmenter.classes(), settings);
+        Batcher.Model model = new Batcher.Model() {
+            @Override
+            public List<List<Segment>> segmentBatch(List<RgbImage> images) {
+                return segmenter.segmentBatch(images);
+            }
+
+            @Override
+            public long inputPixels(RgbImage image) {
+                return segmenter.inputPixels(image);
+            }
+        };
+        return start(model, segmenter.classes(), settings);
     }
 
     /** Whether the listener sends each write at once (Nagle off), as a latency server should. */
