@@ -29,7 +29,8 @@ final class V2Tensors {
         String shape = Arrays.toString(t.shape());
         return switch (t.datatype()) {
             case "BYTES" -> {
-                if (t.shape().length < 1 || Arrays.stream(t.shape()).reduce(1, Math::multiplyExact) != 1
+                // all ones, as a product of 1 needs: a product could overflow (a 500 for shape [2^32, 2^32])
+                if (t.shape().length < 1 || !Arrays.stream(t.shape()).allMatch(d -> d == 1)
                         || t.strings().size() != 1 || t.count() != 0) {
                     throw new RequestException(400, "input 'image' of datatype BYTES must hold one encoded image "
                             + "(shape [1], one base64 string in data), got shape " + shape + " and "
@@ -64,7 +65,7 @@ final class V2Tensors {
         if (h < 1 || w < 1) {
             throw new RequestException(400, "input 'image' has no pixels: shape " + shape);
         }
-        if (h * w > maxPixels) {
+        if (h > maxPixels / w) { // h * w > maxPixels, without the product overflowing for huge shapes
             throw new RequestException(400, "input 'image' of " + w + "x" + h + " pixels is over the limit of "
                     + maxPixels + " pixels");
         }
