@@ -197,6 +197,10 @@ class ServerTest {
         refused(400, reason, http.post("/v1/segment", "image/png", huge));
         refused(400, "input 'image': " + reason, infer(bytesRequest(huge)));
         refused(400, "input 'image' of 100000x100000 pixels is over the limit", infer(shapeOnly("UINT8", 100_000, 100_000, 3)));
+        // shapes whose element count overflows a long: still a 400, not a 500
+        refused(400, "input 'image' of 4294967296x4294967296 pixels is over the limit",
+                infer(shapeOnly("UINT8", 1L << 32, 1L << 32, 3)));
+        refused(400, "input 'image' of datatype BYTES must hold one encoded image", infer(shapeOnly("BYTES", 1L << 32, 1L << 32)));
     }
 
     /** Grey, RGBA, 16-bit and CMYK images are images: served, with masks at their size. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.helidon.http.DirectHandler;
+import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.HttpMediaType;
 import io.helidon.webserver.WebServer;
@@ -41,10 +42,11 @@ import java.util.logging.Logger;
  * {@code wiseseg serve}: a trained Mask R-CNN behind HTTP, on Helidon SE's web server (a virtual
  * thread per request). It speaks the Open Inference Protocol's REST API ("V2": KServe, Triton and
  * Seldon share it) for the model {@value ServeSettings#MODEL_NAME}, and {@code POST /v1/segment}
- * (a raw JPEG or PNG body, COCO results back) for curl users. Requests meet a {@link Batcher}
- * (bounded queue: 429 when full; per-request deadline: 504 and the work dropped); bad input of
- * any kind is a 4xx with a one-line reason in the protocol's {@code {"error": "..."}} object; the
- * meters are at {@code GET /metrics} ({@link ServeMetrics}).
+ * (a raw JPEG or PNG body, COCO results back) for curl users; V2 tensors go as JSON or, with the
+ * protocol's binary tensor data extension ({@link V2Binary}), as raw bytes. Requests meet a
+ * {@link Batcher} (bounded queue: 429 when full; per-request deadline: 504 and the work dropped);
+ * bad input of any kind is a 4xx with a one-line reason in the protocol's {@code {"error": "..."}}
+ * object; the meters are at {@code GET /metrics} ({@link ServeMetrics}).
  *
  * <pre>{@code
  * try (Segmenter segmenter = Segmenter.load(run, Device.cpu());
@@ -61,6 +63,9 @@ public final class InferenceServer implements AutoCloseable {
     private static final String VERSION = "1";
     private static final List<String> OUTPUTS = List.of("boxes", "labels", "label_names", "scores", "masks");
     private static final Set<String> IMAGE_TYPES = Set.of("image/jpeg", "image/png", "application/octet-stream");
+    // octet-stream for a body with binary tensor data (as Triton's clients and docs send it); SageMaker's own form
+    private static final Set<String> INFER_TYPES = Set.of("application/json", "application/octet-stream",
+            V2Binary.SAGEMAKER_TYPE);
 
     private final Batcher.Model model;
     private final ClassSet classes;
@@ -269,7 +274,7 @@ public final class InferenceServer implements AutoCloseable {
 
     private ObjectNode serverMetadata() {
         ObjectNode n = JSON.createObjectNode().put("name", "wiseseg").put("version", version());
-        n.putArray("extensions");
+        n.putArray("extensions").add("binary_tensor_data"); // V2Binary
         return n;
     }
 
@@ -278,8 +283,8 @@ public final class InferenceServer implements AutoCloseable {
         n.putArray("versions").add(VERSION);
         ObjectNode in = n.putArray("inputs").addObject().put("name", "image").put("datatype", "BYTES");
         in.putArray("shape").add(1);
-        in.putObject("parameters").put("description", "one encoded JPEG or PNG image (base64 in JSON); or "
-                + "datatype UINT8 with shape [H, W, 3]: RGB pixels, row-major");
+        in.putObject("parameters").put("description", "one encoded JPEG or PNG image (base64 in JSON, or one "
+                + "length-prefixed element of binary data); or datatype UINT8 with shape [H, W, 3]: RGB pixels, row-major");
         ArrayNode outs = n.putArray("outputs");
         output(outs, "boxes", "FP32", -1, 4).putObject("parameters").put("description", "x1, y1, x2, y2 in pixels");
         output(outs, "labels", "INT32", -1).putObject("parameters").put("description", "class ids, from 0");
@@ -308,14 +313,18 @@ public final class InferenceServer implements AutoCloseable {
     private void infer(ServerRequest req, ServerResponse res) {
         long arrival = System.nanoTime();
         model(req);
-        requireType(req, Set.of("application/json"), "application/json (an inference request)");
+        requireType(req, INFER_TYPES, "application/json (an inference request), or application/octet-stream with "
+                + V2Binary.HEADER + " (one with binary tensor data)");
         byte[] body = body(req);
         if (body.length == 0) {
             throw new RequestException(400, "the request has no body; send an inference request in JSON");
         }
         long t0 = System.nanoTime();
-        InferRequest request = InferRequest.parse(body);
-        List<String> wanted = request.outputs().isEmpty() ? OUTPUTS : request.outputs();
+        boolean sageMaker = req.headers().contentType()
+                .map(t -> t.mediaType().text().equalsIgnoreCase(V2Binary.SAGEMAKER_TYPE)).orElse(false);
+        Integer jsonLength = jsonLength(req, body.length);
+        InferRequest request = jsonLength == null ? InferRequest.parse(body) : InferRequest.parse(body, jsonLength);
+        List<String> wanted = request.outputs().isEmpty() ? OUTPUTS : request.outputNames();
         for (String o : wanted) {
             if (!OUTPUTS.contains(o)) {
                 throw new RequestException(400, "unknown output '" + o + "'; the outputs are " + String.join(", ", OUTPUTS));
@@ -329,9 +338,39 @@ public final class InferenceServer implements AutoCloseable {
         if (request.id() != null) {
             out.put("id", request.id());
         }
-        V2Tensors.outputs(out.putArray("outputs"), wanted, t.segments(), t.height(), t.width());
-        byte[] bytes = bytes(out);
-        finish(res, bytes, "application/json", t, arrival, System.nanoTime() - e0);
+        List<byte[]> binary = V2Tensors.outputs(out.putArray("outputs"), wanted, request::binaryOutput, t.segments(),
+                t.height(), t.width());
+        byte[] json = bytes(out);
+        if (binary.isEmpty()) {
+            finish(res, json, "application/json", t, arrival, System.nanoTime() - e0);
+            return;
+        }
+        res.header(V2Binary.HEADER, String.valueOf(json.length));
+        finish(res, V2Binary.body(json, binary), sageMaker ? V2Binary.SAGEMAKER_TYPE + ";" + V2Binary.SAGEMAKER_LENGTH
+                + "=" + json.length : "application/octet-stream", t, arrival, System.nanoTime() - e0);
+    }
+
+    /**
+     * The length of the JSON header before binary tensor data, when the request declares one: in
+     * the {@value V2Binary#HEADER} header, or in the Content-Type's json-header-size (SageMaker's
+     * form); null when the body is all JSON.
+     */
+    private static Integer jsonLength(ServerRequest req, int bodyLength) {
+        HeaderName header = HeaderNames.create(V2Binary.HEADER);
+        if (req.headers().contains(header)) {
+            // repeated headers come as one comma-joined value, which is not a number
+            return V2Binary.jsonLength(String.join(", ", req.headers().all(header, List::of)),
+                    "the " + V2Binary.HEADER + " header", bodyLength);
+        }
+        java.util.Optional<HttpMediaType> type = req.headers().contentType();
+        if (type.isPresent() && type.get().mediaType().text().equalsIgnoreCase(V2Binary.SAGEMAKER_TYPE)) {
+            for (var p : type.get().parameters().entrySet()) {
+                if (p.getKey().equalsIgnoreCase(V2Binary.SAGEMAKER_LENGTH)) {
+                    return V2Binary.jsonLength(p.getValue(), "the Content-Type's " + V2Binary.SAGEMAKER_LENGTH, bodyLength);
+                }
+            }
+        }
+        return null;
     }
 
     private void segment(ServerRequest req, ServerResponse res) {

@@ -7,17 +7,24 @@ import io.wiseseg.data.ImageFiles;
 import io.wiseseg.data.RgbImage;
 import io.wiseseg.data.Rle;
 import io.wiseseg.pipeline.Segment;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
+import java.util.function.Predicate;
 
-/** The Open Inference Protocol's tensors of our model: the input image in, the segments out. */
+/**
+ * The Open Inference Protocol's tensors of our model: the input image in, the segments out; each
+ * as JSON or as binary data ({@link V2Binary}).
+ */
 final class V2Tensors {
     private V2Tensors() {}
 
     /**
-     * The image of a request's one input {@code image}: BYTES holding one base64 JPEG or PNG
-     * (shape [1]), or UINT8 RGB pixels of shape [H, W, 3] (or [1, H, W, 3]).
+     * The image of a request's one input {@code image}: BYTES holding one JPEG or PNG (shape [1];
+     * base64 in JSON, or one length-prefixed element in binary), or UINT8 RGB pixels of shape
+     * [H, W, 3] (or [1, H, W, 3]; a number each in JSON, a byte each in binary).
      */
     static RgbImage image(InferRequest request, long maxPixels) {
         List<InferRequest.Tensor> inputs = request.inputs();
@@ -29,17 +36,29 @@ final class V2Tensors {
         String shape = Arrays.toString(t.shape());
         return switch (t.datatype()) {
             case "BYTES" -> {
-                if (t.shape().length < 1 || Arrays.stream(t.shape()).reduce(1, Math::multiplyExact) != 1
-                        || t.strings().size() != 1 || t.count() != 0) {
-                    throw new RequestException(400, "input 'image' of datatype BYTES must hold one encoded image "
-                            + "(shape [1], one base64 string in data), got shape " + shape + " and "
-                            + (t.strings().size() + t.count()) + " values; send one image per request");
-                }
+                // all ones, as a product of 1 needs: a product could overflow (a 500 for shape [2^32, 2^32])
+                boolean one = t.shape().length >= 1 && Arrays.stream(t.shape()).allMatch(d -> d == 1);
                 byte[] encoded;
-                try {
-                    encoded = Base64.getDecoder().decode(t.strings().get(0));
-                } catch (IllegalArgumentException e) {
-                    throw new RequestException(400, "input 'image': its BYTES value is not base64 (" + e.getMessage() + ")");
+                if (t.binary() != null) {
+                    List<ByteBuffer> elements = one ? V2Binary.elements("image", t.binary()) : List.of();
+                    if (elements.size() != 1) {
+                        throw new RequestException(400, "input 'image' of datatype BYTES must hold one encoded image "
+                                + "(shape [1], one element in its binary data), got shape " + shape
+                                + (one ? " and " + elements.size() + " elements" : "") + "; send one image per request");
+                    }
+                    encoded = new byte[elements.get(0).remaining()];
+                    elements.get(0).get(0, encoded); // the decoder takes an array: the one copy of the file
+                } else {
+                    if (!one || t.strings().size() != 1 || t.count() != 0) {
+                        throw new RequestException(400, "input 'image' of datatype BYTES must hold one encoded image "
+                                + "(shape [1], one base64 string in data), got shape " + shape + " and "
+                                + (t.strings().size() + t.count()) + " values; send one image per request");
+                    }
+                    try {
+                        encoded = Base64.getDecoder().decode(t.strings().get(0));
+                    } catch (IllegalArgumentException e) {
+                        throw new RequestException(400, "input 'image': its BYTES value is not base64 (" + e.getMessage() + ")");
+                    }
                 }
                 try {
                     yield ImageFiles.decodeRgb(encoded, maxPixels, true);
@@ -64,9 +83,18 @@ final class V2Tensors {
         if (h < 1 || w < 1) {
             throw new RequestException(400, "input 'image' has no pixels: shape " + shape);
         }
-        if (h * w > maxPixels) {
+        if (h > maxPixels / w) { // h * w > maxPixels, without the product overflowing for huge shapes
             throw new RequestException(400, "input 'image' of " + w + "x" + h + " pixels is over the limit of "
                     + maxPixels + " pixels");
+        }
+        if (t.binary() != null) {
+            if (t.binary().remaining() != h * w * 3) {
+                throw new RequestException(400, "input 'image' of shape " + shape + " and datatype UINT8 needs "
+                        + (h * w * 3) + " bytes of binary data (H x W x 3), got binary_data_size " + t.binary().remaining());
+            }
+            byte[] rgb = new byte[(int) (h * w * 3)];
+            t.binary().get(0, rgb);
+            return new RgbImage((int) w, (int) h, rgb);
         }
         if (!t.strings().isEmpty() || t.count() != h * w * 3) {
             throw new RequestException(400, "input 'image' of shape " + shape + " needs " + (h * w * 3)
@@ -84,46 +112,98 @@ final class V2Tensors {
         return new RgbImage((int) w, (int) h, rgb);
     }
 
-    /** The requested output tensors of one image's segments, each with its shape, flat data. */
-    static void outputs(ArrayNode outs, List<String> wanted, List<Segment> segments, int height, int width) {
+    /**
+     * The requested output tensors of one image's segments, each with its shape and its flat data:
+     * in JSON, or, for those {@code binary} picks, as a {@code binary_data_size} here and bytes in
+     * the list returned (in output order; empty when none is binary).
+     */
+    static List<byte[]> outputs(ArrayNode outs, List<String> wanted, Predicate<String> binary, List<Segment> segments,
+                                int height, int width) {
         int n = segments.size();
+        List<byte[]> sections = new ArrayList<>();
         for (String name : wanted) {
             ObjectNode o = outs.addObject().put("name", name);
             ArrayNode shape = o.putArray("shape").add(n);
-            ArrayNode data;
-            switch (name) {
+            boolean bin = binary.test(name);
+            byte[] section = switch (name) {
                 case "boxes" -> {
                     o.put("datatype", "FP32");
                     shape.add(4);
-                    data = o.putArray("data");
-                    for (Segment s : segments) {
-                        Box b = s.box();
-                        data.add(b.x1()).add(b.y1()).add(b.x2()).add(b.y2());
+                    float[] v = new float[4 * n];
+                    for (int i = 0; i < n; i++) {
+                        Box b = segments.get(i).box();
+                        v[4 * i] = b.x1();
+                        v[4 * i + 1] = b.y1();
+                        v[4 * i + 2] = b.x2();
+                        v[4 * i + 3] = b.y2();
                     }
+                    yield data(o, bin, v);
                 }
                 case "labels" -> {
                     o.put("datatype", "INT32");
-                    data = o.putArray("data");
-                    segments.forEach(s -> data.add(s.classId()));
+                    yield data(o, bin, segments.stream().mapToInt(Segment::classId).toArray());
                 }
                 case "label_names" -> {
                     o.put("datatype", "BYTES");
-                    data = o.putArray("data");
-                    segments.forEach(s -> data.add(s.className()));
+                    yield data(o, bin, segments.stream().map(Segment::className).toList());
                 }
                 case "scores" -> {
                     o.put("datatype", "FP32");
-                    data = o.putArray("data");
-                    segments.forEach(s -> data.add(s.score()));
+                    float[] v = new float[n];
+                    for (int i = 0; i < n; i++) {
+                        v[i] = segments.get(i).score();
+                    }
+                    yield data(o, bin, v);
                 }
                 case "masks" -> {
                     o.put("datatype", "BYTES");
                     o.putObject("parameters").put("format", "coco_rle").put("height", height).put("width", width);
-                    data = o.putArray("data");
-                    segments.forEach(s -> data.add(Rle.encode(s.mask()).toCompressedString()));
+                    yield data(o, bin, segments.stream().map(s -> Rle.encode(s.mask()).toCompressedString()).toList());
                 }
                 default -> throw new IllegalArgumentException("unknown output " + name);
+            };
+            if (section != null) {
+                sections.add(section);
             }
         }
+        return sections;
+    }
+
+    private static byte[] data(ObjectNode o, boolean binary, float[] v) {
+        if (binary) {
+            return binarySize(o, V2Binary.fp32(v));
+        }
+        ArrayNode data = o.putArray("data");
+        for (float x : v) {
+            data.add(x);
+        }
+        return null;
+    }
+
+    private static byte[] data(ObjectNode o, boolean binary, int[] v) {
+        if (binary) {
+            return binarySize(o, V2Binary.int32(v));
+        }
+        ArrayNode data = o.putArray("data");
+        for (int x : v) {
+            data.add(x);
+        }
+        return null;
+    }
+
+    private static byte[] data(ObjectNode o, boolean binary, List<String> v) {
+        if (binary) {
+            return binarySize(o, V2Binary.bytes(v));
+        }
+        ArrayNode data = o.putArray("data");
+        v.forEach(data::add);
+        return null;
+    }
+
+    /** The bytes, their size noted in the output's parameters (beside any it has) in place of data. */
+    private static byte[] binarySize(ObjectNode o, byte[] bytes) {
+        ObjectNode parameters = o.has("parameters") ? (ObjectNode) o.get("parameters") : o.putObject("parameters");
+        parameters.put("binary_data_size", bytes.length);
+        return bytes;
     }
 }
