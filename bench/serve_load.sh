@@ -10,10 +10,11 @@
 #     (bench/reference/serve_baseline.py: Debian's torchvision 0.14 behind ThreadingHTTPServer),
 #     in the same run.
 # The model's own latency is the server's wiseseg_model_seconds (its time in the model per batch)
-# over the concurrency-1 run. Both servers get 2 threads. Prints markdown tables.
+# over the concurrency-1 run. Both servers get 2 threads (wiseseg: WORKERS × THREADS). Prints markdown tables.
 #
 # usage: bench/serve_load.sh [OUT]   (default OUT: target/serve-bench)
 #   SERVERS="r50-off python" measures only those rows (small-on r50-on small-off r50-off python)
+#   WORKERS=2 THREADS=1 serves with two model threads of one LibTorch thread each (default 1 and 2)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-target/serve-bench}
@@ -31,6 +32,8 @@ if ! update-alternatives --query libblas.so.3-x86_64-linux-gnu 2>/dev/null | gre
 fi
 SERVERS=${SERVERS:-small-on r50-on small-off r50-off python}  # which rows to measure
 SMALL_N=${SMALL_N:-100 200 400}   # requests at concurrency 1, 4, 16
+WORKERS=${WORKERS:-1}             # wiseseg's model threads, each with THREADS LibTorch threads
+THREADS=${THREADS:-2}
 R50_N=${R50_N:-8 16 32}
 ./wiseseg version >/dev/null      # builds the jar if needed
 bench/run.sh ServeModels "$out" --small >&2
@@ -48,7 +51,7 @@ wait_ready() { # PORT
 }
 
 start_java() { # RUN MAX_BATCH PORT
-  ./wiseseg serve --checkpoint "$1" --port "$3" --threads 2 --max-batch "$2" --max-delay-ms 5 \
+  ./wiseseg serve --checkpoint "$1" --port "$3" --threads "$THREADS" --workers "$WORKERS" --max-batch "$2" --max-delay-ms 5 \
     --queue 256 --timeout-ms 600000 >"$out/java-$3.log" 2>&1 &
   pids+=($!)
   wait_ready "$3"

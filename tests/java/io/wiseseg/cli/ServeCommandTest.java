@@ -31,6 +31,7 @@ class ServeCommandTest {
         assertError("--max-batch must be at least 1, got 0", "serve", "--checkpoint", tmp.toString(), "--max-batch", "0");
         assertError("--max-batch-pixels must be at least 0 (0: no cap), got -1",
                 "serve", "--checkpoint", tmp.toString(), "--max-batch-pixels", "-1");
+        assertError("--workers must be at least 1, got 0", "serve", "--checkpoint", tmp.toString(), "--workers", "0");
         assertError("--port must be in 0..65535, got 70000", "serve", "--checkpoint", tmp.toString(), "--port", "70000");
         assertError("--device cuda1: expected cpu, cuda or cuda:N",
                 "serve", "--checkpoint", tmp.toString(), "--device", "cuda1");
@@ -62,7 +63,7 @@ class ServeCommandTest {
             }
             assertTrue(port > 0 && started.contains("wiseseg serve: ready"), started);
             // the CPU's default cap on a batch's input pixels, resolved from --device
-            assertTrue(started.contains("wiseseg serve: batches of up to 4 images and 1000000 input pixels, formed within 5 ms"),
+            assertTrue(started.contains("wiseseg serve: batches of up to 4 images and 1000000 input pixels, formed within 5 ms, 1 model thread"),
                     started);
             HttpClient client = HttpClient.newHttpClient();
             HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/v1/segment"))

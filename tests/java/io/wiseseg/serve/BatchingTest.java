@@ -193,6 +193,35 @@ class BatchingTest {
         assertThrows(IllegalArgumentException.class, () -> ServeSettings.defaults().withBatchPixels(-1));
     }
 
+    /**
+     * Two workers run two batches at once: with the gate shut, both requests reach the model
+     * (one worker would hold the second in the queue), and both get their answers once it opens.
+     */
+    @Test
+    void twoWorkersRunTwoBatchesAtOnce() throws Exception {
+        GatedModel model = new GatedModel();
+        try (InferenceServer server = start(model, ServeSettings.defaults().withBatching(1, 0).withWorkers(2))) {
+            Http http = new Http(server.port());
+            model.close();
+            List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                int k = i;
+                answers.add(CompletableFuture.supplyAsync(() -> http.post("/v1/segment", "image/jpeg", jpegs.get(k))));
+            }
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (model.batches.size() < 2 && System.nanoTime() < until) {
+                Thread.sleep(20);
+            }
+            assertEquals(List.of(1, 1), model.batches, "both requests in the model while its gate is shut");
+            assertTrue(http.get("/metrics").body().contains("wiseseg_queue_depth 0.0"));
+            model.open.countDown();
+            for (CompletableFuture<HttpResponse<String>> a : answers) {
+                assertEquals(200, a.get(60, TimeUnit.SECONDS).statusCode());
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> ServeSettings.defaults().withWorkers(0));
+    }
+
     /** The model busy, the queue of two full: the next request is refused at once with 429. */
     @Test
     void aFullQueueRefusesWith429() throws Exception {

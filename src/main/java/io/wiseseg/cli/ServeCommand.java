@@ -53,6 +53,12 @@ final class ServeCommand implements Callable<Integer> {
                     + "of large images costs more per image than one at a time; no cap on a GPU).")
     Long maxBatchPixels;
 
+    @Option(names = "--workers", defaultValue = "1",
+            description = "Model threads, each running its own batches from the one queue (default: ${DEFAULT-VALUE}). "
+                    + "On a CPU with small images, --workers 2 --threads 1 keeps two cores busier than one worker with "
+                    + "two threads; LibTorch uses --threads threads in each.")
+    int workers;
+
     @Option(names = "--max-delay-ms", defaultValue = "5",
             description = "How long a request waits for others to join its batch (default: ${DEFAULT-VALUE}).")
     int maxDelayMs;
@@ -85,7 +91,7 @@ final class ServeCommand implements Callable<Integer> {
                 : device.kind() == io.wiseseg.kernels.Device.Kind.CPU ? ServeSettings.CPU_BATCH_PIXELS : 0;
         ServeSettings settings;
         try {
-            settings = new ServeSettings(host, port, maxBatch, batchPixels, maxDelayMs, queue, timeoutMs,
+            settings = new ServeSettings(host, port, maxBatch, batchPixels, workers, maxDelayMs, queue, timeoutMs,
                     (long) maxBodyMb << 20, maxPixels);
         } catch (IllegalArgumentException e) {
             throw new UserException(e.getMessage());
@@ -107,10 +113,11 @@ final class ServeCommand implements Callable<Integer> {
                 out.printf("wiseseg serve: listening on http://%s:%d/ (model %s, %d classes); warming up%n",
                         host.contains(":") ? "[" + host + "]" : host, server.port(), ServeSettings.MODEL_NAME,
                         segmenter.classes().size());
-                out.printf("wiseseg serve: %s%n", settings.maxBatch() == 1 ? "batching off (--max-batch 1)"
+                out.printf("wiseseg serve: %s, %d model thread%s%n", settings.maxBatch() == 1 ? "batching off (--max-batch 1)"
                         : "batches of up to " + settings.maxBatch() + " images and "
                         + (settings.maxBatchPixels() == 0 ? "any number of" : settings.maxBatchPixels())
-                        + " input pixels, formed within " + settings.maxDelayMs() + " ms");
+                        + " input pixels, formed within " + settings.maxDelayMs() + " ms",
+                        settings.workers(), settings.workers() == 1 ? "" : "s");
                 try {
                     server.awaitReady();
                 } catch (IllegalStateException e) {

@@ -10,14 +10,17 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Dynamic batching: requests wait in a bounded queue; one model thread takes the first, waits up
  * to {@code maxDelayMs} for up to {@code maxBatch - 1} more while their input pixels fit in
  * {@code maxBatchPixels} (the one that does not fit opens the next batch), drops those whose deadline has passed
  * or whose client has given up, and runs the rest through {@link Segmenter#segmentBatch} (which
- * keeps each image's result what it would be alone). One model thread, because LibTorch already
- * spreads one batch over the cores; a second would only compete for them.
+ * keeps each image's result what it would be alone). {@code workers} model threads do this side by
+ * side, each forming its own batches from the one queue (Triton's instance count): one by default,
+ * since LibTorch spreads a large image over the cores; on a CPU, small images leave LibTorch's
+ * threads mostly waiting for each other, and two workers of one thread each use two cores better.
  */
 final class Batcher implements AutoCloseable {
     /** What a request gets back: its segments and how long it waited and ran. */
@@ -42,10 +45,10 @@ final class Batcher implements AutoCloseable {
     private final long maxDelayNanos;
     private final BlockingQueue<Job> queue;
     private final ServeMetrics metrics;
-    private final Thread worker;
+    private final List<Thread> workers = new ArrayList<>();
+    /** Jobs a worker took from the queue that did not fit its last batch: they open its next one. */
+    private final AtomicInteger carriedJobs = new AtomicInteger();
     private volatile boolean closing;
-    /** Taken from the queue but over the last batch's pixel cap: it opens the next batch. */
-    private volatile Job carried;
 
     Batcher(Model model, ServeSettings settings, ServeMetrics metrics) {
         this.model = model;
@@ -54,13 +57,15 @@ final class Batcher implements AutoCloseable {
         this.maxDelayNanos = TimeUnit.MILLISECONDS.toNanos(settings.maxDelayMs());
         this.queue = new ArrayBlockingQueue<>(settings.queue());
         this.metrics = metrics;
-        this.worker = Thread.ofPlatform().name("wiseseg-model").daemon(true).unstarted(this::run);
-        worker.start();
+        for (int i = 0; i < settings.workers(); i++) {
+            String name = settings.workers() == 1 ? "wiseseg-model" : "wiseseg-model-" + (i + 1);
+            workers.add(Thread.ofPlatform().name(name).daemon(true).start(new Worker()::run));
+        }
     }
 
     /** Requests waiting for the model now. */
     int depth() {
-        return queue.size() + (carried == null ? 0 : 1);
+        return queue.size() + carriedJobs.get();
     }
 
     /**
@@ -81,56 +86,69 @@ final class Batcher implements AutoCloseable {
         return job.result();
     }
 
-    private void run() {
-        while (!closing || !queue.isEmpty() || carried != null) {
-            List<Job> batch;
-            try {
-                batch = collect();
-            } catch (InterruptedException e) {
-                break;
-            }
-            if (!batch.isEmpty()) {
-                runBatch(batch);
-            }
-        }
-        // closed and interrupted: whatever is left gets a clear answer instead of a hang
-        if (carried != null) {
-            carried.result().completeExceptionally(new RequestException(503, "the server is shutting down"));
-            carried = null;
-        }
-        for (Job j; (j = queue.poll()) != null; ) {
-            j.result().completeExceptionally(new RequestException(503, "the server is shutting down"));
-        }
-    }
+    /** One model thread: forms a batch, runs it, and again, until closed and the queue is empty. */
+    private final class Worker {
+        /** Taken from the queue but over the last batch's pixel cap: it opens the next batch. */
+        private Job carried;
 
-    private List<Job> collect() throws InterruptedException {
-        List<Job> batch = new ArrayList<>(maxBatch);
-        Job first = carried;
-        carried = null;
-        if (first == null) {
-            first = queue.poll(100, TimeUnit.MILLISECONDS); // wakes now and then to see closing
+        void run() {
+            while (!closing || !queue.isEmpty() || carried != null) {
+                List<Job> batch;
+                try {
+                    batch = collect();
+                } catch (InterruptedException e) {
+                    break;
+                }
+                if (!batch.isEmpty()) {
+                    runBatch(batch);
+                }
+            }
+            // closed and interrupted: whatever is left gets a clear answer instead of a hang
+            if (carried != null) {
+                carried.result().completeExceptionally(new RequestException(503, "the server is shutting down"));
+                carry(null);
+            }
+            for (Job j; (j = queue.poll()) != null; ) {
+                j.result().completeExceptionally(new RequestException(503, "the server is shutting down"));
+            }
         }
-        if (first == null) {
+
+        private List<Job> collect() throws InterruptedException {
+            List<Job> batch = new ArrayList<>(maxBatch);
+            Job first = carried;
+            carry(null);
+            if (first == null) {
+                first = queue.poll(100, TimeUnit.MILLISECONDS); // wakes now and then to see closing
+            }
+            if (first == null) {
+                return batch;
+            }
+            batch.add(first);
+            long pixels = cost(first);
+            long until = System.nanoTime() + maxDelayNanos;
+            while (batch.size() < maxBatch && (maxBatchPixels == 0 || pixels < maxBatchPixels)) {
+                long left = until - System.nanoTime();
+                Job next = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : queue.poll();
+                if (next == null) {
+                    break;
+                }
+                long more = cost(next);
+                if (maxBatchPixels > 0 && pixels + more > maxBatchPixels) {
+                    carry(next); // first in line for this worker's next batch, so no later request overtakes it
+                    break;
+                }
+                batch.add(next);
+                pixels += more;
+            }
             return batch;
         }
-        batch.add(first);
-        long pixels = cost(first);
-        long until = System.nanoTime() + maxDelayNanos;
-        while (batch.size() < maxBatch && (maxBatchPixels == 0 || pixels < maxBatchPixels)) {
-            long left = until - System.nanoTime();
-            Job next = left > 0 ? queue.poll(left, TimeUnit.NANOSECONDS) : queue.poll();
-            if (next == null) {
-                break;
+
+        private void carry(Job job) {
+            if ((carried == null) != (job == null)) {
+                carriedJobs.addAndGet(job == null ? -1 : 1);
             }
-            long more = cost(next);
-            if (maxBatchPixels > 0 && pixels + more > maxBatchPixels) {
-                carried = next; // first in line for the next batch, so no request overtakes it
-                break;
-            }
-            batch.add(next);
-            pixels += more;
+            carried = job;
         }
-        return batch;
     }
 
     private long cost(Job job) {
@@ -177,15 +195,18 @@ final class Batcher implements AutoCloseable {
         return new RequestException(504, "the request's deadline passed before the model could run it");
     }
 
-    /** Stops taking requests, runs those already queued, and stops the model thread. */
+    /** Stops taking requests, runs those already queued, and stops the model threads. */
     @Override
     public void close() {
         closing = true;
-        try {
-            worker.join();
-        } catch (InterruptedException e) {
-            worker.interrupt();
-            Thread.currentThread().interrupt();
+        for (Thread worker : workers) {
+            try {
+                worker.join();
+            } catch (InterruptedException e) {
+                workers.forEach(Thread::interrupt);
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 }
