@@ -34,6 +34,11 @@ class DemoCommandTest {
         assertTrue(Files.isRegularFile(out.resolve("metrics-iou.json")));
         // no merge (the default) leaves run.json as it was before the setting existed: old folders resume
         assertTrue(!Files.readString(out.resolve("run.json")).contains("mergeIou"));
+        // the pseudo-mask settings are chosen on a tenth of the train images by default (issue #16)
+        assertTrue(first.out().contains("2b/5"), first.out());
+        assertTrue(Files.isRegularFile(out.resolve("tune.json")));
+        assertTrue(Files.readString(out.resolve("run.json")).replaceAll("\\s", "").contains("\"tune\":{\"fraction\":0.1,"),
+                Files.readString(out.resolve("run.json")));
         try (var pngs = Files.list(out.resolve("overlays-iou"))) {
             assertEquals(2, pngs.count());
         }

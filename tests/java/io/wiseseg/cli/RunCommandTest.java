@@ -106,7 +106,7 @@ class RunCommandTest {
         assertEquals(2, other.code());
         assertTrue(other.err().contains("other settings (tune.fraction: 0.25 → 0.5)"), other.err());
         CliRun none = CliRun.run("run", "--dataset", data.toString(), "--out", out.toString(), "--epochs", "1",
-                "--maskrcnn-epochs", "1", "--no-upper-bound", "--map-blur", "0.04");
+                "--maskrcnn-epochs", "1", "--no-upper-bound", "--map-blur", "0.04", "--tune-fraction", "0");
         assertEquals(2, none.code());
         assertTrue(none.err().contains("other settings (tune: {\"fraction\":0.25,\"grid\":"), none.err());
     }
@@ -116,7 +116,7 @@ class RunCommandTest {
         Path data = TinyVoc.write(tmp.resolve("voc"), 4, 2, 1);
         for (String[] bad : new String[][] {{"--tune-fraction", "1.5"}, {"--tune-fraction", "-0.1"},
             {"--tune-fraction", "NaN"}, {"--tune-fraction", "0.5", "--tune-grid", "blur=-1"},
-            {"--tune-grid", "blur=0.1"}}) {
+            {"--tune-fraction", "0", "--tune-grid", "blur=0.1"}}) {
             List<String> args = new ArrayList<>(List.of("run", "--dataset", data.toString(), "--out",
                     tmp.resolve("run").toString()));
             args.addAll(List.of(bad));

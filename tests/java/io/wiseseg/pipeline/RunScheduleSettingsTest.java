@@ -50,4 +50,22 @@ class RunScheduleSettingsTest {
                 demo().withSchedules(StepSchedule.EPOCHS, new StepSchedule(900, List.of(), 0.1))));
         assertTrue(e.getMessage().contains("maskRcnnSchedule.iterations: 0 → 900"), e.getMessage());
     }
+
+    /** A folder made without a search (the default before it was on) is refused with the flag that resumes it. */
+    @Test
+    void aRunMadeWithoutASearchNamesTheFlagThatResumesIt(@TempDir Path out) throws Exception {
+        WiseRun.checkSettings(out, demo(), SettingsSearch.Options.OFF);
+        var search = new SettingsSearch.Options(0.1, SettingsSearch.Grid.defaults(0f));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> WiseRun.checkSettings(out, demo(), search));
+        assertTrue(e.getMessage().contains("made without a settings search: add --tune-fraction 0 to resume it"),
+                e.getMessage());
+        assertDoesNotThrow(() -> WiseRun.checkSettings(out, demo(), SettingsSearch.Options.OFF));
+        // the other way round (a searched folder, resumed with no search) gets no such hint
+        Path other = Files.createDirectories(out.resolve("searched"));
+        WiseRun.checkSettings(other, demo(), search);
+        e = assertThrows(IllegalArgumentException.class, () -> WiseRun.checkSettings(other, demo(), SettingsSearch.Options.OFF));
+        assertTrue(e.getMessage().contains("other settings (tune: "), e.getMessage());
+        assertTrue(!e.getMessage().contains("--tune-fraction 0"), e.getMessage());
+    }
 }

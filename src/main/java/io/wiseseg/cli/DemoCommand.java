@@ -20,14 +20,15 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code wiseseg demo}: the pipeline end to end on the embedded synthetic benchmark: generate the
- * data, train the PRM classifier on image-level labels, turn its peaks into pseudo masks with
- * proposals, train a Mask R-CNN on them (and one on the ground truth, the upper bound), and score
+ * data, train the PRM classifier on image-level labels, choose the pseudo-mask settings on a
+ * tenth of the train images ({@link TuneOptions}), turn its peaks into pseudo masks with proposals, train a Mask R-CNN on them (and one on the ground truth, the upper bound), and score
  * all of them (mAP at IoU 0.25 / 0.5 / 0.75 and ABO) next to the ground-truth oracles. Every stage
  * resumes from what an earlier run left in --out. It is {@code wiseseg run} ({@link WiseRun}) on
  * generated data, at its size (160 px).
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Run the WISE pipeline on the synthetic benchmark: data → PRM classifier → pseudo masks → "
+        description = "Run the WISE pipeline on the synthetic benchmark: data → PRM classifier → pseudo-mask "
+                + "settings chosen on a tenth of the train images (--tune-fraction) → pseudo masks → "
                 + "Mask R-CNN on the pseudo masks (and on the GT masks, the upper bound) → evaluation, with an HTML "
                 + "report and overlay PNGs. Resumes from what an earlier run left in --out.")
 final class DemoCommand implements Callable<Integer> {

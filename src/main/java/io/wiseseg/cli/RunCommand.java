@@ -18,7 +18,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = "WISE end to end on a VOC-layout dataset: PRM classifier on the train split's image-level "
-                + "labels → pseudo masks → Mask R-CNN on the pseudo masks (and on the GT masks, the upper bound) → "
+                + "labels → pseudo-mask settings chosen on a tenth of the train images (--tune-fraction) → pseudo "
+                + "masks → Mask R-CNN on the pseudo masks (and on the GT masks, the upper bound) → "
                 + "the val split scored by the reference protocol, with an HTML report and overlay PNGs. "
                 + "Unset sizes and epochs are chosen from the train images (printed first); --classifier-iterations and "
                 + "--maskrcnn-iterations train by optimizer steps instead. Resumes from what an earlier run left in "

@@ -542,8 +542,11 @@ public final class WiseRun {
             if (!have.equals(want)) {
                 List<String> diffs = new ArrayList<>();
                 differences("", have, want, diffs);
+                // runs made before the search was on by default resume with --tune-fraction 0
+                String hint = !have.has("tune") && want.has("tune")
+                        ? "; it was made without a settings search: add --tune-fraction 0 to resume it" : "";
                 throw new IllegalArgumentException(out + " holds a run with other settings (" + String.join(", ", diffs)
-                        + "); use another folder or delete it");
+                        + ")" + hint + "; use another folder or delete it");
             }
             JsonNode rounds = SelfTraining.checkRecorded(out, haveRounds, selfTraining);
             if (rounds != null && !rounds.equals(haveRounds)) {
