@@ -64,4 +64,29 @@ class PrmCommandsTest {
         assertEquals(2, weights.code());
         assertEquals("wiseseg: --weights: no such file: " + tmp.resolve("w.pth"), weights.err().strip());
     }
+
+    /** PRM's backbone factor of 0.01 suits ImageNet weights; from scratch it would leave the backbone random. */
+    @Test
+    void theBackboneLearnsAtTheFullRateFromScratchByDefault() throws Exception {
+        assertEquals(1.0, parsed("--dataset", "d", "--out", "o").backboneLrFactor());
+        assertEquals(0.01, parsed("--dataset", "d", "--out", "o", "--weights", "w.pth").backboneLrFactor());
+        assertEquals(0.1, parsed("--dataset", "d", "--out", "o", "--backbone-lr-factor", "0.1").backboneLrFactor());
+        assertEquals(0.5, parsed("--dataset", "d", "--out", "o", "--weights", "w.pth", "--backbone-lr-factor", "0.5")
+                .backboneLrFactor());
+        // and what a run from scratch records
+        Path data = tmp.resolve("synth"), runDir = tmp.resolve("run");
+        assertEquals(0, run("dataset", "synth", "--out", data.toString(), "--images", "8", "--size", "64",
+                "--max-instances", "2", "--val-fraction", "0.25").code());
+        CliRun train = run("train-classifier", "--dataset", data.toString(), "--out", runDir.toString(), "--backbone",
+                "resnet18", "--width", "8", "--image-size", "64", "--iterations", "1", "--batch-size", "2");
+        assertEquals(0, train.code(), train.err());
+        assertEquals(1.0, new ObjectMapper().readTree(runDir.resolve("config.json").toFile()).get("backboneLrFactor")
+                .asDouble());
+    }
+
+    private static TrainClassifierCommand parsed(String... args) {
+        TrainClassifierCommand c = new TrainClassifierCommand();
+        new picocli.CommandLine(c).parseArgs(args);
+        return c;
+    }
 }

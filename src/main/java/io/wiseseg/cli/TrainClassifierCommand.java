@@ -88,8 +88,12 @@ final class TrainClassifierCommand implements Runnable {
     @Option(names = "--lr", description = "Learning rate of the classifier (default: ${DEFAULT-VALUE}).")
     double lr = D.lr();
 
-    @Option(names = "--backbone-lr-factor", description = "Backbone learning rate = lr × this (default: ${DEFAULT-VALUE}).")
-    double backboneLrFactor = D.backboneLrFactor();
+    /** From scratch the backbone must learn at the full rate: 0.01 (PRM's, for ImageNet weights) leaves it random. */
+    static final double FROM_SCRATCH_BACKBONE_LR_FACTOR = 1;
+
+    @Option(names = "--backbone-lr-factor", description = "Backbone learning rate = lr × this "
+            + "(default: with --weights PRM's 0.01; from scratch 1, since at 0.01 a random backbone hardly trains).")
+    Double backboneLrFactor;
 
     @Option(names = "--train-batchnorm", description = "BatchNorm in training mode (for a backbone trained from "
             + "scratch; the reference freezes it).")
@@ -107,6 +111,14 @@ final class TrainClassifierCommand implements Runnable {
     @Option(names = "--checkpoint-every", description = "Steps between checkpoints (default: ${DEFAULT-VALUE}).")
     int checkpointEvery = D.checkpointEvery();
 
+    /** The flag, or its default: PRM's factor for ImageNet weights, the full rate from scratch. */
+    double backboneLrFactor() {
+        if (backboneLrFactor != null) {
+            return backboneLrFactor;
+        }
+        return weights != null ? D.backboneLrFactor() : FROM_SCRATCH_BACKBONE_LR_FACTOR;
+    }
+
     @Override
     public void run() {
         StepSchedule schedule = Schedules.of(iterations, lrSteps, lrGamma,
@@ -120,7 +132,7 @@ final class TrainClassifierCommand implements Runnable {
         VocDataset voc = VocDataset.open(dataset);
         PrmConfig config = new PrmConfig(backbone, width, voc.classes().names(),
                 weights == null ? null : weights.toAbsolutePath().toString(), dataset.toAbsolutePath().toString(),
-                split, epochs, batchSize, imageSize, scaleJitter, flip, lr, backboneLrFactor, trainBatchNorm, momentum,
+                split, epochs, batchSize, imageSize, scaleJitter, flip, lr, backboneLrFactor(), trainBatchNorm, momentum,
                 weightDecay, seed, checkpointEvery, outputStride).withSchedule(schedule);
         org.bytedeco.pytorch.global.torch.manual_seed(seed);
         PrmTrainer.Trained trained;
