@@ -62,6 +62,9 @@ class ReadmeExampleTest {
         assertTrue(printed.matches("(?s).*pseudo masks \\d+\\.\\d AP50, Mask R-CNN trained on them \\d+\\.\\d AP50\n"),
                 printed);
         assertTrue(Files.isRegularFile(tmp.resolve("run/report-iou.html")));
+        // as `wiseseg run`: the pseudo-mask settings chosen on a tenth of the train images (one of four)
+        assertTrue(printed.contains("2b/5 pseudo-mask settings chosen on 1 tuning images"), printed);
+        assertTrue(Files.isRegularFile(tmp.resolve("run/" + SettingsSearch.FILE)));
     }
 
     @Test

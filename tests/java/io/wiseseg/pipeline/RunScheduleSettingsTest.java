@@ -55,10 +55,10 @@ class RunScheduleSettingsTest {
     @Test
     void aRunMadeWithoutASearchNamesTheFlagThatResumesIt(@TempDir Path out) throws Exception {
         WiseRun.checkSettings(out, demo(), SettingsSearch.Options.OFF);
-        var search = new SettingsSearch.Options(0.1, SettingsSearch.Grid.defaults(0f));
+        var search = SettingsSearch.Options.defaults(0f);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> WiseRun.checkSettings(out, demo(), search));
-        assertTrue(e.getMessage().contains("made without a settings search: add --tune-fraction 0 to resume it"),
+        assertTrue(e.getMessage().contains("made without a settings search: add --tune-fraction 0 (SettingsSearch.Options.OFF) to resume it"),
                 e.getMessage());
         assertDoesNotThrow(() -> WiseRun.checkSettings(out, demo(), SettingsSearch.Options.OFF));
         // the other way round (a searched folder, resumed with no search) gets no such hint

@@ -12,7 +12,7 @@ final class TuneOptions {
      * On by default (issue #16): the fixed settings were picked on the demo's val split, and on the
      * full demo, two seeds, the search gave WISE +2.4 and +0.9 AP50 over them (bench/RESULTS.md).
      */
-    static final String DEFAULT_FRACTION = "0.1";
+    static final String DEFAULT_FRACTION = "" + SettingsSearch.Options.DEFAULT_FRACTION;
 
     @Option(names = "--tune-fraction", paramLabel = "F", defaultValue = DEFAULT_FRACTION, description = "Choose the "
             + "pseudo-mask settings (rule, map blur and fraction, proposal count, peak threshold, merge, NMS) on F of "

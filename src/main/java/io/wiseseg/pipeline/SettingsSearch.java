@@ -264,6 +264,16 @@ public final class SettingsSearch {
     public record Options(double fraction, Grid grid) {
         /** No search. */
         public static final Options OFF = new Options(0, null);
+        /** The share of the train split that {@code wiseseg run}, {@code demo} and {@link WiseRun} tune on by default. */
+        public static final double DEFAULT_FRACTION = 0.1;
+
+        /**
+         * The default search: {@link #DEFAULT_FRACTION} of the train split, the {@link Grid#defaults}
+         * at the run's peak threshold.
+         */
+        public static Options defaults(float peakThreshold) {
+            return new Options(DEFAULT_FRACTION, Grid.defaults(peakThreshold));
+        }
 
         public Options {
             if (!(fraction >= 0 && fraction <= 1)) {

@@ -236,7 +236,10 @@ public final class WiseRun {
             PseudoMaskDiagnostics pseudoMasks, Map<String, Double> stageSeconds, Path metrics, Path report) {}
 
     /**
-     * Runs (or resumes) the pipeline into {@code out}. Loads LibTorch itself. LibTorch runs the
+     * Runs (or resumes) the pipeline into {@code out}, as {@code wiseseg run} does: the pseudo-mask
+     * settings chosen by the default search ({@link SettingsSearch.Options#defaults}; pass
+     * {@link SettingsSearch.Options#OFF} to the overload that takes options for {@code s}'s own).
+     * Loads LibTorch itself. LibTorch runs the
      * per-image stages on one thread (a parallel region on one small image mostly waits; see
      * bench/RESULTS.md); the process's thread count is restored before this returns.
      *
@@ -244,7 +247,8 @@ public final class WiseRun {
      *                                  dataset lacks a split
      */
     public static Result run(VocDataset voc, Settings s, Path out, RunListener listener) throws IOException {
-        return run(voc, s, SettingsSearch.Options.OFF, SelfTraining.Settings.NONE, out, listener);
+        return run(voc, s, SettingsSearch.Options.defaults(s.pseudo().peakThreshold()), SelfTraining.Settings.NONE, out,
+                listener);
     }
 
     /**
@@ -263,7 +267,7 @@ public final class WiseRun {
      */
     public static Result run(VocDataset voc, Settings s, SelfTraining.Settings selfTraining, Path out,
             RunListener listener) throws IOException {
-        return run(voc, s, SettingsSearch.Options.OFF, selfTraining, out, listener);
+        return run(voc, s, SettingsSearch.Options.defaults(s.pseudo().peakThreshold()), selfTraining, out, listener);
     }
 
     /** The pipeline with a settings search ({@code tuning}) and self-training rounds, each optional. */
@@ -543,8 +547,8 @@ public final class WiseRun {
                 List<String> diffs = new ArrayList<>();
                 differences("", have, want, diffs);
                 // runs made before the search was on by default resume with --tune-fraction 0
-                String hint = !have.has("tune") && want.has("tune")
-                        ? "; it was made without a settings search: add --tune-fraction 0 to resume it" : "";
+                String hint = !have.has("tune") && want.has("tune") ? "; it was made without a settings search: "
+                        + "add --tune-fraction 0 (SettingsSearch.Options.OFF) to resume it" : "";
                 throw new IllegalArgumentException(out + " holds a run with other settings (" + String.join(", ", diffs)
                         + ")" + hint + "; use another folder or delete it");
             }
