@@ -58,13 +58,15 @@ class RunScheduleSettingsTest {
         var search = SettingsSearch.Options.defaults(0f);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> WiseRun.checkSettings(out, demo(), search));
-        assertTrue(e.getMessage().contains("made without a settings search: add --tune-fraction 0 (SettingsSearch.Options.OFF) to resume it"),
+        assertTrue(e.getMessage().contains(
+                "made without a settings search: add --tune-fraction 0 (SettingsSearch.Options.OFF) to resume it"),
                 e.getMessage());
         assertDoesNotThrow(() -> WiseRun.checkSettings(out, demo(), SettingsSearch.Options.OFF));
         // the other way round (a searched folder, resumed with no search) gets no such hint
         Path other = Files.createDirectories(out.resolve("searched"));
         WiseRun.checkSettings(other, demo(), search);
-        e = assertThrows(IllegalArgumentException.class, () -> WiseRun.checkSettings(other, demo(), SettingsSearch.Options.OFF));
+        e = assertThrows(IllegalArgumentException.class,
+                () -> WiseRun.checkSettings(other, demo(), SettingsSearch.Options.OFF));
         assertTrue(e.getMessage().contains("other settings (tune: "), e.getMessage());
         assertTrue(!e.getMessage().contains("--tune-fraction 0"), e.getMessage());
     }

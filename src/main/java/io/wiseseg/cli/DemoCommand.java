@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code wiseseg demo}: the pipeline end to end on the embedded synthetic benchmark: generate the
  * data, train the PRM classifier on image-level labels, choose the pseudo-mask settings on a
- * tenth of the train images ({@link TuneOptions}), turn its peaks into pseudo masks with proposals, train a Mask R-CNN on them (and one on the ground truth, the upper bound), and score
+ * tenth of the train images ({@link TuneOptions}), turn its peaks into pseudo masks with
+ * proposals, train a Mask R-CNN on them (and one on the ground truth, the upper bound), and score
  * all of them (mAP at IoU 0.25 / 0.5 / 0.75 and ABO) next to the ground-truth oracles. Every stage
  * resumes from what an earlier run left in --out. It is {@code wiseseg run} ({@link WiseRun}) on
  * generated data, at its size (160 px).

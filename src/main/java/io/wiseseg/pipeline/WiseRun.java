@@ -239,9 +239,9 @@ public final class WiseRun {
      * Runs (or resumes) the pipeline into {@code out}, as {@code wiseseg run} does: the pseudo-mask
      * settings chosen by the default search ({@link SettingsSearch.Options#defaults}; pass
      * {@link SettingsSearch.Options#OFF} to the overload that takes options for {@code s}'s own).
-     * Loads LibTorch itself. LibTorch runs the
-     * per-image stages on one thread (a parallel region on one small image mostly waits; see
-     * bench/RESULTS.md); the process's thread count is restored before this returns.
+     * Loads LibTorch itself. LibTorch runs the per-image stages on one thread (a parallel region on
+     * one small image mostly waits; see bench/RESULTS.md); the process's thread count is restored
+     * before this returns.
      *
      * @throws IllegalArgumentException when {@code out} holds a run with other settings, or the
      *                                  dataset lacks a split
