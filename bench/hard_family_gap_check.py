@@ -1,0 +1,61 @@
+# Is a VOC-layout dataset's image-level task learnable from scratch? An independent check of
+# wiseseg's classifier trainer, not product code: a ResNet-18 at width 16 (torchvision's
+# BasicBlock, layer4 without stride), a 1x1 class convolution, pooled over each map ('gap': the
+# mean; 'max': the maximum; any other word: the mean of its top eighth), multilabel BCE, SGD lr
+# 0.02, momentum 0.9, weight decay 1e-4, batch 16, flips, images resized to 288 px on the longer
+# side and zero-padded. One thread. Prints the label prior's loss, the mean loss per 50 steps and
+# val classification mAP (chance = the share of positive image-class pairs).
+# usage: /usr/bin/python3 bench/hard_family_gap_check.py DATASET STEPS gap|max|top
+import sys, os, math, random, time
+import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
+import xml.etree.ElementTree as ET
+from PIL import Image
+from torchvision.models.resnet import ResNet, BasicBlock
+torch.set_num_threads(1); torch.manual_seed(0); random.seed(0)
+root, steps, pool = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+classes = open(f'{root}/classes.txt').read().split()
+def load(split):
+    ids = open(f'{root}/ImageSets/Segmentation/{split}.txt').read().split()
+    X, Y = [], []
+    for i in ids:
+        p = f'{root}/JPEGImages/{i}.jpg'
+        if not os.path.exists(p): p = f'{root}/JPEGImages/{i}.png'
+        im = Image.open(p).convert('RGB'); w, h = im.size; s = 288 / max(w, h)
+        im = im.resize((round(w * s), round(h * s)), Image.BILINEAR)
+        a = np.zeros((288, 288, 3), np.float32); arr = np.asarray(im, np.float32) / 255
+        a[:arr.shape[0], :arr.shape[1]] = (arr - [0.485, 0.456, 0.406]) / [0.229, 0.224, 0.225]
+        X.append(torch.from_numpy(a).permute(2, 0, 1))
+        y = torch.zeros(len(classes))
+        for o in ET.parse(f'{root}/Annotations/{i}.xml').getroot().iter('object'):
+            y[classes.index(o.find('name').text)] = 1
+        Y.append(y)
+    return torch.stack(X), torch.stack(Y)
+Xt, Yt = load('train'); Xv, Yv = load('val')
+p = Yt.mean(0); prior = -(p * p.log() + (1 - p) * (1 - p).log()).mean().item()
+class Net(nn.Module):
+    def __init__(s):
+        super().__init__()
+        r = ResNet(BasicBlock, [2, 2, 2, 2], width_per_group=64)
+        r.inplanes = 16; r.conv1 = nn.Conv2d(3, 16, 7, 2, 3, bias=False); r.bn1 = nn.BatchNorm2d(16)
+        r.layer1 = r._make_layer(BasicBlock, 16, 2); r.layer2 = r._make_layer(BasicBlock, 32, 2, stride=2)
+        r.layer3 = r._make_layer(BasicBlock, 64, 2, stride=2); r.layer4 = r._make_layer(BasicBlock, 128, 2, stride=1)
+        s.r = r; s.head = nn.Conv2d(128, len(classes), 1)
+    def forward(s, x):
+        r = s.r; x = r.maxpool(r.relu(r.bn1(r.conv1(x)))); x = r.layer4(r.layer3(r.layer2(r.layer1(x))))
+        m = s.head(x)
+        if pool == 'gap': return m.mean((2, 3))
+        return m.flatten(2).max(2).values if pool == 'max' else m.flatten(2).topk(max(1, m[0,0].numel() // 8), 2).values.mean(2)
+net = Net(); opt = torch.optim.SGD(net.parameters(), lr=0.02, momentum=0.9, weight_decay=1e-4)
+print(f'prior {prior:.4f}', flush=True); losses = []; t0 = time.time()
+for step in range(steps):
+    idx = torch.randint(0, len(Xt), (16,)); x = Xt[idx].clone()
+    flip = torch.rand(16) < 0.5; x[flip] = x[flip].flip(3)
+    loss = F.binary_cross_entropy_with_logits(net(x), Yt[idx]); opt.zero_grad(); loss.backward(); opt.step()
+    losses.append(loss.item())
+    if (step + 1) % 50 == 0: print(step + 1, round(float(np.mean(losses[-50:])), 4), f'{time.time() - t0:.0f}s', flush=True)
+net.eval()
+with torch.no_grad(): S = torch.cat([net(Xv[i:i + 32]) for i in range(0, len(Xv), 32)])
+def ap(s, y):
+    o = torch.argsort(-s); y = y[o]; tp = y.cumsum(0); prec = tp / torch.arange(1, len(y) + 1)
+    return (prec * y).sum().item() / max(1, y.sum().item())
+print('val mAP', round(np.mean([ap(S[:, c], Yv[:, c]) for c in range(len(classes))]), 3), 'chance', round(Yv.mean().item(), 3))
