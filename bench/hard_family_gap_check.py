@@ -5,7 +5,8 @@
 # 0.02, momentum 0.9, weight decay 1e-4, batch 16, flips, images resized to 288 px on the longer
 # side and zero-padded. One thread. Prints the label prior's loss, the mean loss per 50 steps and
 # val classification mAP (chance = the share of positive image-class pairs).
-# usage: /usr/bin/python3 bench/hard_family_gap_check.py DATASET STEPS gap|max|top
+# usage: /usr/bin/python3 bench/hard_family_gap_check.py DATASET STEPS gap|max|top [sgd|adam]
+# ('adam': Adam at lr 1e-3 instead of the SGD above, to tell the optimiser from the data.)
 import sys, os, math, random, time
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 import xml.etree.ElementTree as ET
@@ -13,6 +14,7 @@ from PIL import Image
 from torchvision.models.resnet import ResNet, BasicBlock
 torch.set_num_threads(1); torch.manual_seed(0); random.seed(0)
 root, steps, pool = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+optimiser = sys.argv[4] if len(sys.argv) > 4 else 'sgd'
 classes = open(f'{root}/classes.txt').read().split()
 def load(split):
     ids = open(f'{root}/ImageSets/Segmentation/{split}.txt').read().split()
@@ -45,7 +47,9 @@ class Net(nn.Module):
         m = s.head(x)
         if pool == 'gap': return m.mean((2, 3))
         return m.flatten(2).max(2).values if pool == 'max' else m.flatten(2).topk(max(1, m[0,0].numel() // 8), 2).values.mean(2)
-net = Net(); opt = torch.optim.SGD(net.parameters(), lr=0.02, momentum=0.9, weight_decay=1e-4)
+net = Net()
+opt = (torch.optim.Adam(net.parameters(), lr=1e-3, weight_decay=1e-4) if optimiser == 'adam'
+       else torch.optim.SGD(net.parameters(), lr=0.02, momentum=0.9, weight_decay=1e-4))
 print(f'prior {prior:.4f}', flush=True); losses = []; t0 = time.time()
 for step in range(steps):
     idx = torch.randint(0, len(Xt), (16,)); x = Xt[idx].clone()

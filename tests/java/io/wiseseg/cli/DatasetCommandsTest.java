@@ -112,5 +112,34 @@ class DatasetCommandsTest {
                 "--size", "200x300");
         assertEquals(2, badSize.code());
         assertTrue(badSize.err().contains("--size"), badSize.err());
+
+        CliRun lookOnSimple = run("dataset", "synth", "--out", tmp.resolve("k").toString(), "--clutter", "0");
+        assertEquals(2, lookOnSimple.code());
+        assertTrue(lookOnSimple.err().contains("--clutter") && lookOnSimple.err().contains("--family hard"),
+                lookOnSimple.err());
+
+        CliRun badExtent = run("dataset", "synth", "--family", "hard", "--out", tmp.resolve("l").toString(),
+                "--object-extent", "0.6-0.2");
+        assertEquals(2, badExtent.code());
+        assertTrue(badExtent.err().contains("0.6..0.2"), badExtent.err());
+
+        CliRun badPattern = run("dataset", "synth", "--family", "hard", "--out", tmp.resolve("m").toString(),
+                "--patterns", "flat,plaid");
+        assertEquals(2, badPattern.code());
+        assertTrue(badPattern.err().contains("--patterns") && badPattern.err().contains("'plaid'"), badPattern.err());
+        assertEquals(1, badPattern.err().strip().lines().count(), badPattern.err());
+    }
+
+    /** The look options reach the generator and are recorded beside the images. */
+    @Test
+    void hardFamilyLookOptions() throws Exception {
+        Path dir = tmp.resolve("easy");
+        CliRun synth = run("dataset", "synth", "--family", "hard", "--out", dir.toString(), "--images", "2",
+                "--size", "200-240", "--object-extent", "0.2-0.6", "--max-tilt", "30", "--patterns", "flat,gradient",
+                "--clutter", "0", "--clutter-in-front", "0");
+        assertEquals(0, synth.code(), synth.err());
+        assertTrue(Files.readString(dir.resolve("synthetic.txt"))
+                .contains("look=extent=0.2-0.6 tilt=30.0 patterns=flat,gradient clutter=0 front=0.0"),
+                Files.readString(dir.resolve("synthetic.txt")));
     }
 }

@@ -354,9 +354,144 @@ class HardSyntheticDatasetTest {
     @Test
     void optionsAreChecked() {
         assertThrows(IllegalArgumentException.class, () -> new HardSyntheticDataset.Options(10, 300, 200, 0, 6,
-                HardSyntheticDataset.CLASSES.names(), 0.02, 0.2, false, null));
+                HardSyntheticDataset.CLASSES.names(), 0.02, 0.2, false, null, HardLook.defaults()));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new HardSyntheticDataset.Options(
-                10, 200, 300, 0, 6, List.of("ring", "disc"), 0.02, 0.2, false, null));
+                10, 200, 300, 0, 6, List.of("ring", "disc"), 0.02, 0.2, false, null, HardLook.defaults()));
         assertTrue(e.getMessage().contains("'disc'"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new HardLook(0.5, 0.2, 180, List.of(HardLook.Pattern.FLAT), 5, 0.4));
+        assertThrows(IllegalArgumentException.class, () -> new HardLook(0.2, 0.5, 200, List.of(HardLook.Pattern.FLAT), 5, 0.4));
+        assertThrows(IllegalArgumentException.class, () -> new HardLook(0.2, 0.5, 30, List.of(), 5, 0.4));
+        assertThrows(IllegalArgumentException.class, () -> new HardLook(0.2, 0.5, 30, List.of(HardLook.Pattern.FLAT), -1, 0.4));
+        IllegalArgumentException p = assertThrows(IllegalArgumentException.class, () -> HardLook.Pattern.byName("plaid"));
+        assertTrue(p.getMessage().contains("'plaid'") && p.getMessage().contains("checker"), p.getMessage());
+        assertEquals(HardLook.Pattern.GRADIENT, HardLook.Pattern.byName(" Gradient "));
+    }
+
+    /**
+     * The default look draws exactly the images it drew before it could be changed (the digest
+     * was taken from the generator as it stood at commit a70a608), so the results measured on the
+     * family stay reproducible.
+     */
+    @Test
+    void theDefaultLookDrawsTheFamilyAsFirstWritten() throws Exception {
+        java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+        for (int i = 0; i < 4; i++) {
+            SyntheticDataset.Generated g = HardSyntheticDataset.render(HardSyntheticDataset.Options.defaults(), i);
+            md.update(g.image().rgb());
+            md.update(g.objectIds());
+            md.update(g.classIds());
+        }
+        assertEquals("922616cc6956fd0daed79bd085882115a9df3992bcdae66179f26f463386081e",
+                java.util.HexFormat.of().formatHex(md.digest()));
+    }
+
+    private static HardLook look(double minExtent, double maxExtent, double tilt, List<HardLook.Pattern> patterns,
+            int clutter) {
+        return new HardLook(minExtent, maxExtent, tilt, patterns, clutter, 0.4);
+    }
+
+    /** Surfaces take only the patterns asked for, and each of them. */
+    @Test
+    void surfacesDrawOnlyTheChosenPatterns() {
+        List<HardLook.Pattern> two = List.of(HardLook.Pattern.GRADIENT, HardLook.Pattern.FLAT);
+        HardScene scene = new HardScene(200, 200, 0, look(0.08, 0.5, 180, two, 5), new java.util.Random(3));
+        Set<HardLook.Pattern> seen = EnumSet.noneOf(HardLook.Pattern.class);
+        for (int i = 0; i < 200; i++) {
+            seen.add(scene.texture().kind());
+        }
+        assertEquals(EnumSet.copyOf(two), seen);
+        HardScene all = new HardScene(200, 200, 0, HardLook.defaults(), new java.util.Random(3));
+        Set<HardLook.Pattern> every = EnumSet.noneOf(HardLook.Pattern.class);
+        for (int i = 0; i < 200; i++) {
+            every.add(all.texture().kind());
+        }
+        assertEquals(EnumSet.allOf(HardLook.Pattern.class), every);
+    }
+
+    /** The clutter count stays within its bound, reaches it, and is zero when asked. */
+    @Test
+    void clutterFollowsItsBound() {
+        for (int bound : new int[] {0, 2, 5}) {
+            HardScene scene = new HardScene(240, 240, 0, look(0.08, 0.5, 180, List.of(HardLook.Pattern.FLAT), bound),
+                    new java.util.Random(bound));
+            int most = 0;
+            for (int i = 0; i < 300; i++) {
+                long n = scene.layout(HardSyntheticDataset.CLASSES.names().stream().map(HardShape::byLabel).toList(), 3)
+                        .stream().filter(s -> s.shape() == null).count();
+                assertTrue(n <= bound, n + " clutter surfaces, bound " + bound);
+                most = Math.max(most, (int) n);
+            }
+            assertEquals(bound, most);
+        }
+    }
+
+    /**
+     * Object extent: every silhouette of a look with objects at most 10 % of the side fits in the
+     * disc of that diameter (stretched by the 4:3 aspect at most), while the median silhouette of
+     * objects of 30–35 % is well above that bound (thin shapes such as the key fill little of their disc).
+     */
+    @Test
+    void objectExtentFollowsTheLook() {
+        int side = 240;
+        double smallBound = Math.PI * Math.pow(side * 0.10 / 2, 2) * 4 / 3;
+        HardSyntheticDataset.Options base = HardSyntheticDataset.Options.defaults().withImages(30);
+        base = new HardSyntheticDataset.Options(30, side, side, 5, 1, base.classes(), 0.02, 0.2, false, null,
+                base.look());
+        HardSyntheticDataset.Options small = base.withLook(look(0.08, 0.10, 180, List.of(HardLook.Pattern.FLAT), 0));
+        HardSyntheticDataset.Options large = base.withLook(look(0.30, 0.35, 180, List.of(HardLook.Pattern.FLAT), 0));
+        List<Integer> largeAreas = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            for (int a : HardSyntheticDataset.scene(small, HardBackground.Photos.load(null), i).silhouetteAreas()) {
+                assertTrue(a <= smallBound, "silhouette " + a + " beyond " + smallBound);
+            }
+            for (int a : HardSyntheticDataset.scene(large, HardBackground.Photos.load(null), i).silhouetteAreas()) {
+                largeAreas.add(a);
+            }
+        }
+        largeAreas.sort(null);
+        assertTrue(largeAreas.get(largeAreas.size() / 2) > 1.5 * smallBound, "median large silhouette " + largeAreas);
+    }
+
+    /**
+     * Tilt: lone arrows (no clutter, no occlusion) keep their long axis, measured from the mask's
+     * second moments, within a few degrees of the tilt bound about horizontal; at any rotation
+     * they point every way.
+     */
+    @Test
+    void tiltFollowsTheLook() {
+        HardSyntheticDataset.Options base = new HardSyntheticDataset.Options(40, 240, 240, 9, 1, List.of("arrow"), 0.0,
+                0.2, false, null, look(0.3, 0.4, 10, List.of(HardLook.Pattern.FLAT), 0));
+        double widest = 0;
+        for (int i = 0; i < 40; i++) {
+            widest = Math.max(widest, Math.abs(axisDegrees(HardSyntheticDataset.render(base, i))));
+        }
+        assertTrue(widest <= 10 + 4, "an arrow tilted " + widest + " degrees");
+        HardSyntheticDataset.Options any = base.withLook(look(0.3, 0.4, 180, List.of(HardLook.Pattern.FLAT), 0));
+        double anyWidest = 0;
+        for (int i = 0; i < 40; i++) {
+            anyWidest = Math.max(anyWidest, Math.abs(axisDegrees(HardSyntheticDataset.render(any, i))));
+        }
+        assertTrue(anyWidest > 45, "at any rotation the widest tilt was only " + anyWidest);
+    }
+
+    /** The long axis of the one object's mask, in degrees from horizontal in (-90, 90]. */
+    private static double axisDegrees(SyntheticDataset.Generated g) {
+        var mask = g.instances().getFirst().mask();
+        int w = g.image().width(), h = g.image().height();
+        double n = 0, sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                if (mask.get(y, x)) {
+                    n++;
+                    sx += x;
+                    sy += y;
+                    sxx += (double) x * x;
+                    syy += (double) y * y;
+                    sxy += (double) x * y;
+                }
+            }
+        }
+        double cxx = sxx / n - sx / n * (sx / n), cyy = syy / n - sy / n * (sy / n), cxy = sxy / n - sx / n * (sy / n);
+        return Math.toDegrees(0.5 * Math.atan2(2 * cxy, cxx - cyy));
     }
 }

@@ -1,5 +1,6 @@
 package io.wiseseg.cli;
 
+import io.wiseseg.data.HardLook;
 import io.wiseseg.data.HardSyntheticDataset;
 import io.wiseseg.data.SyntheticDataset;
 import io.wiseseg.data.VocDataset;
@@ -57,6 +58,27 @@ final class DatasetSynthCommand implements Runnable {
             + "only).")
     Path backgrounds;
 
+    @Option(names = "--object-extent", paramLabel = "MIN-MAX", description = "Hard family only: objects span this "
+            + "share of the shorter image side, drawn log-uniformly (default: 0.08-0.5).")
+    String objectExtent;
+
+    @Option(names = "--max-tilt", paramLabel = "DEGREES", description = "Hard family only: objects are rotated at "
+            + "most this far from upright, either way; 180 means any rotation (default: 180).")
+    Double maxTilt;
+
+    @Option(names = "--patterns", split = ",", paramLabel = "PATTERN", description = "Hard family only: the surface "
+            + "patterns objects and clutter draw from, every class alike (default: all), from: flat, stripes, dots, "
+            + "gradient, radial, noise, checker.")
+    List<String> patterns;
+
+    @Option(names = "--clutter", paramLabel = "N", description = "Hard family only: at most this many clutter "
+            + "surfaces (no class) per image, 0 for none (default: 5).")
+    Integer clutter;
+
+    @Option(names = "--clutter-in-front", paramLabel = "SHARE", description = "Hard family only: the share of "
+            + "clutter drawn in front of the objects, occluding them (default: 0.4).")
+    Double clutterInFront;
+
     @Override
     public void run() {
         VocDataset voc;
@@ -65,6 +87,11 @@ final class DatasetSynthCommand implements Runnable {
             case "simple" -> {
                 if (backgrounds != null) {
                     throw new UserException("--backgrounds: only the hard family takes photographs (--family hard)");
+                }
+                if (objectExtent != null || maxTilt != null || patterns != null || clutter != null
+                        || clutterInFront != null) {
+                    throw new UserException("--object-extent, --max-tilt, --patterns, --clutter and --clutter-in-front "
+                            + "shape the hard family only (--family hard)");
                 }
                 int[] wh = parseSize(size == null ? D.width() + "x" + D.height() : size);
                 SyntheticDataset.Options o;
@@ -87,7 +114,7 @@ final class DatasetSynthCommand implements Runnable {
                 try {
                     o = new HardSyntheticDataset.Options(or(images, h.images()), sides[0], sides[1], seed,
                             or(maxInstances, h.maxInstances()), or(classes, h.classes()), or(noise, h.noise()),
-                            or(valFraction, h.valFraction()), jpeg, backgrounds);
+                            or(valFraction, h.valFraction()), jpeg, backgrounds, look(h.look()));
                 } catch (IllegalArgumentException e) {
                     throw new UserException(e.getMessage());
                 }
@@ -102,6 +129,33 @@ final class DatasetSynthCommand implements Runnable {
         spec.commandLine().getOut().printf("wrote %d images (%s) to %s: %s%n", count,
                 String.join(", ", written.splits().stream().map(s -> s + " " + written.ids(s).size()).toList()),
                 out, "read it with `wiseseg dataset info " + out + "`");
+    }
+
+    /** The hard family's look: the defaults, with what the user gave in their place. */
+    private HardLook look(HardLook d) {
+        double[] extent = {d.minExtent(), d.maxExtent()};
+        if (objectExtent != null) {
+            String[] parts = objectExtent.strip().split("-");
+            try {
+                if (parts.length != 2) {
+                    throw new NumberFormatException();
+                }
+                extent = new double[] {Double.parseDouble(parts[0].strip()), Double.parseDouble(parts[1].strip())};
+            } catch (NumberFormatException e) {
+                throw new UserException("--object-extent: expected MIN-MAX shares of the shorter side, e.g. 0.2-0.6, got '"
+                        + objectExtent + "'");
+            }
+        }
+        List<HardLook.Pattern> kinds = d.patterns();
+        if (patterns != null) {
+            try {
+                kinds = patterns.stream().map(HardLook.Pattern::byName).toList();
+            } catch (IllegalArgumentException e) {
+                throw new UserException("--patterns: " + e.getMessage());
+            }
+        }
+        return new HardLook(extent[0], extent[1], or(maxTilt, d.maxTiltDegrees()), kinds, or(clutter, d.maxClutter()),
+                or(clutterInFront, d.frontShare()));
     }
 
     private static <T> T or(T value, T fallback) {

@@ -27,8 +27,6 @@ final class HardScene {
     static final int VOID_RADIUS = 2;
     /** The chance that an object is placed against an earlier one (else anywhere). */
     static final double OVERLAP_PROBABILITY = 0.7;
-    /** Objects span this range of the image's shorter side (log-uniform). */
-    static final double MIN_EXTENT = 0.08, MAX_EXTENT = 0.5;
 
     /**
      * The rendered image and its ground truth, objects in depth order (back first), with each
@@ -39,10 +37,8 @@ final class HardScene {
 
     enum Clutter { BLOB, STICK, TRIANGLE }
 
-    enum TextureKind { FLAT, STRIPES, DOTS, GRADIENT, RADIAL, NOISE, CHECKER }
-
     /** A palette of two colours and a pattern that mixes them; see {@link #rgb}. */
-    record Texture(TextureKind kind, double[] c1, double[] c2, double period, double cos, double sin, boolean sharp,
+    record Texture(HardLook.Pattern kind, double[] c1, double[] c2, double period, double cos, double sin, boolean sharp,
             double dot, double shade, double shadeCos, double shadeSin, double grain, int salt) {
 
         /** RGB in [0, 1] at pixel offset (dx, dy) from the surface centre and frame point (u, v). */
@@ -60,7 +56,7 @@ final class HardScene {
                 case NOISE -> HardBackground.clamp01(0.5 + 2.5 * (HardBackground.fbm(pu, pv, salt, 4) - 0.5));
                 case CHECKER -> (int) Math.floor(pu) + (int) Math.floor(pv) & 1;
             };
-            if (sharp && kind == TextureKind.STRIPES) {
+            if (sharp && kind == HardLook.Pattern.STRIPES) {
                 t = t >= 0.5 ? 1 : 0;
             }
             double light = 1 + shade * (u * shadeCos + v * shadeSin);
@@ -71,7 +67,7 @@ final class HardScene {
     }
 
     /** A painted region: an object of {@code shape}, or clutter of kind {@code clutter} when shape is null. */
-    private record Surface(HardShape shape, Clutter clutter, double cx, double cy, double radius, double cos, double sin,
+    record Surface(HardShape shape, Clutter clutter, double cx, double cy, double radius, double cos, double sin,
             double aspect, double wobble, int lobes, double wobblePhase, Texture texture) {
 
         Surface at(double x, double y) {
@@ -103,12 +99,14 @@ final class HardScene {
     private final int width;
     private final int height;
     private final double noise;
+    private final HardLook look;
     private final Random random;
 
-    HardScene(int width, int height, double noise, Random random) {
+    HardScene(int width, int height, double noise, HardLook look, Random random) {
         this.width = width;
         this.height = height;
         this.noise = noise;
+        this.look = look;
         this.random = random;
     }
 
@@ -122,14 +120,14 @@ final class HardScene {
         }
     }
 
-    private List<Surface> layout(List<HardShape> classes, int maxInstances) {
+    List<Surface> layout(List<HardShape> classes, int maxInstances) {
         int objects = 1 + random.nextInt(maxInstances);
-        int clutter = random.nextInt(6);
+        int clutter = random.nextInt(look.maxClutter() + 1);
         List<Surface> back = new ArrayList<>();
         List<Surface> front = new ArrayList<>();
         for (int i = 0; i < clutter; i++) {
             // Some of the clutter lies in front and hides parts of objects.
-            (random.nextDouble() < 0.4 ? front : back).add(clutter());
+            (random.nextDouble() < look.frontShare() ? front : back).add(clutter());
         }
         List<Surface> layers = new ArrayList<>(back);
         List<Surface> placed = new ArrayList<>();
@@ -154,9 +152,10 @@ final class HardScene {
 
     private Surface object(HardShape shape) {
         double side = Math.min(width, height);
-        double extent = StrictMath.exp(StrictMath.log(MIN_EXTENT)
-                + random.nextDouble() * StrictMath.log(MAX_EXTENT / MIN_EXTENT));
-        double angle = random.nextDouble() * 2 * Math.PI;
+        double extent = StrictMath.exp(StrictMath.log(look.minExtent())
+                + random.nextDouble() * StrictMath.log(look.maxExtent() / look.minExtent()));
+        double angle = look.anyRotation() ? random.nextDouble() * 2 * Math.PI
+                : (random.nextDouble() * 2 - 1) * Math.toRadians(look.maxTiltDegrees());
         double aspect = StrictMath.exp((random.nextDouble() * 2 - 1) * StrictMath.log(4.0 / 3));
         return new Surface(shape, null, width * (0.05 + 0.9 * random.nextDouble()),
                 height * (0.05 + 0.9 * random.nextDouble()), side * extent / 2 / Math.max(1, aspect),
@@ -177,7 +176,7 @@ final class HardScene {
 
     /** A palette and pattern from the one distribution every surface shares. */
     Texture texture() {
-        TextureKind kind = TextureKind.values()[random.nextInt(TextureKind.values().length)];
+        HardLook.Pattern kind = look.patterns().get(random.nextInt(look.patterns().size()));
         double[] c1 = randomColour();
         double[] c2;
         if (random.nextBoolean()) {

@@ -14,8 +14,8 @@ import java.util.Random;
  * ten classes told apart only by shape and structure (every instance draws a random palette and
  * texture from one distribution shared by all classes), backgrounds with natural-image statistics
  * (three procedural sources, and photographs from a folder if given), clutter that belongs to no
- * class, objects from 8 % to 50 % of the shorter image side with random rotation and aspect,
- * occlusion, VOC's void band along object boundaries, and a different image size per image.
+ * class, objects by default from 8 % to 50 % of the shorter image side with random rotation and
+ * aspect ({@link HardLook} narrows these for an easier variant), occlusion, VOC's void band along object boundaries, and a different image size per image.
  * Written in the VOC layout with XML annotations, as the simple family. A deterministic function
  * of its {@link Options} (and of the photographs' bytes): the same options write byte-identical
  * files.
@@ -32,10 +32,11 @@ public final class HardSyntheticDataset {
      * an aspect of at most 4:3); {@code classes} are names from {@link #CLASSES}; {@code noise} is
      * the standard deviation of per-pixel noise as a fraction of 255; {@code backgrounds} is a
      * folder of JPEG/PNG photographs, half the images' backgrounds are crops of them (null: only
-     * procedural ones); the last {@code valFraction} of the images form the val split.
+     * procedural ones); the last {@code valFraction} of the images form the val split; {@code look}
+     * sets the objects' extent and tilt, the surface patterns and the clutter.
      */
     public record Options(int images, int minSide, int maxSide, long seed, int maxInstances, List<String> classes,
-            double noise, double valFraction, boolean jpeg, Path backgrounds) {
+            double noise, double valFraction, boolean jpeg, Path backgrounds, HardLook look) {
         public Options {
             if (images < 1) {
                 throw new IllegalArgumentException("images must be >= 1, got " + images);
@@ -47,6 +48,7 @@ public final class HardSyntheticDataset {
             SyntheticDataset.checkContent(maxInstances, classes, noise, valFraction);
             classes.forEach(HardShape::byLabel);
             classes = List.copyOf(classes);
+            java.util.Objects.requireNonNull(look, "look");
         }
 
         /**
@@ -54,23 +56,27 @@ public final class HardSyntheticDataset {
          * 6 objects of all ten classes, 2 % noise, PNG, procedural backgrounds only.
          */
         public static Options defaults() {
-            return new Options(520, 200, 320, 0, 6, CLASSES.names(), 0.02, 0.23, false, null);
+            return new Options(520, 200, 320, 0, 6, CLASSES.names(), 0.02, 0.23, false, null, HardLook.defaults());
         }
 
         public Options withImages(int n) {
-            return new Options(n, minSide, maxSide, seed, maxInstances, classes, noise, valFraction, jpeg, backgrounds);
+            return new Options(n, minSide, maxSide, seed, maxInstances, classes, noise, valFraction, jpeg, backgrounds, look);
         }
 
         public Options withSeed(long s) {
-            return new Options(images, minSide, maxSide, s, maxInstances, classes, noise, valFraction, jpeg, backgrounds);
+            return new Options(images, minSide, maxSide, s, maxInstances, classes, noise, valFraction, jpeg, backgrounds, look);
         }
 
         public Options withBackgrounds(Path dir) {
-            return new Options(images, minSide, maxSide, seed, maxInstances, classes, noise, valFraction, jpeg, dir);
+            return new Options(images, minSide, maxSide, seed, maxInstances, classes, noise, valFraction, jpeg, dir, look);
+        }
+
+        public Options withLook(HardLook l) {
+            return new Options(images, minSide, maxSide, seed, maxInstances, classes, noise, valFraction, jpeg, backgrounds, l);
         }
 
         public Options withValFraction(double f) {
-            return new Options(images, minSide, maxSide, seed, maxInstances, classes, noise, f, jpeg, backgrounds);
+            return new Options(images, minSide, maxSide, seed, maxInstances, classes, noise, f, jpeg, backgrounds, look);
         }
     }
 
@@ -94,7 +100,7 @@ public final class HardSyntheticDataset {
             w = o.minSide() + random.nextInt(o.maxSide() - o.minSide() + 1);
             h = o.minSide() + random.nextInt(o.maxSide() - o.minSide() + 1);
         } while (Math.max(w, h) > MAX_ASPECT * Math.min(w, h));
-        return new HardScene(w, h, o.noise(), random).render(shapes, o.maxInstances(), photos);
+        return new HardScene(w, h, o.noise(), o.look(), random).render(shapes, o.maxInstances(), photos);
     }
 
     static SyntheticDataset.Generated toGenerated(HardScene.Result r, int index) {
@@ -159,7 +165,7 @@ public final class HardSyntheticDataset {
         return SyntheticDataset.lines(List.of("# wiseseg synthetic dataset: the options that generated it",
                 "family=hard", "images=" + o.images(), "sides=" + o.minSide() + "-" + o.maxSide(), "seed=" + o.seed(),
                 "max_instances=" + o.maxInstances(), "classes=" + String.join(",", o.classes()),
-                "noise=" + o.noise(), "val_fraction=" + o.valFraction(), "format=" + (o.jpeg() ? "jpeg" : "png"),
+                "noise=" + o.noise(), "look=" + o.look().describe(), "val_fraction=" + o.valFraction(), "format=" + (o.jpeg() ? "jpeg" : "png"),
                 "backgrounds=" + (o.backgrounds() == null ? "procedural" : o.backgrounds() + " ("
                         + String.join(", ", photos.names()) + ")")));
     }
