@@ -5,8 +5,9 @@
 # 0.02, momentum 0.9, weight decay 1e-4, batch 16, flips, images resized to 288 px on the longer
 # side and zero-padded. One thread. Prints the label prior's loss, the mean loss per 50 steps and
 # val classification mAP (chance = the share of positive image-class pairs).
-# usage: /usr/bin/python3 bench/hard_family_gap_check.py DATASET STEPS gap|max|top [sgd|adam]
-# ('adam': Adam at lr 1e-3 instead of the SGD above, to tell the optimiser from the data.)
+# usage: /usr/bin/python3 bench/hard_family_gap_check.py DATASET STEPS gap|max|top [sgd|adam] [SIZE]
+# ('adam': Adam at lr 1e-3 instead of the SGD above, to tell the optimiser from the data; SIZE: the
+# input side instead of 288.)
 import sys, os, math, random, time
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 import xml.etree.ElementTree as ET
@@ -15,6 +16,7 @@ from torchvision.models.resnet import ResNet, BasicBlock
 torch.set_num_threads(1); torch.manual_seed(0); random.seed(0)
 root, steps, pool = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 optimiser = sys.argv[4] if len(sys.argv) > 4 else 'sgd'
+side = int(sys.argv[5]) if len(sys.argv) > 5 else 288
 classes = open(f'{root}/classes.txt').read().split()
 def load(split):
     ids = open(f'{root}/ImageSets/Segmentation/{split}.txt').read().split()
@@ -22,9 +24,9 @@ def load(split):
     for i in ids:
         p = f'{root}/JPEGImages/{i}.jpg'
         if not os.path.exists(p): p = f'{root}/JPEGImages/{i}.png'
-        im = Image.open(p).convert('RGB'); w, h = im.size; s = 288 / max(w, h)
+        im = Image.open(p).convert('RGB'); w, h = im.size; s = side / max(w, h)
         im = im.resize((round(w * s), round(h * s)), Image.BILINEAR)
-        a = np.zeros((288, 288, 3), np.float32); arr = np.asarray(im, np.float32) / 255
+        a = np.zeros((side, side, 3), np.float32); arr = np.asarray(im, np.float32) / 255
         a[:arr.shape[0], :arr.shape[1]] = (arr - [0.485, 0.456, 0.406]) / [0.229, 0.224, 0.225]
         X.append(torch.from_numpy(a).permute(2, 0, 1))
         y = torch.zeros(len(classes))
