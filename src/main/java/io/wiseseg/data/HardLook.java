@@ -1,6 +1,5 @@
 package io.wiseseg.data;
 
-import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
@@ -46,7 +45,7 @@ public record HardLook(double minExtent, double maxExtent, double maxTiltDegrees
         if (patterns == null || patterns.isEmpty()) {
             throw new IllegalArgumentException("at least one surface pattern is needed");
         }
-        patterns = List.copyOf(new ArrayList<>(EnumSet.copyOf(patterns)));
+        patterns = List.copyOf(EnumSet.copyOf(patterns));
         if (maxClutter < 0) {
             throw new IllegalArgumentException("the clutter count must be >= 0, got " + maxClutter);
         }
