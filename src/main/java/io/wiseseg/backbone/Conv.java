@@ -14,7 +14,18 @@ import org.bytedeco.pytorch.global.torch;
  * batched input gradient. Public for heads built on the backbone (PRM's 1×1 classifier).
  */
 public final class Conv extends Module {
+    /**
+     * oneDNN's CPU kernels store channels in blocks of 16 (AVX-512; 8 on AVX2) and pad a short
+     * block. LibTorch 2.10's oneDNN returned wrong, sometimes NaN, gradients for such layers on an
+     * AVX-512 CPU, in some runs and not others (8 → 8 and 3 → 8 channels; ConvTest). Layers that do
+     * not fill the blocks therefore run ATen's own convolution on the CPU. An image input (≤ 4
+     * channels) is exempt: oneDNN reads a first layer's input unblocked.
+     */
+    static final int ONEDNN_CHANNEL_BLOCK = 16;
+
     final int inChannels, outChannels, kernel, stride, padding;
+    /** Whether, on the CPU, this layer bypasses oneDNN (see {@link #ONEDNN_CHANNEL_BLOCK}). */
+    final boolean atenOnCpu;
     final Tensor weight;
     final Tensor bias;
 
@@ -24,6 +35,7 @@ public final class Conv extends Module {
         this.kernel = kernel;
         this.stride = stride;
         this.padding = padding;
+        this.atenOnCpu = !fillsOneDnnBlocks(inChannels, outChannels);
         // torchvision's ResNet init: Kaiming normal, fan_out, ReLU gain.
         double std = Math.sqrt(2.0 / (outChannels * kernel * kernel));
         // Keep our own handles: register_* returns a reference into the module's dict, which
@@ -47,8 +59,17 @@ public final class Conv extends Module {
             trace.push(new long[] {x.size(2), x.size(3)});
         }
         TensorOptional b = bias == null ? new TensorOptional() : new TensorOptional(bias);
+        if (atenOnCpu && x.is_cpu()) {
+            return torch.thnn_conv2d(x, weight, new long[] {kernel, kernel}, b, new long[] {stride, stride},
+                    padding, padding);
+        }
         return torch.conv2d(x, weight, b, new long[] {stride, stride}, new long[] {padding, padding},
                 new long[] {1, 1}, 1);
+    }
+
+    /** Whether oneDNN's blocked kernels can take a layer of these channel counts. */
+    static boolean fillsOneDnnBlocks(int inChannels, int outChannels) {
+        return outChannels % ONEDNN_CHANNEL_BLOCK == 0 && (inChannels % ONEDNN_CHANNEL_BLOCK == 0 || inChannels <= 4);
     }
 
     /** out×in×k×k, registered as {@code weight}. */
@@ -64,6 +85,14 @@ public final class Conv extends Module {
     /** The gradient w.r.t. this layer's input for a batch of upstream gradients {@code g}. */
     Tensor inputGrad(Tensor g, BackwardTrace trace) {
         long[] in = trace.popSizes();
+        if (atenOnCpu && g.is_cpu()) {
+            // the input gradient is the transposed convolution; output padding restores the input
+            // size that the stride rounded away
+            long[] outputPadding = {in[0] - ((g.size(2) - 1) * stride - 2L * padding + kernel),
+                in[1] - ((g.size(3) - 1) * stride - 2L * padding + kernel)};
+            return torch.slow_conv_transpose2d(g, weight, new long[] {kernel, kernel}, new TensorOptional(),
+                    new long[] {stride, stride}, new long[] {padding, padding}, outputPadding, new long[] {1, 1});
+        }
         // The kernel autograd itself runs for a convolution's input gradient (a transposed
         // convolution), so the batched pass matches the per-peak loop; it reads only the shape
         // of "input", which is left uninitialised here.
