@@ -51,6 +51,12 @@ class PrmCommandsTest {
                 "--peak-threshold", "0");
         assertEquals(0, loc.code(), loc.err());
         assertTrue(loc.out().contains("classification mAP") && loc.out().contains("instances with a peak"), loc.out());
+        assertTrue(loc.out().contains("class threshold 0.0"), loc.out());
+        CliRun labelled = run("localisation", "--checkpoint", runDir.toString(), "--dataset", data.toString(),
+                "--peak-threshold", "0", "--image-labels", "--points", "PEAK");
+        assertEquals(0, labelled.code(), labelled.err());
+        assertTrue(labelled.out().contains("classes from the image labels") && labelled.out().contains("points PEAK"),
+                labelled.out());
     }
 
     @Test

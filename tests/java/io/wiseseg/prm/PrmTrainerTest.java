@@ -61,11 +61,19 @@ class PrmTrainerTest {
                 0f, 0f);
         PrmEvaluation.Classification c = PrmEvaluation.classification(prm, dataset, "val", 96, ProgressListener.NONE);
         PrmEvaluation.Localisation l = PrmEvaluation.localisation(prm, dataset, "val", 96,
-                PrmEvaluation.PointRule.RESPONSE_MAX, ProgressListener.NONE);
+                PrmEvaluation.PointRule.RESPONSE_MAX, false, ProgressListener.NONE);
+        PrmEvaluation.Localisation labelled = PrmEvaluation.localisation(prm, dataset, "val", 96,
+                PrmEvaluation.PointRule.RESPONSE_MAX, true, ProgressListener.NONE);
         System.out.printf("PRM tiny: loss %.4f -> %.4f over %d steps; val mAP %.3f (chance %.3f); localisation %s%n",
                 first, last, n, c.meanAp(), c.chanceMeanAp(), l);
         assertTrue(last < 0.8 * first, "loss " + first + " -> " + last);
         assertTrue(c.meanAp() > c.chanceMeanAp() + 0.25, "val mAP " + c.meanAp() + " vs chance " + c.chanceMeanAp());
+        // With the image labels every labelled class keeps at least its strongest peak, and a labelled
+        // class keeps every peak it had without them: no instance can lose its peak.
+        int labelCount = dataset.labelled("val").stream().mapToInt(i -> i.labels().length).sum();
+        assertTrue(labelled.peaks() >= labelCount, labelled.peaks() + " peaks for " + labelCount + " labels");
+        assertEquals(l.instances(), labelled.instances());
+        assertTrue(labelled.instanceRecall() >= l.instanceRecall(), labelled + " vs " + l);
         assertTrue(Files.isRegularFile(tmp.resolve("run").resolve(PrmCheckpoint.MODEL)));
         assertEquals(tiny(EPOCHS), PrmCheckpoint.config(tmp.resolve("run")));
     }

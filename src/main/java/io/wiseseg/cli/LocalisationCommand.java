@@ -52,6 +52,10 @@ final class LocalisationCommand implements Runnable {
             + "maximum of its response map, WISE's rule) (default: ${DEFAULT-VALUE}).")
     PrmEvaluation.PointRule points = PrmEvaluation.PointRule.RESPONSE_MAX;
 
+    @Option(names = "--image-labels", description = "Peaks of each image's labelled classes only, as the pseudo "
+            + "masks take them (the class threshold then does not apply); default: of every class scored present.")
+    boolean imageLabels;
+
     @Override
     public void run() {
         TorchRuntime.ensureLoaded(); // before any LibTorch class (see TorchRuntime)
@@ -69,11 +73,13 @@ final class LocalisationCommand implements Runnable {
         PrmEvaluation.Localisation l;
         try (ProgressBarListener bar = new ProgressBarListener()) {
             c = PrmEvaluation.classification(prm, voc, split, size, bar);
-            l = PrmEvaluation.localisation(prm, voc, split, size, points, bar);
+            l = PrmEvaluation.localisation(prm, voc, split, size, points, imageLabels, bar);
         }
         PrintWriter w = spec.commandLine().getOut();
-        w.printf("split %s: %d images, %d instances, %d peaks (class threshold %s, peak threshold %s, %d px, points %s)%n",
-                split, l.images(), l.instances(), l.peaks(), classThreshold, peakThreshold, size, points);
+        w.printf("split %s: %d images, %d instances, %d peaks (%s, peak threshold %s, %d px, points %s)%n",
+                split, l.images(), l.instances(), l.peaks(),
+                imageLabels ? "classes from the image labels" : "class threshold " + classThreshold, peakThreshold,
+                size, points);
         w.printf("classification mAP %.3f (chance %.3f)%n", c.meanAp(), c.chanceMeanAp());
         w.printf("instances with a peak of their class: %.3f%n", l.instanceRecall());
         w.printf("peaks inside an instance of their class: %.3f%n", l.peakPrecision());

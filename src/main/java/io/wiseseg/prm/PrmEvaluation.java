@@ -56,8 +56,13 @@ public final class PrmEvaluation {
         RESPONSE_MAX
     }
 
+    /**
+     * @param imageLabels peaks of each image's labelled classes only, as the pseudo masks take them
+     *                    ({@link PeakResponseMaps#compute(org.bytedeco.pytorch.Tensor, int[])}); else
+     *                    those of every class the classifier scores present
+     */
     public static Localisation localisation(PeakResponseMaps prm, Dataset dataset, String split, int imageSize,
-            PointRule rule, ProgressListener listener) {
+            PointRule rule, boolean imageLabels, ProgressListener listener) {
         List<LabelledImage> images = dataset.labelled(split);
         int instances = 0, found = 0, peaks = 0, inside = 0;
         listener.progress("localise " + split, 0, images.size());
@@ -68,7 +73,12 @@ public final class PrmEvaluation {
             int[] maxima = null;
             try (PointerScope scope = new PointerScope()) { // frees the image's tensors, the result's maps included
                 org.bytedeco.pytorch.Tensor x = input(dataset, image, imageSize);
-                r = rule == PointRule.PEAK ? prm.peaks(x) : prm.compute(x);
+                int[] labels = imageLabels ? image.labels() : null;
+                if (rule == PointRule.PEAK) {
+                    r = imageLabels ? prm.peaks(x, labels) : prm.peaks(x);
+                } else {
+                    r = imageLabels ? prm.compute(x, labels) : prm.compute(x);
+                }
                 if (rule == PointRule.RESPONSE_MAX) {
                     maxima = r.responseMaxima();
                 }
