@@ -20,6 +20,11 @@ public final class Conv extends Module {
      * AVX-512 CPU, in some runs and not others (8 → 8 and 3 → 8 channels; ConvTest). Layers that do
      * not fill the blocks therefore run ATen's own convolution on the CPU. An image input (≤ 4
      * channels) is exempt: oneDNN reads a first layer's input unblocked.
+     *
+     * <p>Strided 1×1 layers (ResNet's downsampling) also run ATen's: on the same CPU, creating
+     * oneDNN's backward for ResNet-50's 1024 → 2048 downsampling of an 8×10 map died with SIGFPE
+     * (an integer division by zero in {@code brgemm_convolution_bwd_utils::est_eff_1x1}), the JVM
+     * with it, even under {@code ONEDNN_MAX_CPU_ISA=AVX2}.
      */
     static final int ONEDNN_CHANNEL_BLOCK = 16;
 
@@ -35,7 +40,7 @@ public final class Conv extends Module {
         this.kernel = kernel;
         this.stride = stride;
         this.padding = padding;
-        this.atenOnCpu = !fillsOneDnnBlocks(inChannels, outChannels);
+        this.atenOnCpu = !oneDnnSafe(inChannels, outChannels, kernel, stride);
         // torchvision's ResNet init: Kaiming normal, fan_out, ReLU gain.
         double std = Math.sqrt(2.0 / (outChannels * kernel * kernel));
         // Keep our own handles: register_* returns a reference into the module's dict, which
@@ -67,9 +72,11 @@ public final class Conv extends Module {
                 new long[] {1, 1}, 1);
     }
 
-    /** Whether oneDNN's blocked kernels can take a layer of these channel counts. */
-    static boolean fillsOneDnnBlocks(int inChannels, int outChannels) {
-        return outChannels % ONEDNN_CHANNEL_BLOCK == 0 && (inChannels % ONEDNN_CHANNEL_BLOCK == 0 || inChannels <= 4);
+    /** Whether oneDNN's CPU kernels can take this layer (see {@link #ONEDNN_CHANNEL_BLOCK}). */
+    public static boolean oneDnnSafe(int inChannels, int outChannels, int kernel, int stride) {
+        boolean fillsBlocks = outChannels % ONEDNN_CHANNEL_BLOCK == 0
+                && (inChannels % ONEDNN_CHANNEL_BLOCK == 0 || inChannels <= 4);
+        return fillsBlocks && !(kernel == 1 && stride > 1);
     }
 
     /** out×in×k×k, registered as {@code weight}. */

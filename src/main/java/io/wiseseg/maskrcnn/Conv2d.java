@@ -1,5 +1,6 @@
 package io.wiseseg.maskrcnn;
 
+import io.wiseseg.backbone.Conv;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -19,11 +20,15 @@ final class Conv2d extends Module {
     }
 
     final Tensor weight, bias;
-    private final long stride, padding;
+    private final long stride, padding, kernel;
+    /** On the CPU, ATen's convolution instead of oneDNN's (see {@link Conv#oneDnnSafe}). */
+    private final boolean atenOnCpu;
 
     Conv2d(int in, int out, int kernel, int stride, int padding, Init init) {
         this.stride = stride;
         this.padding = padding;
+        this.kernel = kernel;
+        this.atenOnCpu = !Conv.oneDnnSafe(in, out, kernel, stride);
         weight = torch.randn(out, in, kernel, kernel);
         double std = switch (init) {
             // uniform(-b, b) with b = sqrt(3) * gain / sqrt(fan_in), gain = sqrt(2 / (1 + a^2)) = 1
@@ -43,6 +48,10 @@ final class Conv2d extends Module {
     }
 
     Tensor forward(Tensor x) {
+        if (atenOnCpu && x.is_cpu()) {
+            return torch.thnn_conv2d(x, weight, new long[] {kernel, kernel}, new TensorOptional(bias),
+                    new long[] {stride, stride}, padding, padding);
+        }
         return torch.conv2d(x, weight, new TensorOptional(bias), new long[] {stride, stride},
                 new long[] {padding, padding}, new long[] {1, 1}, 1);
     }
