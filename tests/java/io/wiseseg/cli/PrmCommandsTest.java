@@ -5,8 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.wiseseg.prm.PrmCheckpoint;
+import io.wiseseg.util.TorchvisionWeights;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -57,6 +62,45 @@ class PrmCommandsTest {
         assertEquals(0, labelled.code(), labelled.err());
         assertTrue(labelled.out().contains("classes from the image labels") && labelled.out().contains("points PEAK"),
                 labelled.out());
+    }
+
+    /**
+     * A train-classifier run starts another one's backbone (pretraining on image labels elsewhere):
+     * with the backbone's rate at 0 and BatchNorm frozen, the new run's backbone is the old one's,
+     * tensor for tensor; a run of another width is refused in one line.
+     */
+    @Test
+    void aClassifierRunStartsAnotherOnesBackbone() throws Exception {
+        Path data = tmp.resolve("synth"), first = tmp.resolve("first"), second = tmp.resolve("second");
+        assertEquals(0, run("dataset", "synth", "--out", data.toString(), "--images", "12", "--size", "64",
+                "--max-instances", "2", "--val-fraction", "0.25").code());
+        CliRun a = run("train-classifier", "--dataset", data.toString(), "--out", first.toString(), "--backbone",
+                "resnet18", "--width", "8", "--image-size", "64", "--iterations", "3", "--batch-size", "3",
+                "--backbone-lr-factor", "1", "--train-batchnorm");
+        assertEquals(0, a.code(), a.err());
+        CliRun b = run("train-classifier", "--dataset", data.toString(), "--out", second.toString(), "--backbone",
+                "resnet18", "--width", "8", "--image-size", "64", "--iterations", "2", "--batch-size", "3",
+                "--weights", first.toString(), "--backbone-lr-factor", "0");
+        assertEquals(0, b.code(), b.err());
+        Map<String, Tensor> before = TorchvisionWeights.stateDict(PrmCheckpoint.loadNetwork(first).backbone());
+        Map<String, Tensor> after = TorchvisionWeights.stateDict(PrmCheckpoint.loadNetwork(second).backbone());
+        assertEquals(before.keySet(), after.keySet());
+        for (String key : before.keySet()) {
+            assertTrue(torch.equal(before.get(key), after.get(key)), key);
+        }
+
+        CliRun wide = run("train-classifier", "--dataset", data.toString(), "--out", tmp.resolve("wide").toString(),
+                "--backbone", "resnet18", "--width", "16", "--image-size", "64", "--iterations", "1",
+                "--batch-size", "3", "--weights", first.toString());
+        assertEquals(2, wide.code(), wide.out());
+        assertTrue(wide.err().strip().startsWith("wiseseg: " + first + " (a train-classifier run): conv1.weight has shape"),
+                wide.err());
+        assertEquals(1, wide.err().strip().lines().count(), wide.err());
+        CliRun notARun = run("train-classifier", "--dataset", data.toString(), "--out", tmp.resolve("x").toString(),
+                "--weights", data.toString());
+        assertEquals(2, notARun.code());
+        assertEquals("wiseseg: --weights: " + data + " is not a train-classifier run (no config.json and model.pt)",
+                notARun.err().strip());
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.wiseseg.cli;
 import io.wiseseg.data.VocDataset;
 import io.wiseseg.kernels.Device;
 import io.wiseseg.kernels.PeakFinder;
+import io.wiseseg.prm.PrmCheckpoint;
 import io.wiseseg.prm.PrmConfig;
 import io.wiseseg.prm.PrmTrainer;
 import io.wiseseg.util.StepSchedule;
@@ -55,8 +56,9 @@ final class TrainClassifierCommand implements Runnable {
             + "class response maps on small images (default: ${DEFAULT-VALUE}).")
     int outputStride = D.outputStride();
 
-    @Option(names = "--weights", paramLabel = "FILE", description = "ImageNet weights (.pth state dict of "
-            + "torchvision's ResNet); default: train from scratch.")
+    @Option(names = "--weights", paramLabel = "FILE|RUN", description = "ImageNet weights (.pth state dict of "
+            + "torchvision's ResNet), or a train-classifier run whose backbone (same depth and width) starts this "
+            + "one, e.g. one pretrained on the image labels of a larger dataset; default: train from scratch.")
     Path weights;
 
     @Option(names = "--epochs", description = "Epochs (default: ${DEFAULT-VALUE}).")
@@ -126,8 +128,11 @@ final class TrainClassifierCommand implements Runnable {
                 "--iterations", "--lr-steps", "--lr-gamma", "--epochs");
         TorchRuntime.ensureLoaded(); // before any LibTorch class (see TorchRuntime)
         Device device = deviceOption.resolve();
-        if (weights != null && !Files.isRegularFile(weights)) {
-            throw new UserException("--weights: no such file: " + weights);
+        if (weights != null && !Files.isRegularFile(weights) && !PrmCheckpoint.isRun(weights)) {
+            throw new UserException(Files.isDirectory(weights)
+                    ? "--weights: " + weights + " is not a train-classifier run (no " + PrmCheckpoint.CONFIG + " and "
+                            + PrmCheckpoint.MODEL + ")"
+                    : "--weights: no such file: " + weights);
         }
         VocDataset voc = VocDataset.open(dataset);
         PrmConfig config = new PrmConfig(backbone, width, voc.classes().names(),

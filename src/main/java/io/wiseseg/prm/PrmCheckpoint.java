@@ -41,6 +41,11 @@ public final class PrmCheckpoint {
         return PrmConfig.read(config);
     }
 
+    /** Whether {@code dir} is a train-classifier run: a folder with its config and model. */
+    public static boolean isRun(Path dir) {
+        return Files.isDirectory(dir) && Files.isRegularFile(dir.resolve(CONFIG)) && Files.isRegularFile(dir.resolve(MODEL));
+    }
+
     private static Path modelFile(Path checkpoint) {
         if (!Files.exists(checkpoint)) {
             throw new IllegalArgumentException("no checkpoint at " + checkpoint + " (no such file or directory)");

@@ -17,7 +17,8 @@ import java.util.List;
  * @param backbone          resnet18 | resnet34 | resnet50 | resnet101
  * @param width             the ResNet stem width (torchvision: 64)
  * @param classes           the class names, in id order
- * @param weights           the ImageNet .pth the backbone started from, or null (from scratch)
+ * @param weights           the ImageNet .pth or the train-classifier run the backbone started from, or null
+ *                          (from scratch)
  * @param imageSize         training images are resized to about this many pixels a side
  * @param scaleJitter       each batch's size is imageSize × a random factor in [1/s, s], in steps of 32 px
  * @param flipProbability   horizontal flip per image

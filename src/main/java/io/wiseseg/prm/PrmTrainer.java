@@ -76,7 +76,13 @@ public final class PrmTrainer {
         if (resume) {
             state = resumeInto(net, out);
         } else if (config.weights() != null) {
-            TorchvisionWeights.load(net.backbone(), Path.of(config.weights()), Set.of("fc."));
+            Path weights = Path.of(config.weights());
+            if (PrmCheckpoint.isRun(weights)) { // another classifier's backbone, its head left behind
+                TorchvisionWeights.load(net.backbone(), TorchvisionWeights.stateDict(PrmCheckpoint.loadNetwork(weights)
+                        .backbone()), Set.of(), weights + " (a train-classifier run)");
+            } else {
+                TorchvisionWeights.load(net.backbone(), weights, Set.of("fc."));
+            }
         }
         Device device = stimulation.device();
         device.place(net); // loaded on the CPU first: checkpoints load anywhere, whatever saved them
