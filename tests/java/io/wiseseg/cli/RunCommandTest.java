@@ -6,11 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.wiseseg.prm.PrmCheckpoint;
 import io.wiseseg.testing.TinyVoc;
+import io.wiseseg.util.TorchvisionWeights;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -135,5 +139,49 @@ class RunCommandTest {
                 "--eval-split", "test");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("no split 'test' (has [train, val])"), r.err());
+    }
+    /**
+     * {@code --classifier-weights RUN}: the run's classifier starts from another classifier's
+     * backbone (one short step later its convolutions are still within a few percent of the
+     * start; from a fresh initialisation they would differ by about sqrt(2) of their norm), and
+     * the folder records it. A folder that is not such a run, or holds another backbone, is one line.
+     */
+    @Test
+    void classifierWeightsStartTheRunsClassifierFromAnotherRun(@TempDir Path tmp) throws Exception {
+        Path data = TinyVoc.write(tmp.resolve("voc"), 12, 4, 2);
+        Path pre = tmp.resolve("pre"), out = tmp.resolve("run");
+        CliRun p = CliRun.run("train-classifier", "--dataset", data.toString(), "--out", pre.toString(), "--backbone",
+                "resnet18", "--width", "16", "--image-size", "64", "--iterations", "2", "--batch-size", "4",
+                "--output-stride", "16", "--backbone-lr-factor", "1", "--train-batchnorm", "--seed", "7");
+        assertEquals(0, p.code(), p.err()); // another seed than the run's: another initialisation
+        CliRun r = CliRun.run("run", "--dataset", data.toString(), "--out", out.toString(), "--classifier-weights",
+                pre.toString(), "--classifier-iterations", "1", "--maskrcnn-iterations", "1", "--no-upper-bound",
+                "--overlays", "0", "--tune-fraction", "0");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("output stride 16, backbone from " + pre + ";"), r.out());
+        assertEquals(pre.toAbsolutePath().toString(),
+                new ObjectMapper().readTree(out.resolve("run.json").toFile()).path("classifierWeights").asText());
+        Map<String, Tensor> start = TorchvisionWeights.stateDict(PrmCheckpoint.loadNetwork(pre).backbone());
+        Map<String, Tensor> trained = TorchvisionWeights.stateDict(PrmCheckpoint.loadNetwork(out.resolve("prm")).backbone());
+        for (String key : List.of("conv1.weight", "layer1.0.conv1.weight", "layer4.1.conv2.weight")) {
+            double change = trained.get(key).sub(start.get(key)).norm().item_double() / start.get(key).norm().item_double();
+            assertTrue(change < 0.2, key + " moved by " + change + " of its norm");
+        }
+
+        Path notARun = data, missing = tmp.resolve("none"), narrow = tmp.resolve("narrow");
+        Files.createDirectories(narrow);
+        Files.copy(pre.resolve("model.pt"), narrow.resolve("model.pt"));
+        Files.writeString(narrow.resolve("config.json"),
+                Files.readString(pre.resolve("config.json")).replace("\"width\" : 16", "\"width\" : 8"));
+        for (Path bad : List.of(notARun, missing, narrow)) {
+            CliRun refused = CliRun.run("run", "--dataset", data.toString(), "--out", tmp.resolve("r2").toString(),
+                    "--classifier-weights", bad.toString());
+            assertEquals(2, refused.code(), refused.err());
+            assertEquals(1, refused.err().strip().lines().count(), refused.err());
+            assertTrue(refused.err().startsWith("wiseseg: --classifier-weights: " + bad), refused.err());
+            assertFalse(Files.exists(tmp.resolve("r2")), "refused before any work");
+        }
+        assertTrue(CliRun.run("run", "--dataset", data.toString(), "--out", tmp.resolve("r2").toString(),
+                "--classifier-weights", narrow.toString()).err().contains("holds a resnet18 at width 8"));
     }
 }

@@ -101,6 +101,11 @@ final class RunCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE}).")
     int outputStride;
 
+    @Option(names = "--classifier-weights", paramLabel = "RUN", description = "A train-classifier run (ResNet-18, "
+            + "--width 16) whose backbone starts the classifier, and so the Mask R-CNNs: e.g. one pretrained on the "
+            + "image labels of a larger dataset. Default: from scratch.")
+    Path classifierWeights;
+
     @Option(names = "--no-upper-bound", description = "Skip the fully supervised Mask R-CNN (trained on the GT masks).")
     boolean noUpperBound;
 
@@ -115,6 +120,13 @@ final class RunCommand implements Callable<Integer> {
         RuleNames.check(rule);
         var tuning = tune.options(peakThreshold);
         var rounds = selfTraining.settings(); // checked before any work
+        if (classifierWeights != null) {
+            try {
+                WiseRun.checkClassifierWeights(classifierWeights);
+            } catch (IllegalArgumentException e) {
+                throw new UserException("--classifier-weights: " + e.getMessage());
+            }
+        }
         var device = deviceOption.resolve();
         var classifierSchedule = schedules.classifier(epochs != null);
         var maskRcnnSchedule = schedules.maskRcnn(maskRcnnEpochs != null);
@@ -131,10 +143,12 @@ final class RunCommand implements Callable<Integer> {
                 minSize != null ? minSize : auto.maskRcnnMinSize(),
                 maxSize != null ? maxSize : Math.max(auto.maskRcnnMaxSize(), minSize != null ? minSize : 0),
                 maskRcnnEpochs != null ? maskRcnnEpochs : auto.maskRcnnEpochs(), !noUpperBound, overlays, seed,
-                classifierSchedule, maskRcnnSchedule);
+                classifierSchedule, maskRcnnSchedule)
+                .withClassifierWeights(classifierWeights == null ? null : classifierWeights.toAbsolutePath().toString());
         PrintWriter w = spec.commandLine().getOut();
-        w.printf("settings: classifier %d px, %s, output stride %d; rule %s%s; Mask R-CNN %d..%d px, %s%s%n",
-                s.classifierImageSize(), s.classifierLength(), s.outputStride(), rule,
+        w.printf("settings: classifier %d px, %s, output stride %d%s; rule %s%s; Mask R-CNN %d..%d px, %s%s%n",
+                s.classifierImageSize(), s.classifierLength(), s.outputStride(),
+                classifierWeights == null ? "" : ", backbone from " + classifierWeights, rule,
                 mergeIou == null ? "" : " (merge at IoU >= " + mergeIou + ")", s.maskRcnnMinSize(),
                 s.maskRcnnMaxSize(), s.maskRcnnLength(), s.upperBound() ? "; with the upper bound" : "");
         w.flush();

@@ -18,6 +18,7 @@ import io.wiseseg.kernels.Device;
 import io.wiseseg.maskrcnn.MaskRcnn;
 import io.wiseseg.maskrcnn.MaskRcnnConfig;
 import io.wiseseg.maskrcnn.MaskRcnnTrainer;
+import io.wiseseg.prm.PrmCheckpoint;
 import io.wiseseg.prm.PrmConfig;
 import io.wiseseg.prm.PrmTrainer;
 import io.wiseseg.proposals.ProposalCache;
@@ -87,11 +88,13 @@ public final class WiseRun {
      * @param maskRcnnSchedule    the Mask R-CNNs' length and lr drops in optimizer steps (batch 4);
      *                            {@link StepSchedule#EPOCHS}: maskRcnnEpochs, the rate × 0.1 after
      *                            two thirds of them
+     * @param classifierWeights   a train-classifier run (its absolute path) whose backbone starts the
+     *                            classifier's, and so the Mask R-CNNs'; null: from scratch
      */
     public record Settings(String trainSplit, String evalSplit, int classifierImageSize, int classifierEpochs,
             int outputStride, PseudoLabelling.Settings pseudo, int maskRcnnMinSize, int maskRcnnMaxSize,
             int maskRcnnEpochs, boolean upperBound, int overlays, long seed, StepSchedule classifierSchedule,
-            StepSchedule maskRcnnSchedule) {
+            StepSchedule maskRcnnSchedule, String classifierWeights) {
         public Settings {
             classifierSchedule = classifierSchedule == null ? StepSchedule.EPOCHS : classifierSchedule;
             maskRcnnSchedule = maskRcnnSchedule == null ? StepSchedule.EPOCHS : maskRcnnSchedule;
@@ -111,12 +114,22 @@ public final class WiseRun {
             }
         }
 
+        /** Settings whose classifier starts from scratch. */
+        public Settings(String trainSplit, String evalSplit, int classifierImageSize, int classifierEpochs,
+                int outputStride, PseudoLabelling.Settings pseudo, int maskRcnnMinSize, int maskRcnnMaxSize,
+                int maskRcnnEpochs, boolean upperBound, int overlays, long seed, StepSchedule classifierSchedule,
+                StepSchedule maskRcnnSchedule) {
+            this(trainSplit, evalSplit, classifierImageSize, classifierEpochs, outputStride, pseudo, maskRcnnMinSize,
+                    maskRcnnMaxSize, maskRcnnEpochs, upperBound, overlays, seed, classifierSchedule, maskRcnnSchedule,
+                    null);
+        }
+
         /** Settings whose stages train by epochs ({@link StepSchedule#EPOCHS}). */
         public Settings(String trainSplit, String evalSplit, int classifierImageSize, int classifierEpochs,
                 int outputStride, PseudoLabelling.Settings pseudo, int maskRcnnMinSize, int maskRcnnMaxSize,
                 int maskRcnnEpochs, boolean upperBound, int overlays, long seed) {
             this(trainSplit, evalSplit, classifierImageSize, classifierEpochs, outputStride, pseudo, maskRcnnMinSize,
-                    maskRcnnMaxSize, maskRcnnEpochs, upperBound, overlays, seed, null, null);
+                    maskRcnnMaxSize, maskRcnnEpochs, upperBound, overlays, seed, null, null, null);
         }
 
         /**
@@ -149,49 +162,61 @@ public final class WiseRun {
         public Settings withEpochs(int classifier, int maskRcnn) {
             return new Settings(trainSplit, evalSplit, classifierImageSize, classifier, outputStride, pseudo,
                     maskRcnnMinSize, maskRcnnMaxSize, maskRcnn, upperBound, overlays, seed, classifierSchedule,
-                    maskRcnnSchedule);
+                    maskRcnnSchedule, classifierWeights);
         }
 
         public Settings withPseudo(PseudoLabelling.Settings pseudo) {
             return new Settings(trainSplit, evalSplit, classifierImageSize, classifierEpochs, outputStride, pseudo,
                     maskRcnnMinSize, maskRcnnMaxSize, maskRcnnEpochs, upperBound, overlays, seed, classifierSchedule,
-                    maskRcnnSchedule);
+                    maskRcnnSchedule, classifierWeights);
         }
 
         public Settings withSizes(int classifierImageSize, int maskRcnnMinSize, int maskRcnnMaxSize) {
             return new Settings(trainSplit, evalSplit, classifierImageSize, classifierEpochs, outputStride, pseudo,
                     maskRcnnMinSize, maskRcnnMaxSize, maskRcnnEpochs, upperBound, overlays, seed, classifierSchedule,
-                    maskRcnnSchedule);
+                    maskRcnnSchedule, classifierWeights);
         }
 
         public Settings withUpperBound(boolean upperBound) {
             return new Settings(trainSplit, evalSplit, classifierImageSize, classifierEpochs, outputStride, pseudo,
                     maskRcnnMinSize, maskRcnnMaxSize, maskRcnnEpochs, upperBound, overlays, seed, classifierSchedule,
-                    maskRcnnSchedule);
+                    maskRcnnSchedule, classifierWeights);
         }
 
         public Settings withOverlays(int overlays) {
             return new Settings(trainSplit, evalSplit, classifierImageSize, classifierEpochs, outputStride, pseudo,
                     maskRcnnMinSize, maskRcnnMaxSize, maskRcnnEpochs, upperBound, overlays, seed, classifierSchedule,
-                    maskRcnnSchedule);
+                    maskRcnnSchedule, classifierWeights);
         }
 
         public Settings withSeed(long seed) {
             return new Settings(trainSplit, evalSplit, classifierImageSize, classifierEpochs, outputStride, pseudo,
                     maskRcnnMinSize, maskRcnnMaxSize, maskRcnnEpochs, upperBound, overlays, seed, classifierSchedule,
-                    maskRcnnSchedule);
+                    maskRcnnSchedule, classifierWeights);
         }
 
         public Settings withSplits(String trainSplit, String evalSplit) {
             return new Settings(trainSplit, evalSplit, classifierImageSize, classifierEpochs, outputStride, pseudo,
                     maskRcnnMinSize, maskRcnnMaxSize, maskRcnnEpochs, upperBound, overlays, seed, classifierSchedule,
-                    maskRcnnSchedule);
+                    maskRcnnSchedule, classifierWeights);
         }
 
         /** These settings with the stages' schedules in optimizer steps. */
         public Settings withSchedules(StepSchedule classifier, StepSchedule maskRcnn) {
             return new Settings(trainSplit, evalSplit, classifierImageSize, classifierEpochs, outputStride, pseudo,
-                    maskRcnnMinSize, maskRcnnMaxSize, maskRcnnEpochs, upperBound, overlays, seed, classifier, maskRcnn);
+                    maskRcnnMinSize, maskRcnnMaxSize, maskRcnnEpochs, upperBound, overlays, seed, classifier, maskRcnn,
+                    classifierWeights);
+        }
+
+        /**
+         * These settings with the classifier's backbone started from a train-classifier run's
+         * (a ResNet-18 at width 16, e.g. pretrained on the image labels of a larger dataset), or
+         * from scratch with null.
+         */
+        public Settings withClassifierWeights(String classifierWeights) {
+            return new Settings(trainSplit, evalSplit, classifierImageSize, classifierEpochs, outputStride, pseudo,
+                    maskRcnnMinSize, maskRcnnMaxSize, maskRcnnEpochs, upperBound, overlays, seed, classifierSchedule,
+                    maskRcnnSchedule, classifierWeights);
         }
 
         /** The classifier's length as the run prints it: "12 epochs" or "900 iterations". */
@@ -289,6 +314,9 @@ public final class WiseRun {
                 throw new IllegalArgumentException(voc.root() + ": no split '" + split + "' (has " + voc.splits() + ")");
             }
         }
+        if (s.classifierWeights() != null) {
+            checkClassifierWeights(Path.of(s.classifierWeights()));
+        }
         Files.createDirectories(out);
         if (tuning.enabled()) { // a bad fraction or an empty pool is said before any training
             SettingsSearch.tuningImages(voc, s.trainSplit(), s.evalSplit(), tuning.fraction(), s.seed());
@@ -315,7 +343,7 @@ public final class WiseRun {
         // 2. classifier, on image-level labels only
         long t0 = System.nanoTime();
         Path prmDir = out.resolve("prm");
-        PrmConfig config = new PrmConfig(BACKBONE, WIDTH, voc.classes().names(), null,
+        PrmConfig config = new PrmConfig(BACKBONE, WIDTH, voc.classes().names(), s.classifierWeights(),
                 voc.root().toAbsolutePath().toString(), s.trainSplit(), s.classifierEpochs(), 16,
                 s.classifierImageSize(), 1.25, 0.5, 0.02, 1.0, true, 0.9, 1e-4, s.seed(), 100, s.outputStride())
                 .withSchedule(s.classifierSchedule());
@@ -477,7 +505,8 @@ public final class WiseRun {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("dataset", voc.root() + ": " + voc.classes().size() + " classes, train split '" + s.trainSplit()
                 + "', scored split '" + s.evalSplit() + "', seed " + s.seed());
-        m.put("PRM classifier", "ResNet-18 at width " + WIDTH + ", output stride " + s.outputStride() + ", from scratch, "
+        m.put("PRM classifier", "ResNet-18 at width " + WIDTH + ", output stride " + s.outputStride() + ", "
+                + (s.classifierWeights() == null ? "from scratch" : "backbone from " + s.classifierWeights()) + ", "
                 + s.classifierLength() + ", " + s.classifierImageSize() + " px");
         m.put("pseudo masks", "rule " + s.pseudo().rule() + ", seeds from the peaks of "
                 + (s.pseudo().imageLabels() ? "each image's labelled classes" : "every class scored present")
@@ -499,6 +528,25 @@ public final class WiseRun {
     static final String SETTINGS_FILE = "run.json";
 
     /** A folder made with other settings would mix runs: refuse it, naming what differs. */
+    /**
+     * Checks that {@code run} is a train-classifier run whose backbone can start a run's
+     * classifier (a ResNet-18 at width 16).
+     *
+     * @throws IllegalArgumentException saying what {@code run} is instead
+     */
+    public static void checkClassifierWeights(Path run) {
+        if (!PrmCheckpoint.isRun(run)) {
+            throw new IllegalArgumentException(run + (Files.exists(run) ? " is not a train-classifier run (no "
+                    + PrmCheckpoint.CONFIG + " and " + PrmCheckpoint.MODEL + ")" : ": no such folder"));
+        }
+        PrmConfig c = PrmCheckpoint.config(run);
+        if (!c.backbone().equals(BACKBONE) || c.width() != WIDTH) {
+            throw new IllegalArgumentException(run + " holds a " + c.backbone() + " at width " + c.width()
+                    + "; a run's classifier is a " + BACKBONE + " at width " + WIDTH
+                    + " (train-classifier --backbone " + BACKBONE + " --width " + WIDTH + ")");
+        }
+    }
+
     static void checkSettings(Path out, Settings s) throws IOException {
         checkSettings(out, s, SettingsSearch.Options.OFF, SelfTraining.Settings.NONE);
     }
@@ -528,6 +576,10 @@ public final class WiseRun {
         // no merge is how runs were made before the setting existed: their folders stay valid
         if (s.pseudo().mergeIou() == PseudoLabelling.Settings.NO_MERGE) {
             ((ObjectNode) want.get("pseudo")).remove("mergeIou");
+        }
+        // likewise a classifier from scratch
+        if (s.classifierWeights() == null) {
+            want.remove("classifierWeights");
         }
         Path file = out.resolve(SETTINGS_FILE);
         if (Files.exists(file)) {
