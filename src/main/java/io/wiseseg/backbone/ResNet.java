@@ -1,5 +1,6 @@
 package io.wiseseg.backbone;
 
+import io.wiseseg.util.TorchvisionWeights;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -101,6 +102,23 @@ public final class ResNet extends Module {
 
     public int width() {
         return width;
+    }
+
+    /**
+     * Copies another ResNet's weights and BatchNorm buffers into this one (a trained classifier's
+     * backbone into a new classifier or a Mask R-CNN). Strides do not matter: the weights are the
+     * same at any output stride.
+     *
+     * @param source names {@code other} in the message
+     * @throws IllegalArgumentException when depth or width differ, naming both
+     */
+    public void loadFrom(ResNet other, String source) {
+        if (depth != other.depth || width != other.width) {
+            throw new IllegalArgumentException(source + " holds a " + other.depth.name().toLowerCase(Locale.ROOT)
+                    + " at width " + other.width + " but this model's backbone is a "
+                    + depth.name().toLowerCase(Locale.ROOT) + " at width " + width);
+        }
+        TorchvisionWeights.load(this, TorchvisionWeights.stateDict(other), java.util.Set.of(), source);
     }
 
     /** The stride of layer4's output: 32, or 16 / 8 with the last strides removed. */

@@ -53,13 +53,7 @@ public final class MaskRcnnWeights {
      * output stride below 32 has the same weights; here they run with torchvision's strides.
      */
     public static void loadBackbone(MaskRcnn model, ResNet classifierBackbone, String source) {
-        ResNet body = model.backbone.body;
-        if (body.depth() != classifierBackbone.depth() || body.width() != classifierBackbone.width()) {
-            throw new IllegalArgumentException(source + ": the classifier's backbone is " + classifierBackbone.depth()
-                    + " at width " + classifierBackbone.width() + " but the Mask R-CNN's is " + body.depth()
-                    + " at width " + body.width());
-        }
-        TorchvisionWeights.load(body, TorchvisionWeights.stateDict(classifierBackbone), Set.of(), source);
+        model.backbone.body.loadFrom(classifierBackbone, source);
     }
 
     /** torchvision 0.12-era key → 0.13+ key (Conv2dNormActivation wrappers); others unchanged. */

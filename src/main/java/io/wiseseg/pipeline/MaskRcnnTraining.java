@@ -53,7 +53,7 @@ public final class MaskRcnnTraining {
         MaskRcnn net = new MaskRcnn(config, device);
         boolean resume = Files.exists(dir.resolve(MaskRcnnTrainer.STATE_FILE));
         if (!resume && startBackbone != null) {
-            MaskRcnnWeights.loadBackbone(net, startBackbone, "the PRM classifier's backbone");
+            MaskRcnnWeights.loadBackbone(net, startBackbone, "the PRM classifier");
         }
         new MaskRcnnTrainer(net, classes, options, dir).train(examples, resume, listener);
         return net;

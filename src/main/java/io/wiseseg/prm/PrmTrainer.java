@@ -78,8 +78,8 @@ public final class PrmTrainer {
         } else if (config.weights() != null) {
             Path weights = Path.of(config.weights());
             if (PrmCheckpoint.isRun(weights)) { // another classifier's backbone, its head left behind
-                TorchvisionWeights.load(net.backbone(), TorchvisionWeights.stateDict(PrmCheckpoint.loadNetwork(weights)
-                        .backbone()), Set.of(), weights + " (a train-classifier run)");
+                net.backbone().loadFrom(PrmCheckpoint.loadNetwork(weights).backbone(),
+                        weights + " (a train-classifier run)");
             } else {
                 TorchvisionWeights.load(net.backbone(), weights, Set.of("fc."));
             }
