@@ -31,5 +31,6 @@ final class DeviceCommand implements Runnable {
         System.out.println("kernel library:   " + active.libraryFile());
         System.out.println("openmp waits:     " + io.wiseseg.util.TorchRuntime.openMpWaitPolicy());
         System.out.println("openblas threads: " + io.wiseseg.util.TorchRuntime.openBlasThreads());
+        System.out.println("nnpack:           " + io.wiseseg.util.TorchRuntime.nnpack());
     }
 }

@@ -45,10 +45,52 @@ public final class TorchRuntime {
             throw new IllegalStateException("could not extract LibTorch into the JavaCPP cache ("
                     + e.getMessage() + "); set -Dorg.bytedeco.javacpp.cachedir to a writable folder", e);
         }
-        Loader.load(torch.class);
+        String jni = Loader.load(torch.class);
         keepOpenBlasInTheCallingThread();
+        skipNnpackWhereItCannotStart(Path.of(jni).resolveSibling(System.mapLibraryName("torch_cpu")));
         loaded = true;
     }
+
+    /**
+     * Switches LibTorch's NNPACK convolutions off where NNPACK cannot start on this CPU, so that
+     * LibTorch stops asking for it.
+     *
+     * <p>Why: LibTorch asks whether NNPACK is available on every convolution that could use it
+     * (small single-image ones, which oneDNN leaves to its fallback), and where NNPACK cannot
+     * start (a CPU without AVX2, or a VM that hides its cache sizes, as the machines these notes
+     * were measured on do) every ask logs "Could not initialize NNPACK! Reason: Unsupported
+     * hardware": 8 lines a Mask R-CNN training step, 28,000 in one run's output. Asking NNPACK
+     * itself ({@code nnp_initialize}, silent, idempotent) and switching it off only where it
+     * failed changes no result: LibTorch then takes the fallback it took anyway.
+     */
+    private static void skipNnpackWhereItCannotStart(Path torchCpu) {
+        try {
+            var init = SymbolLookup.libraryLookup(torchCpu, Arena.global()).find("nnp_initialize");
+            if (init.isEmpty()) {
+                nnpack = "not built into LibTorch";
+                return; // LibTorch built without NNPACK never asks
+            }
+            MethodHandle initialize = Linker.nativeLinker().downcallHandle(init.get(),
+                    FunctionDescriptor.of(ValueLayout.JAVA_INT));
+            int status = (int) initialize.invokeExact();
+            if (status != 0) { // nnp_status_success
+                torch.globalContext().setUserEnabledNNPACK(false);
+                nnpack = "off (NNPACK cannot start on this CPU: nnp_status " + status + ")";
+            } else {
+                nnpack = "available";
+            }
+        } catch (Throwable t) { // another layout of the libraries: leave LibTorch's default
+            nnpack = "unchanged (" + t.getMessage() + ")";
+        }
+    }
+
+    /** Whether LibTorch may use NNPACK, and why (after {@link #ensureLoaded()}). */
+    public static String nnpack() {
+        ensureLoaded();
+        return nnpack;
+    }
+
+    private static volatile String nnpack = "not loaded";
 
     /**
      * Sets OpenBLAS (LibTorch's BLAS in these presets: its linear layers' matrix products) to one
