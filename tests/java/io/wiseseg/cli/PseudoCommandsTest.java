@@ -5,11 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.wiseseg.data.AnnotatedImage;
+import io.wiseseg.data.Instance;
 import io.wiseseg.data.LabelledImage;
+import io.wiseseg.data.VocDataset;
 import io.wiseseg.proposals.Proposal;
 import io.wiseseg.proposals.ProposalFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,6 +38,7 @@ class PseudoCommandsTest {
         CliRun again = run("proposals", "--dataset", VOC.toString(), "--split", "trainval", "--out", props.toString(),
                 "--mode", "single");
         assertTrue(again.out().contains(": 0 computed"), again.out());
+        proposalRecallMatchesAPerPixelCount(props);
         CliRun other = run("proposals", "--dataset", VOC.toString(), "--split", "trainval", "--out", props.toString(),
                 "--mode", "fast");
         assertEquals(2, other.code());
@@ -64,6 +69,41 @@ class PseudoCommandsTest {
                     .filter(q -> q.mask().get(15, 20)).map(Proposal::score).max(Float::compare).orElseThrow();
             assertEquals(best, (float) r.get("score").asDouble(), id);
         }
+    }
+
+    /** {@code proposals --evaluate}'s "all" row against the best IoUs counted pixel by pixel. */
+    private void proposalRecallMatchesAPerPixelCount(Path props) throws Exception {
+        CliRun eval = run("proposals", "--dataset", VOC.toString(), "--split", "trainval", "--out", props.toString(),
+                "--mode", "single", "--evaluate");
+        assertEquals(0, eval.code(), eval.err());
+        VocDataset voc = VocDataset.open(VOC);
+        ProposalFiles files = new ProposalFiles(props);
+        int objects = 0, covered = 0;
+        double sum = 0;
+        for (AnnotatedImage a : voc.annotated("trainval")) {
+            List<Proposal> ps = files.proposals(a.image(), () -> null);
+            for (Instance object : a.instances()) {
+                double best = 0;
+                for (Proposal p : ps) {
+                    int inter = 0, union = 0;
+                    for (int y = 0; y < a.image().height(); y++) {
+                        for (int x = 0; x < a.image().width(); x++) {
+                            inter += p.mask().get(y, x) && object.mask().get(y, x) ? 1 : 0;
+                            union += p.mask().get(y, x) || object.mask().get(y, x) ? 1 : 0;
+                        }
+                    }
+                    best = Math.max(best, inter == 0 ? 0 : (double) inter / union);
+                }
+                objects++;
+                covered += best >= 0.5 ? 1 : 0;
+                sum += best;
+            }
+        }
+        assertTrue(objects > 0);
+        String all = eval.out().lines().filter(l -> l.startsWith("  all ")).findFirst().orElseThrow(() -> new AssertionError(eval.out()));
+        assertEquals(String.format(java.util.Locale.ROOT, "%.1f%% %.1f%% (%d of %d objects)", 100.0 * covered / objects,
+                100 * sum / objects, covered, objects), all.substring(5).strip().replaceAll(" +", " "), eval.out());
+        assertTrue(eval.out().contains("  10 "), eval.out());
     }
 
     @Test

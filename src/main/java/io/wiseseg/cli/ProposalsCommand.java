@@ -1,7 +1,11 @@
 package io.wiseseg.cli;
 
 import io.wiseseg.data.LabelledImage;
+import io.wiseseg.data.Mask;
 import io.wiseseg.data.VocDataset;
+import io.wiseseg.eval.GroundTruth;
+import io.wiseseg.eval.ProposalRecall;
+import io.wiseseg.proposals.Proposal;
 import io.wiseseg.proposals.ProposalCache;
 import io.wiseseg.proposals.SelectiveSearch;
 import java.io.IOException;
@@ -40,6 +44,11 @@ final class ProposalsCommand implements Runnable {
     @Option(names = "--max", defaultValue = "2000", description = "Most proposals kept per image (default: ${DEFAULT-VALUE}).")
     int max;
 
+    @Option(names = "--evaluate", description = "Then print how well the proposals can cover the split's "
+            + "objects: per object, the best mask IoU among its image's first K proposals (recall at IoU 0.5, mean "
+            + "best IoU), the ceiling of any pseudo-mask rule that picks proposals.")
+    boolean evaluate;
+
     @Override
     public void run() {
         SelectiveSearch.Options options = switch (mode) {
@@ -54,6 +63,7 @@ final class ProposalsCommand implements Runnable {
         VocDataset voc = data.openWithSplit(split);
         List<LabelledImage> images = voc.labelled(split);
         long computed = 0;
+        List<ProposalRecall> recall = null;
         try (ProgressBarListener bar = new ProgressBarListener()) {
             ProposalCache cache = new ProposalCache(out, new SelectiveSearch(options.withMaxProposals(max)));
             bar.progress("proposals", 0, images.size());
@@ -67,11 +77,36 @@ final class ProposalsCommand implements Runnable {
                 }
                 bar.progress("proposals", i + 1, images.size());
             }
+            if (evaluate) {
+                recall = recall(voc, cache, bar);
+            }
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
         PrintWriter w = spec.commandLine().getOut();
         w.printf("%d images: %d computed, %d already in %s%n", images.size(), computed, images.size() - computed, out);
+        if (recall != null) {
+            w.print(ProposalRecall.toText(recall));
+        }
         w.flush();
+    }
+
+    /** The split's proposal recall at 10, 100 and 500 proposals (those below --max) and at all of them. */
+    private List<ProposalRecall> recall(VocDataset voc, ProposalCache cache, ProgressBarListener bar) {
+        List<GroundTruth> truth = GroundTruth.of(voc.annotated(split));
+        int[] limits = java.util.stream.IntStream.concat(java.util.stream.IntStream.of(10, 100, 500).filter(k -> k < max),
+                java.util.stream.IntStream.of(0)).toArray();
+        int[] done = {0};
+        bar.progress("proposal recall", 0, truth.size());
+        return ProposalRecall.of(truth, id -> {
+            try {
+                LabelledImage im = voc.image(id);
+                List<Mask> masks = cache.proposals(im, () -> voc.readImage(im)).stream().map(Proposal::mask).toList();
+                bar.progress("proposal recall", ++done[0], truth.size());
+                return masks;
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, limits);
     }
 }
