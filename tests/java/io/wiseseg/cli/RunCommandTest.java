@@ -6,13 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.wiseseg.data.AnnotatedImage;
+import io.wiseseg.data.VocDataset;
 import io.wiseseg.prm.PrmCheckpoint;
+import io.wiseseg.testing.SlowProposalRecall;
 import io.wiseseg.testing.TinyVoc;
 import io.wiseseg.util.TorchvisionWeights;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.bytedeco.pytorch.Tensor;
 import org.junit.jupiter.api.Test;
@@ -47,6 +51,7 @@ class RunCommandTest {
         }
         String html = Files.readString(out.resolve("report-iou.html"));
         assertTrue(html.contains("<td>Mask R-CNN on pseudo masks (WISE)</td>"), html);
+        proposalCeilingMatchesAPerPixelCount(data, out, first.out());
 
         CliRun again = CliRun.run(args);
         assertEquals(0, again.code(), again.err());
@@ -56,6 +61,28 @@ class RunCommandTest {
                 "--maskrcnn-epochs", "1");
         assertEquals(2, other.code());
         assertTrue(other.err().contains("other settings (classifierEpochs: 1 → 2)"), other.err());
+    }
+
+    /** The val split's proposal ceiling in metrics-iou.json and the findings, against a per-pixel count. */
+    private static void proposalCeilingMatchesAPerPixelCount(Path data, Path out, String printed) throws Exception {
+        JsonNode ceiling = new ObjectMapper().readTree(out.resolve("metrics-iou.json").toFile())
+                .get("pseudo masks").get("proposalCeiling");
+        assertEquals(2, ceiling.size(), ceiling.toString());
+        List<AnnotatedImage> val = VocDataset.open(data).annotated("val");
+        String[] recalls = new String[2];
+        for (int k = 0; k < 2; k++) {
+            int limit = k == 0 ? 100 : 0;
+            List<Double> best = SlowProposalRecall.bestIous(val, out.resolve("proposals"), limit);
+            JsonNode row = ceiling.get(k);
+            assertEquals(limit, row.get("limit").asInt());
+            assertEquals(best.size(), row.get("objects").asInt());
+            assertEquals(best.stream().filter(b -> b >= 0.5).count(), row.get("covered").asLong(), row.toString());
+            double mean = best.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+            assertEquals(mean, row.get("meanBestIou").asDouble(), 1e-12, row.toString());
+            recalls[k] = String.format(Locale.ROOT, "%.1f%%", 100 * row.get("recall").asDouble());
+        }
+        assertTrue(printed.contains("Proposals: " + recalls[0] + " of the val objects have one at mask IoU >= 0.5 "
+                + "among their image's first 100 (" + recalls[1] + " among all); the pseudo masks hit "), printed);
     }
 
     /**

@@ -8,6 +8,7 @@ import io.wiseseg.data.AnnotatedImage;
 import io.wiseseg.data.Instance;
 import io.wiseseg.data.LabelledImage;
 import io.wiseseg.data.Mask;
+import io.wiseseg.testing.SlowProposalRecall;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -97,7 +98,7 @@ class ProposalRecallTest {
                     for (Instance object : g.instances()) {
                         double best = 0;
                         for (Mask p : ps.subList(0, n)) {
-                            best = Math.max(best, slowIou(p, object.mask()));
+                            best = Math.max(best, SlowProposalRecall.iou(p, object.mask()));
                         }
                         objects++;
                         covered += best >= 0.5 ? 1 : 0;
@@ -133,17 +134,5 @@ class ProposalRecallTest {
             }
         }
         return m;
-    }
-
-    /** Intersection over union pixel by pixel; 0 when they do not meet. */
-    private static double slowIou(Mask a, Mask b) {
-        int inter = 0, union = 0;
-        for (int y = 0; y < a.height(); y++) {
-            for (int x = 0; x < a.width(); x++) {
-                inter += a.get(y, x) && b.get(y, x) ? 1 : 0;
-                union += a.get(y, x) || b.get(y, x) ? 1 : 0;
-            }
-        }
-        return inter == 0 ? 0 : (double) inter / union;
     }
 }

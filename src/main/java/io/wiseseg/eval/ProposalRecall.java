@@ -1,5 +1,7 @@
 package io.wiseseg.eval;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.wiseseg.data.Instance;
 import io.wiseseg.data.Mask;
 import java.util.ArrayList;
@@ -78,6 +80,23 @@ public record ProposalRecall(int limit, int objects, int covered, double sumBest
     /** Mean over the objects of the best proposal IoU (NaN without objects). */
     public double meanBestIou() {
         return objects == 0 ? Double.NaN : sumBestIou / objects;
+    }
+
+    /** The counts and the derived numbers (fractions in [0, 1]; null where undefined); limit 0: all. */
+    public ObjectNode toJson() {
+        ObjectNode n = JsonNodeFactory.instance.objectNode();
+        n.put("limit", limit);
+        n.put("iou", PseudoMaskDiagnostics.IOU);
+        n.put("objects", objects);
+        n.put("covered", covered);
+        if (objects > 0) {
+            n.put("recall", recall());
+            n.put("meanBestIou", meanBestIou());
+        } else {
+            n.putNull("recall");
+            n.putNull("meanBestIou");
+        }
+        return n;
     }
 
     /** A table of {@code rows} under a title that says what is counted. */

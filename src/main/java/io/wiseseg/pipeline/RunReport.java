@@ -1,5 +1,6 @@
 package io.wiseseg.pipeline;
 
+import io.wiseseg.eval.ProposalRecall;
 import io.wiseseg.eval.PseudoMaskDiagnostics;
 import io.wiseseg.util.AtomicFiles;
 import java.io.IOException;
@@ -53,6 +54,19 @@ final class RunReport {
                     upper - wise, wise, upper, upper > 0 ? 100 * wise / upper : Double.NaN));
         }
         return out;
+    }
+
+    /**
+     * What the split's proposals allow next to what the pseudo masks reached: object recall at IoU
+     * 0.5 of a perfect picker among each image's first 100 proposals and among all of them, against
+     * the pseudo masks' own (same IoU, the class required of the pseudo masks only).
+     */
+    static String proposalFinding(String split, List<ProposalRecall> ceiling, PseudoMaskDiagnostics pseudo) {
+        ProposalRecall first = ceiling.get(0), all = ceiling.get(ceiling.size() - 1);
+        return String.format(Locale.ROOT, "Proposals: %.1f%% of the %s objects have one at mask IoU >= %.1f among "
+                + "their image's first %d (%.1f%% among all); the pseudo masks hit %.1f%% of them",
+                100 * first.recall(), split, PseudoMaskDiagnostics.IOU, first.limit(), 100 * all.recall(),
+                100 * pseudo.recall());
     }
 
     static void write(Path file, Content c) throws IOException {
