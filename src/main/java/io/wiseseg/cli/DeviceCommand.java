@@ -29,6 +29,7 @@ final class DeviceCommand implements Runnable {
         System.out.println("libtorch onednn:  max ISA " + CpuInfo.onednnMaxIsa() + " (ONEDNN_MAX_CPU_ISA)");
         System.out.println("wiseseg kernels:  " + Device.cpu().cpuIsa() + " path (WISESEG_MAX_CPU_ISA caps it)");
         System.out.println("kernel library:   " + active.libraryFile());
+        System.out.println("libtorch threads: " + io.wiseseg.util.TorchRuntime.torchThreads());
         System.out.println("openmp waits:     " + io.wiseseg.util.TorchRuntime.openMpWaitPolicy());
         System.out.println("openblas threads: " + io.wiseseg.util.TorchRuntime.openBlasThreads());
         System.out.println("nnpack:           " + io.wiseseg.util.TorchRuntime.nnpack());
