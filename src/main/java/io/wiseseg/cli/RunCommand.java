@@ -49,7 +49,7 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--epochs", description = "Classifier epochs (default: about 10,800 image passes, 2..30).")
     Integer epochs;
 
-    @Option(names = "--maskrcnn-epochs", description = "Mask R-CNN epochs (default: about 3,600 image passes, 2..16).")
+    @Option(names = "--maskrcnn-epochs", description = "Mask R-CNN epochs (default: about 10,800 image passes, 2..30).")
     Integer maskRcnnEpochs;
 
     @CommandLine.Mixin
