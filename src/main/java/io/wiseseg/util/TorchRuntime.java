@@ -59,7 +59,8 @@ public final class TorchRuntime {
      * <p>Why: LibTorch counts physical cores with cpuinfo, from cpuid, and some VMs present their
      * vCPUs to cpuid as SMT threads of one core while the kernel schedules them as separate cores:
      * on this project's 2-vCPU build machines LibTorch chose 1 thread, and left the second core
-     * idle (a 3×3 convolution of 4×32×96×96: 25 ms on 1 thread, 14 ms on 2; bench/RESULTS.md).
+     * idle (a 3×3 convolution of 4×32×96×96: 25 ms on 1 thread, 14 ms on 2; the small Mask R-CNN's
+     * training on 240–280 px images: 1.8–1.9 steps/s on 1 thread, 2.4–2.5 on 2; bench/RESULTS.md).
      * The kernel's topology (sysfs: distinct package and core ids) is what the
      * scheduler uses; it is capped by the processors this JVM may use (affinity, cgroup quota).
      */
