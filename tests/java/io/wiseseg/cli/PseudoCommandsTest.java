@@ -9,7 +9,7 @@ import io.wiseseg.data.LabelledImage;
 import io.wiseseg.data.VocDataset;
 import io.wiseseg.proposals.Proposal;
 import io.wiseseg.proposals.ProposalFiles;
-import io.wiseseg.testing.SlowProposalRecall;
+import io.wiseseg.testing.SlowOverlaps;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -75,7 +75,7 @@ class PseudoCommandsTest {
         CliRun eval = run("proposals", "--dataset", VOC.toString(), "--split", "trainval", "--out", props.toString(),
                 "--mode", "single", "--evaluate");
         assertEquals(0, eval.code(), eval.err());
-        List<Double> best = SlowProposalRecall.bestIous(VocDataset.open(VOC).annotated("trainval"), props, 0);
+        List<Double> best = SlowOverlaps.bestIous(VocDataset.open(VOC).annotated("trainval"), props, 0);
         int objects = best.size(), covered = (int) best.stream().filter(b -> b >= 0.5).count();
         double sum = best.stream().mapToDouble(Double::doubleValue).sum();
         assertTrue(objects > 0);

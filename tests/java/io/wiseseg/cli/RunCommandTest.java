@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.wiseseg.data.AnnotatedImage;
 import io.wiseseg.data.VocDataset;
 import io.wiseseg.prm.PrmCheckpoint;
-import io.wiseseg.testing.SlowProposalRecall;
+import io.wiseseg.testing.SlowOverlaps;
 import io.wiseseg.testing.TinyVoc;
 import io.wiseseg.util.TorchvisionWeights;
 import java.nio.file.Files;
@@ -72,7 +72,7 @@ class RunCommandTest {
         String[] recalls = new String[2];
         for (int k = 0; k < 2; k++) {
             int limit = k == 0 ? 100 : 0;
-            List<Double> best = SlowProposalRecall.bestIous(val, out.resolve("proposals"), limit);
+            List<Double> best = SlowOverlaps.bestIous(val, out.resolve("proposals"), limit);
             JsonNode row = ceiling.get(k);
             assertEquals(limit, row.get("limit").asInt());
             assertEquals(best.size(), row.get("objects").asInt());

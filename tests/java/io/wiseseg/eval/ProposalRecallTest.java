@@ -8,7 +8,7 @@ import io.wiseseg.data.AnnotatedImage;
 import io.wiseseg.data.Instance;
 import io.wiseseg.data.LabelledImage;
 import io.wiseseg.data.Mask;
-import io.wiseseg.testing.SlowProposalRecall;
+import io.wiseseg.testing.SlowOverlaps;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -98,7 +98,7 @@ class ProposalRecallTest {
                     for (Instance object : g.instances()) {
                         double best = 0;
                         for (Mask p : ps.subList(0, n)) {
-                            best = Math.max(best, SlowProposalRecall.iou(p, object.mask()));
+                            best = Math.max(best, SlowOverlaps.iou(p, object.mask()));
                         }
                         objects++;
                         covered += best >= 0.5 ? 1 : 0;

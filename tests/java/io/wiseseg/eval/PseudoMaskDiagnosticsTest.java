@@ -9,6 +9,7 @@ import io.wiseseg.data.ImagePrediction;
 import io.wiseseg.data.Instance;
 import io.wiseseg.data.LabelledImage;
 import io.wiseseg.data.Mask;
+import io.wiseseg.testing.SlowOverlaps;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -183,7 +184,7 @@ class PseudoMaskDiagnosticsTest {
             for (Instance dt : dts) {
                 boolean own = false, other = false;
                 for (int o = 0; o < os.size(); o++) {
-                    if (iou(dt.mask(), os.get(o).mask()) >= 0.5) {
+                    if (SlowOverlaps.iou(dt.mask(), os.get(o).mask()) >= 0.5) {
                         if (os.get(o).classId() == dt.classId()) {
                             own = true;
                             hits++;
@@ -206,7 +207,7 @@ class PseudoMaskDiagnosticsTest {
                     if (p.imageId().equals(g.id())) {
                         for (Instance dt : p.instances()) {
                             if (dt.classId() == os.get(o).classId()) {
-                                best = Math.max(best, iou(dt.mask(), os.get(o).mask()));
+                                best = Math.max(best, SlowOverlaps.iou(dt.mask(), os.get(o).mask()));
                             }
                         }
                     }
@@ -216,16 +217,5 @@ class PseudoMaskDiagnosticsTest {
         }
         return new PseudoMaskDiagnostics(gts.size(), masks, objects, hitMasks, objectsHit, hits, duplicates, wrongClass,
                 sumBest);
-    }
-
-    static double iou(Mask a, Mask b) {
-        int inter = 0, union = 0;
-        for (int y = 0; y < a.height(); y++) {
-            for (int x = 0; x < a.width(); x++) {
-                inter += a.get(y, x) && b.get(y, x) ? 1 : 0;
-                union += a.get(y, x) || b.get(y, x) ? 1 : 0;
-            }
-        }
-        return union == 0 ? 0 : (double) inter / union;
     }
 }

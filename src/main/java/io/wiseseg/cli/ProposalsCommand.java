@@ -1,11 +1,9 @@
 package io.wiseseg.cli;
 
 import io.wiseseg.data.LabelledImage;
-import io.wiseseg.data.Mask;
 import io.wiseseg.data.VocDataset;
-import io.wiseseg.eval.GroundTruth;
 import io.wiseseg.eval.ProposalRecall;
-import io.wiseseg.proposals.Proposal;
+import io.wiseseg.pipeline.ProposalCeiling;
 import io.wiseseg.proposals.ProposalCache;
 import io.wiseseg.proposals.SelectiveSearch;
 import java.io.IOException;
@@ -92,21 +90,9 @@ final class ProposalsCommand implements Runnable {
     }
 
     /** The split's proposal recall at 10, 100 and 500 proposals (those below --max) and at all of them. */
-    private List<ProposalRecall> recall(VocDataset voc, ProposalCache cache, ProgressBarListener bar) {
-        List<GroundTruth> truth = GroundTruth.of(voc.annotated(split));
+    private List<ProposalRecall> recall(VocDataset voc, ProposalCache cache, ProgressBarListener bar) throws IOException {
         int[] limits = java.util.stream.IntStream.concat(java.util.stream.IntStream.of(10, 100, 500).filter(k -> k < max),
                 java.util.stream.IntStream.of(0)).toArray();
-        int[] done = {0};
-        bar.progress("proposal recall", 0, truth.size());
-        return ProposalRecall.of(truth, id -> {
-            try {
-                LabelledImage im = voc.image(id);
-                List<Mask> masks = cache.proposals(im, () -> voc.readImage(im)).stream().map(Proposal::mask).toList();
-                bar.progress("proposal recall", ++done[0], truth.size());
-                return masks;
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        }, limits);
+        return ProposalCeiling.of(voc, voc.annotated(split), cache, bar, limits);
     }
 }

@@ -10,11 +10,9 @@ import io.wiseseg.data.CocoDataset;
 import io.wiseseg.data.CocoJson;
 import io.wiseseg.data.ImagePrediction;
 import io.wiseseg.data.LabelledImage;
-import io.wiseseg.data.Mask;
 import io.wiseseg.data.ProgressListener;
 import io.wiseseg.data.VocDataset;
 import io.wiseseg.eval.Baselines;
-import io.wiseseg.eval.GroundTruth;
 import io.wiseseg.eval.ProposalRecall;
 import io.wiseseg.eval.PseudoMaskDiagnostics;
 import io.wiseseg.kernels.Device;
@@ -24,7 +22,6 @@ import io.wiseseg.maskrcnn.MaskRcnnTrainer;
 import io.wiseseg.prm.PrmCheckpoint;
 import io.wiseseg.prm.PrmConfig;
 import io.wiseseg.prm.PrmTrainer;
-import io.wiseseg.proposals.Proposal;
 import io.wiseseg.proposals.ProposalCache;
 import io.wiseseg.proposals.SelectiveSearch;
 import io.wiseseg.pseudo.RuleSettings;
@@ -33,7 +30,6 @@ import io.wiseseg.util.StepSchedule;
 import io.wiseseg.util.TorchRuntime;
 import io.wiseseg.util.Trace;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -458,7 +454,9 @@ public final class WiseRun {
         List<String> findings = RunReport.findings(numbers, PSEUDO_ROW, WISE_ROW, upper != null ? UPPER_ROW : null);
         PseudoMaskDiagnostics diagnostics = Evaluation.pseudoMaskDiagnostics(truth, pseudoEval, voc.classes());
         ((ObjectNode) metrics.get(PSEUDO_ROW)).set("diagnostics", diagnostics.toJson());
-        List<ProposalRecall> ceiling = proposalCeiling(voc, truth, out.resolve("proposals"), listener);
+        // what any rule picking proposals could reach (the pseudo masks cached them)
+        List<ProposalRecall> ceiling = ProposalCeiling.of(voc, truth, new ProposalCache(out.resolve("proposals"),
+                new SelectiveSearch(SelectiveSearch.Options.fast())), listener, 100, 0);
         ((ObjectNode) metrics.get(PSEUDO_ROW)).set("proposalCeiling",
                 new ObjectMapper().valueToTree(ceiling.stream().map(ProposalRecall::toJson).toList()));
         if (ceiling.get(0).objects() > 0) {
@@ -506,30 +504,6 @@ public final class WiseRun {
         }
         MaskRcnn net = MaskRcnnTraining.train(voc.classes(), examples, config, options, start, dir, device, prefixed);
         return MaskRcnnTraining.predict(net, voc, s.evalSplit(), predictions, prefixed);
-    }
-
-    /**
-     * The scored split's proposal recall among each image's first 100 proposals and among all:
-     * what any rule picking proposals could reach (their proposals are cached by the pseudo masks).
-     */
-    private static List<ProposalRecall> proposalCeiling(VocDataset voc, List<AnnotatedImage> truth, Path proposals,
-            RunListener listener) throws IOException {
-        ProposalCache cache = new ProposalCache(proposals, new SelectiveSearch(SelectiveSearch.Options.fast()));
-        int[] done = {0};
-        try {
-            return ProposalRecall.of(GroundTruth.of(truth), id -> {
-                try {
-                    LabelledImage im = voc.image(id);
-                    List<Mask> masks = cache.proposals(im, () -> voc.readImage(im)).stream().map(Proposal::mask).toList();
-                    listener.progress("proposal ceiling", ++done[0], truth.size());
-                    return masks;
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }, 100, 0);
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
-        }
     }
 
     /** Mask R-CNN detections shown in overlays: score at least 0.5 (all of them are scored). */

@@ -10,9 +10,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Proposal recall the slow, literal way: each IoU counted pixel by pixel (a reference for eval.ProposalRecall). */
-public final class SlowProposalRecall {
-    private SlowProposalRecall() {}
+/** Mask overlaps the slow, literal way, pixel by pixel: references for the evaluators in eval. */
+public final class SlowOverlaps {
+    private SlowOverlaps() {}
 
     /** Mask IoU pixel by pixel; 0 when the masks do not meet. */
     public static double iou(Mask a, Mask b) {
