@@ -82,6 +82,23 @@ class MaskRcnnCommandsTest {
         assertTrue(t.out().contains("epoch 1:"), t.out());
     }
 
+    /** A learning rate far too high blows the weights up: one line naming the step and the loss terms, exit 1. */
+    @Test
+    void aDivergedTrainingIsOneLine(@TempDir Path tmp) {
+        Path data = tmp.resolve("synth");
+        SyntheticDataset.generate(data, new SyntheticDataset.Options(4, 64, 64, 2, 2, List.of("disc", "square"), 0.02,
+                0.0, false), ProgressListener.NONE);
+        Path out = tmp.resolve("run");
+        CliRun t = run("train-maskrcnn", "--dataset", data.toString(), "--out", out.toString(), "--model", "small",
+                "--min-size", "64", "--max-size", "64", "--epochs", "8", "--batch-size", "2", "--lr", "50",
+                "--warmup", "0", "--threads", "1");
+        assertEquals(1, t.code(), t.out() + t.err());
+        assertEquals(1, t.err().strip().lines().count(), t.err());
+        assertTrue(t.err().matches("wiseseg: Mask R-CNN training diverged at step \\d+ of 16: loss (NaN|-?Infinity) "
+                + "\\(RPN objectness .*, mask .*\\); the last finished epoch's checkpoint is in " + java.util.regex.Pattern.quote(out.toString())
+                + "; lower the learning rate\\s*"), t.err());
+    }
+
     @Test
     void missingCheckpointIsOneLine(@TempDir Path tmp) {
         CliRun p = run("predict", "--checkpoint", tmp.toString(), "--images", tmp.toString(), "--out",

@@ -15,6 +15,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -127,6 +130,40 @@ class MaskRcnnScheduleTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> trainer(otherWarmup, whole, 4).train(EXAMPLES, true, ProgressListener.NONE));
         assertTrue(e.getMessage().contains("warm-up: 4 → 2"), e.getMessage());
+    }
+
+    /**
+     * One plain SGD step (no momentum, weight decay or warm-up) moves the parameters by lr × the
+     * gradient, so with the gradient's norm limited to L they move by exactly lr × L; without a
+     * limit (the same start and batch) by lr × the full norm, far more.
+     */
+    @Test
+    void aGradientNormLimitScalesTheStepToIt(@TempDir Path tmp) {
+        MaskRcnnTrainer.Options plain = new MaskRcnnTrainer.Options(1, 2, 0.02, 0, 0, 0, 1, List.of(), 0.1, false, 3)
+                .withSchedule(new StepSchedule(1, List.of(), 0.1));
+        double limited = stepNorm(plain.withMaxGradNorm(1e-3), tmp.resolve("limited"));
+        double free = stepNorm(plain, tmp.resolve("free"));
+        assertEquals(0.02 * 1e-3, limited, 0.02 * 1e-3 * 1e-3, "the step of a limited gradient");
+        assertTrue(free > 100 * limited, "an unlimited step: " + free);
+        assertThrows(IllegalArgumentException.class, () -> plain.withMaxGradNorm(-1));
+        assertThrows(IllegalArgumentException.class, () -> plain.withMaxGradNorm(Double.NaN));
+    }
+
+    /** The L2 norm of what one step of {@code options} changes, over all parameters. */
+    private static double stepNorm(MaskRcnnTrainer.Options options, Path out) {
+        torch.manual_seed(11);
+        MaskRcnn model = new MaskRcnn(MaskRcnnTrainingTest.tiny(), Device.cpu());
+        TensorVector params = model.parameters(true);
+        List<Tensor> before = new ArrayList<>();
+        for (long i = 0; i < params.size(); i++) {
+            before.add(params.get(i).detach().clone());
+        }
+        new MaskRcnnTrainer(model, dataset.classes(), options, out).train(EXAMPLES, false, ProgressListener.NONE);
+        double sum = 0;
+        for (int i = 0; i < before.size(); i++) {
+            sum += params.get(i).detach().sub(before.get(i)).pow(new Scalar(2.0)).sum().item_double();
+        }
+        return Math.sqrt(sum);
     }
 
     @Test

@@ -5,8 +5,9 @@ import java.nio.file.NoSuchFileException;
 import picocli.CommandLine;
 
 /**
- * Turns user errors (bad input files, bad arguments) into one line on stderr and exit code 2;
- * anything else is a bug and keeps its stack trace.
+ * Turns user errors (bad input files, bad arguments) into one line on stderr and exit code 2, and
+ * a diverged training into one line and exit code 1; anything else is a bug and keeps its stack
+ * trace.
  */
 final class UserErrorHandler implements CommandLine.IExecutionExceptionHandler {
     @Override
@@ -18,6 +19,10 @@ final class UserErrorHandler implements CommandLine.IExecutionExceptionHandler {
             String msg = t instanceof NoSuchFileException nf ? "no such file: " + nf.getFile() : t.getMessage();
             cl.getErr().println("wiseseg: " + msg);
             return 2;
+        }
+        if (t instanceof io.wiseseg.maskrcnn.TrainingDivergedException) { // an outcome, not a bug: no stack trace
+            cl.getErr().println("wiseseg: " + t.getMessage());
+            return 1;
         }
         throw ex;
     }

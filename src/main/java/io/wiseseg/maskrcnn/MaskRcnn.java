@@ -218,6 +218,13 @@ public final class MaskRcnn extends Module {
             return total().item_float();
         }
 
+        /** Each term as a number, named: what a divergence message shows. */
+        public String terms() {
+            return String.format(java.util.Locale.ROOT, "RPN objectness %s, RPN box %s, classifier %s, box %s, mask %s",
+                    objectness.item_float(), rpnBox.item_float(), classifier.item_float(), box.item_float(),
+                    mask.item_float());
+        }
+
         public void backward() {
             Tensor heads = classifier.add(box).add(mask);
             heads.backward();

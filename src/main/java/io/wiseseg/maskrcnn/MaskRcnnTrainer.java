@@ -50,11 +50,16 @@ public final class MaskRcnnTrainer {
      * @param iterations 0: train {@code epochs} epochs; else exactly this many optimizer steps,
      *                   cycling through shuffled epochs as needed ({@code epochs} is then unused)
      * @param decaySteps optimizer steps at which lr × decayFactor (besides the decay epochs)
+     * @param maxGradNorm 0: none; else each step's gradients, all parameters together, are scaled
+     *                    down to at most this L2 norm before the step (torch's clip_grad_norm_)
      */
     public record Options(int epochs, int batchSize, double lr, double momentum, double weightDecay,
             int warmupIterations, double warmupFactor, List<Integer> decayEpochs, double decayFactor,
-            boolean flip, long seed, int iterations, List<Integer> decaySteps) {
+            boolean flip, long seed, int iterations, List<Integer> decaySteps, double maxGradNorm) {
         public Options {
+            if (!(maxGradNorm >= 0) || Double.isInfinite(maxGradNorm)) {
+                throw new IllegalArgumentException("the gradient norm limit must be >= 0 (0: none), got " + maxGradNorm);
+            }
             if (epochs < 1 || batchSize < 1) {
                 throw new IllegalArgumentException("epochs and batch size must be >= 1, got " + epochs + ", " + batchSize);
             }
@@ -73,7 +78,13 @@ public final class MaskRcnnTrainer {
         public Options(int epochs, int batchSize, double lr, double momentum, double weightDecay, int warmupIterations,
                 double warmupFactor, List<Integer> decayEpochs, double decayFactor, boolean flip, long seed) {
             this(epochs, batchSize, lr, momentum, weightDecay, warmupIterations, warmupFactor, decayEpochs, decayFactor,
-                    flip, seed, 0, List.of());
+                    flip, seed, 0, List.of(), 0);
+        }
+
+        /** These options with each step's gradient norm limited to {@code maxGradNorm} (0: no limit). */
+        public Options withMaxGradNorm(double maxGradNorm) {
+            return new Options(epochs, batchSize, lr, momentum, weightDecay, warmupIterations, warmupFactor, decayEpochs,
+                    decayFactor, flip, seed, iterations, decaySteps, maxGradNorm);
         }
 
         public static Options wise(int epochs) {
@@ -103,7 +114,7 @@ public final class MaskRcnnTrainer {
                 steps = step < schedule.iterations() ? List.of(step) : List.of();
             }
             return new Options(this.epochs, batchSize, lr, momentum, weightDecay, warmupIterations, warmupFactor, epochs,
-                    schedule.lrGamma(), flip, seed, schedule.iterations(), steps);
+                    schedule.lrGamma(), flip, seed, schedule.iterations(), steps, maxGradNorm);
         }
 
         /** Where the decay falls in a run of {@code iterations} steps with no lr steps given: after two thirds. */
@@ -122,6 +133,7 @@ public final class MaskRcnnTrainer {
     private final Options options;
     private final Path out;
     private final SGD optimizer;
+    private final TensorVector trainable;
     /** Optimizer steps taken by this trainer, and the learning rate the optimizer held at each (for tests). */
     long optimizerSteps;
     final List<Double> stepLearningRates = new ArrayList<>();
@@ -148,6 +160,7 @@ public final class MaskRcnnTrainer {
         o.momentum().put(options.momentum());
         o.weight_decay().put(options.weightDecay());
         optimizer = new SGD(trainable, o);
+        this.trainable = trainable;
     }
 
     /**
@@ -214,6 +227,10 @@ public final class MaskRcnnTrainer {
                 }
                 try (Trace.Span s = Trace.span("train step", CATEGORY).arg("step", iteration).arg("images", batch.size())) {
                     sum += step(batch, random);
+                } catch (TrainingDivergedException e) {
+                    throw new TrainingDivergedException("Mask R-CNN training diverged at step " + iteration + " of "
+                            + total + ": " + e.getMessage()
+                            + "; the last finished epoch's checkpoint is in " + out + "; lower the learning rate");
                 }
                 iteration++;
                 listener.progress(task, b + 1, to);
@@ -251,11 +268,14 @@ public final class MaskRcnnTrainer {
                 value = losses.totalValue();
             }
             if (!Double.isFinite(value)) {
-                throw new IllegalStateException("training diverged: loss is " + value + " (lower the learning rate)");
+                throw new TrainingDivergedException("loss " + value + " (" + losses.terms() + ")");
             }
             try (Trace.Span s = Trace.span("backward", CATEGORY)) {
                 optimizer.zero_grad();
                 losses.backward();
+                if (options.maxGradNorm() > 0) {
+                    org.bytedeco.pytorch.global.torch.clip_grad_norm_(trainable, options.maxGradNorm());
+                }
             }
             try (Trace.Span s = Trace.span("optimizer step", CATEGORY)) {
                 optimizer.step();
