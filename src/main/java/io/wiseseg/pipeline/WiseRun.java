@@ -486,6 +486,13 @@ public final class WiseRun {
         return new Result(s.evalSplit(), truth.size(), table, findings, diagnostics, stageTimes, metricsFile, report);
     }
 
+    /**
+     * The Mask R-CNNs' gradient norm limit: it only stops a divergence. Healthy steps stay far
+     * below it (hard family, first 120 steps: mean 3.7, max 25), while a 4-image set at lr 0.02
+     * blew up within 20 steps without it (norms 200, 646, 4,216, then NaN).
+     */
+    static final double MAX_GRAD_NORM = 100;
+
     /** Trains (or resumes) a Mask R-CNN in {@code dir} and predicts the scored split (read back when done). */
     private static List<ImagePrediction> maskRcnn(VocDataset voc, Settings s, List<MaskRcnnTrainer.Example> examples,
             ResNet start, Path dir, String what, Device device, RunListener listener) throws IOException {
@@ -497,11 +504,8 @@ public final class WiseRun {
         // warm-up: 100 iterations, or an eighth of a short run's
         int steps = s.maskRcnnSchedule().byIterations() ? s.maskRcnnSchedule().iterations()
                 : s.maskRcnnEpochs() * ((examples.size() + 3) / 4);
-        // the gradient norm limit only stops a divergence: healthy steps stay far below it (hard
-        // family, first 120 steps: mean 3.7, max 25), while a 4-image set at lr 0.02 blew up
-        // within 20 steps without it (norms 200, 646, 4,216, then NaN)
         MaskRcnnTrainer.Options options = MaskRcnnTrainer.Options.wise(s.maskRcnnEpochs(), 4, 0.02,
-                Math.min(100, steps / 8), true, s.seed()).withSchedule(s.maskRcnnSchedule()).withMaxGradNorm(100);
+                Math.min(100, steps / 8), true, s.seed()).withSchedule(s.maskRcnnSchedule()).withMaxGradNorm(MAX_GRAD_NORM);
         if (Files.isRegularFile(predictions)) { // finished earlier: only the predictions are needed
             return MaskRcnnTraining.readPredictions(voc, s.evalSplit(), predictions);
         }

@@ -6,6 +6,7 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.bytedeco.javacpp.Loader;
 import org.bytedeco.pytorch.global.torch;
@@ -86,10 +87,10 @@ public final class TorchRuntime {
      * its cpuN/topology; 0 where there is no such folder (not Linux) or it cannot be read.
      */
     static int physicalCores(Path sysCpu) {
-        try (var cpus = java.nio.file.Files.list(sysCpu)) {
+        try (var cpus = Files.list(sysCpu)) {
             return (int) cpus.filter(p -> p.getFileName().toString().matches("cpu[0-9]+"))
                     .map(p -> p.resolve("topology"))
-                    .filter(java.nio.file.Files::isDirectory)
+                    .filter(Files::isDirectory)
                     .map(t -> read(t.resolve("physical_package_id")) + "/" + read(t.resolve("core_id")))
                     .distinct().count();
         } catch (java.io.IOException | java.io.UncheckedIOException e) {
@@ -99,7 +100,7 @@ public final class TorchRuntime {
 
     private static String read(Path file) {
         try {
-            return java.nio.file.Files.readString(file).strip();
+            return Files.readString(file).strip();
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
