@@ -56,6 +56,7 @@ class PrmCommandsTest {
                 "--peak-threshold", "0");
         assertEquals(0, loc.code(), loc.err());
         assertTrue(loc.out().contains("classification mAP") && loc.out().contains("instances with a peak"), loc.out());
+        assertTrue(loc.out().matches("(?s).*objects shown alone \\(\\d+\\): class scored highest of all 6 .*"), loc.out());
         assertTrue(loc.out().contains("class threshold 0.0"), loc.out());
         CliRun labelled = run("localisation", "--checkpoint", runDir.toString(), "--dataset", data.toString(),
                 "--peak-threshold", "0", "--image-labels", "--points", "PEAK");

@@ -3,6 +3,7 @@ package io.wiseseg.cli;
 import io.wiseseg.data.VocDataset;
 import io.wiseseg.kernels.Device;
 import io.wiseseg.kernels.PeakFinder;
+import io.wiseseg.prm.IsolatedObjects;
 import io.wiseseg.prm.PeakResponseMaps;
 import io.wiseseg.prm.PeakStimulation;
 import io.wiseseg.prm.PrmCheckpoint;
@@ -18,8 +19,9 @@ import picocli.CommandLine.Option;
 /** {@code wiseseg localisation}: how well a PRM classifier's peaks find the objects of a split. */
 @Command(name = "localisation", mixinStandardHelpOptions = true,
         description = "Evaluate a trained PRM classifier on a split with instance ground truth: classification "
-                + "mAP, the fraction of instances containing a peak of their class, and the fraction of peaks "
-                + "inside an instance of their class.")
+                + "mAP, the fraction of instances containing a peak of their class, the fraction of peaks "
+                + "inside an instance of their class, and how often it names an object's class when shown the "
+                + "object alone (outside its box the mean colour).")
 final class LocalisationCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -71,9 +73,11 @@ final class LocalisationCommand implements Runnable {
                 new PeakStimulation(new PeakFinder(device)), classThreshold, peakThreshold);
         PrmEvaluation.Classification c;
         PrmEvaluation.Localisation l;
+        IsolatedObjects alone;
         try (ProgressBarListener bar = new ProgressBarListener()) {
             c = PrmEvaluation.classification(prm, voc, split, size, bar);
             l = PrmEvaluation.localisation(prm, voc, split, size, points, imageLabels, bar);
+            alone = IsolatedObjects.of(prm, voc, split, size, bar);
         }
         PrintWriter w = spec.commandLine().getOut();
         w.printf("split %s: %d images, %d instances, %d peaks (%s, peak threshold %s, %d px, points %s)%n",
@@ -83,6 +87,9 @@ final class LocalisationCommand implements Runnable {
         w.printf("classification mAP %.3f (chance %.3f)%n", c.meanAp(), c.chanceMeanAp());
         w.printf("instances with a peak of their class: %.3f%n", l.instanceRecall());
         w.printf("peaks inside an instance of their class: %.3f%n", l.peakPrecision());
+        w.printf("objects shown alone (%d): class scored highest of all %d %.3f (chance %.3f), of the image's labels "
+                + "%.3f (chance %.3f)%n", alone.objects(), alone.classes(), alone.accuracy(), alone.chance(),
+                alone.accuracyAmongLabels(), alone.chanceAmongLabelsShare());
         w.flush();
     }
 }
