@@ -85,9 +85,7 @@ class MaskRcnnCommandsTest {
     /** A learning rate far too high blows the weights up: one line naming the step and the loss terms, exit 1. */
     @Test
     void aDivergedTrainingIsOneLine(@TempDir Path tmp) {
-        Path data = tmp.resolve("synth");
-        SyntheticDataset.generate(data, new SyntheticDataset.Options(4, 64, 64, 2, 2, List.of("disc", "square"), 0.02,
-                0.0, false), ProgressListener.NONE);
+        Path data = fourImages(tmp);
         Path out = tmp.resolve("run");
         CliRun t = run("train-maskrcnn", "--dataset", data.toString(), "--out", out.toString(), "--model", "small",
                 "--min-size", "64", "--max-size", "64", "--epochs", "8", "--batch-size", "2", "--lr", "50",
@@ -97,6 +95,35 @@ class MaskRcnnCommandsTest {
         assertTrue(t.err().matches("wiseseg: Mask R-CNN training diverged at step \\d+ of 16: loss (NaN|-?Infinity) "
                 + "\\(RPN objectness .*, mask .*\\); the last finished epoch's checkpoint is in " + java.util.regex.Pattern.quote(out.toString())
                 + "; lower the learning rate\\s*"), t.err());
+    }
+
+    /**
+     * The same run as the diverging one above (lr 50) with each step's gradient norm limited to
+     * 1e-6 (a step then moves the weights by at most lr × 1e-6 besides weight decay) finishes with
+     * finite losses and records the limit; a negative limit is one line, exit 2.
+     */
+    @Test
+    void aGradientNormLimitKeepsThatRunFinite(@TempDir Path tmp) throws Exception {
+        Path data = fourImages(tmp);
+        Path out = tmp.resolve("run");
+        CliRun t = run("train-maskrcnn", "--dataset", data.toString(), "--out", out.toString(), "--model", "small",
+                "--min-size", "64", "--max-size", "64", "--epochs", "8", "--batch-size", "2", "--lr", "50",
+                "--warmup", "0", "--threads", "1", "--max-grad-norm", "1e-6");
+        assertEquals(0, t.code(), t.out() + t.err());
+        assertTrue(t.out().contains("epoch 8:") && !t.out().contains("NaN"), t.out());
+        assertEquals(1e-6, new com.fasterxml.jackson.databind.ObjectMapper().readTree(out.resolve("config.json").toFile())
+                .path("training").path("maxGradNorm").asDouble(), 0.0);
+        CliRun bad = run("train-maskrcnn", "--dataset", data.toString(), "--out", tmp.resolve("bad").toString(),
+                "--model", "small", "--max-grad-norm", "-1");
+        assertEquals(2, bad.code(), bad.err()); // a user error, as every bad argument
+        assertEquals("wiseseg: --max-grad-norm must be a number >= 0 (0: no limit), got -1.0", bad.err().strip());
+    }
+
+    private static Path fourImages(Path tmp) {
+        Path data = tmp.resolve("synth");
+        SyntheticDataset.generate(data, new SyntheticDataset.Options(4, 64, 64, 2, 2, List.of("disc", "square"), 0.02,
+                0.0, false), ProgressListener.NONE);
+        return data;
     }
 
     @Test

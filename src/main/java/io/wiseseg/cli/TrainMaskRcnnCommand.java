@@ -107,6 +107,11 @@ final class TrainMaskRcnnCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "500", description = "Warm-up iterations (default: ${DEFAULT-VALUE}).")
     int warmup;
 
+    @Option(names = "--max-grad-norm", paramLabel = "L", defaultValue = "0", description = "Scale each step's "
+            + "gradients, all parameters together, down to a norm of at most L (torch's clip_grad_norm_); 0: no "
+            + "limit (default). `run` and `demo` train with L = " + io.wiseseg.pipeline.WiseRun.MAX_GRAD_NORM + ".")
+    double maxGradNorm;
+
     @Option(names = "--no-flip", description = "Disable random horizontal flips.")
     boolean noFlip;
 
@@ -125,6 +130,9 @@ final class TrainMaskRcnnCommand implements Callable<Integer> {
         StepSchedule schedule = Schedules.of(iterations, lrSteps, lrGamma,
                 spec.commandLine().getParseResult().hasMatchedOption("--epochs"),
                 "--iterations", "--lr-steps", "--lr-gamma", "--epochs");
+        if (!(maxGradNorm >= 0) || Double.isInfinite(maxGradNorm)) {
+            throw new UserException("--max-grad-norm must be a number >= 0 (0: no limit), got " + maxGradNorm);
+        }
         TorchRuntime.ensureLoaded();
         Device device = deviceOption.resolve();
         VocDataset voc = VocDataset.open(dataset);
@@ -160,7 +168,7 @@ final class TrainMaskRcnnCommand implements Callable<Integer> {
             }
         }
         MaskRcnnTrainer.Options options = MaskRcnnTrainer.Options.wise(epochs, batchSize, lr, warmup, !noFlip, seed)
-                .withSchedule(schedule);
+                .withSchedule(schedule).withMaxGradNorm(maxGradNorm);
         List<Double> losses;
         try (ProgressBarListener bar = new ProgressBarListener()) {
             losses = new MaskRcnnTrainer(net, voc.classes(), options, out).train(examples, resume, bar);

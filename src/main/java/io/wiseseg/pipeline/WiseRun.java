@@ -491,7 +491,7 @@ public final class WiseRun {
      * below it (hard family, first 120 steps: mean 3.7, max 25), while a 4-image set at lr 0.02
      * blew up within 20 steps without it (norms 200, 646, 4,216, then NaN).
      */
-    static final double MAX_GRAD_NORM = 100;
+    public static final double MAX_GRAD_NORM = 100;
 
     /** Trains (or resumes) a Mask R-CNN in {@code dir} and predicts the scored split (read back when done). */
     private static List<ImagePrediction> maskRcnn(VocDataset voc, Settings s, List<MaskRcnnTrainer.Example> examples,
