@@ -52,6 +52,7 @@ class RunCommandTest {
         String html = Files.readString(out.resolve("report-iou.html"));
         assertTrue(html.contains("<td>Mask R-CNN on pseudo masks (WISE)</td>"), html);
         proposalCeilingMatchesAPerPixelCount(data, out, first.out());
+        objectsAloneMatchLocalisation(data, out, first.out());
 
         CliRun again = CliRun.run(args);
         assertEquals(0, again.code(), again.err());
@@ -61,6 +62,30 @@ class RunCommandTest {
                 "--maskrcnn-epochs", "1");
         assertEquals(2, other.code());
         assertTrue(other.err().contains("other settings (classifierEpochs: 1 → 2)"), other.err());
+    }
+
+    /**
+     * The run's objects-alone check in metrics-iou.json and the findings: every val object shown
+     * (counted here from the ground truth), and the same numbers as `localisation` gives the
+     * run's classifier at the run's classifier size.
+     */
+    private static void objectsAloneMatchLocalisation(Path data, Path out, String printed) throws Exception {
+        JsonNode alone = new ObjectMapper().readTree(out.resolve("metrics-iou.json").toFile())
+                .get("pseudo masks").get("objectsAlone");
+        long objects = VocDataset.open(data).annotated("val").stream()
+                .flatMap(a -> a.instances().stream()).filter(i -> !i.mask().isEmpty()).count();
+        assertEquals(objects, alone.get("objects").asLong(), alone.toString());
+        CliRun loc = CliRun.run("localisation", "--checkpoint", out.resolve("prm").toString(), "--dataset",
+                data.toString(), "--image-size", "96");
+        assertEquals(0, loc.code(), loc.err());
+        String line = String.format(Locale.ROOT, "objects shown alone (%d): class scored highest of all %d %.3f "
+                + "(chance %.3f), of the image's labels %.3f (chance %.3f)", objects, alone.get("classes").asInt(),
+                alone.get("accuracy").asDouble(), alone.get("chance").asDouble(),
+                alone.get("accuracyAmongLabels").asDouble(), alone.get("chanceAmongLabels").asDouble());
+        assertTrue(loc.out().contains(line), line + " not in\n" + loc.out());
+        assertTrue(printed.contains(String.format(Locale.ROOT, "Classifier: shown alone (outside its box the mean "
+                + "colour), %.1f%% of the val objects get their class scored highest of all %d classes",
+                100 * alone.get("accuracy").asDouble(), alone.get("classes").asInt())), printed);
     }
 
     /** The val split's proposal ceiling in metrics-iou.json and the findings, against a per-pixel count. */

@@ -2,6 +2,7 @@ package io.wiseseg.pipeline;
 
 import io.wiseseg.eval.ProposalRecall;
 import io.wiseseg.eval.PseudoMaskDiagnostics;
+import io.wiseseg.prm.IsolatedObjects;
 import io.wiseseg.util.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -67,6 +68,14 @@ final class RunReport {
                 + "their image's first %d (%.1f%% among all); the pseudo masks hit %.1f%% of them",
                 100 * first.recall(), split, PseudoMaskDiagnostics.IOU, first.limit(), 100 * all.recall(),
                 100 * pseudo.recall());
+    }
+
+    /** Whether the run's classifier names the split's objects when it sees each alone ({@link IsolatedObjects}). */
+    static String classifierFinding(String split, IsolatedObjects alone) {
+        return String.format(Locale.ROOT, "Classifier: shown alone (outside its box the mean colour), %.1f%% of the %s "
+                + "objects get their class scored highest of all %d classes (chance %.1f%%), %.1f%% of their image's "
+                + "labels (chance %.1f%%)", 100 * alone.accuracy(), split, alone.classes(), 100 * alone.chance(),
+                100 * alone.accuracyAmongLabels(), 100 * alone.chanceAmongLabelsShare());
     }
 
     static void write(Path file, Content c) throws IOException {

@@ -16,9 +16,13 @@ import io.wiseseg.eval.Baselines;
 import io.wiseseg.eval.ProposalRecall;
 import io.wiseseg.eval.PseudoMaskDiagnostics;
 import io.wiseseg.kernels.Device;
+import io.wiseseg.kernels.PeakFinder;
 import io.wiseseg.maskrcnn.MaskRcnn;
 import io.wiseseg.maskrcnn.MaskRcnnConfig;
 import io.wiseseg.maskrcnn.MaskRcnnTrainer;
+import io.wiseseg.prm.IsolatedObjects;
+import io.wiseseg.prm.PeakResponseMaps;
+import io.wiseseg.prm.PeakStimulation;
 import io.wiseseg.prm.PrmCheckpoint;
 import io.wiseseg.prm.PrmConfig;
 import io.wiseseg.prm.PrmTrainer;
@@ -461,6 +465,14 @@ public final class WiseRun {
                 new ObjectMapper().valueToTree(ceiling.stream().map(ProposalRecall::toJson).toList()));
         if (ceiling.get(0).objects() > 0) {
             findings.add(RunReport.proposalFinding(s.evalSplit(), ceiling, diagnostics));
+        }
+        // whether the classifier whose peaks seeded the masks can name the objects at all
+        IsolatedObjects alone = IsolatedObjects.of(new PeakResponseMaps(trained.network(),
+                new PeakStimulation(new PeakFinder(device)), PeakResponseMaps.DEFAULT_CLASS_THRESHOLD,
+                PeakResponseMaps.DEFAULT_PEAK_THRESHOLD), voc, s.evalSplit(), s.classifierImageSize(), listener);
+        ((ObjectNode) metrics.get(PSEUDO_ROW)).set("objectsAlone", alone.toJson());
+        if (alone.objects() > 0) {
+            findings.add(RunReport.classifierFinding(s.evalSplit(), alone));
         }
         Map<String, PseudoMaskDiagnostics> trainingMasks = SelfTraining.report(voc, s.trainSplit(),
                 pseudo.get(s.trainSplit()), rounds, numbers, metrics, findings);

@@ -50,6 +50,20 @@ public record IsolatedObjects(int objects, int classes, int correct, int correct
         return objects == 0 ? Double.NaN : chanceAmongLabels / objects;
     }
 
+    /** The counts and shares, for a metrics file. */
+    public com.fasterxml.jackson.databind.node.ObjectNode toJson() {
+        var o = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        o.put("objects", objects);
+        o.put("classes", classes);
+        o.put("correct", correct);
+        o.put("accuracy", accuracy());
+        o.put("chance", chance());
+        o.put("correctAmongLabels", correctAmongLabels);
+        o.put("accuracyAmongLabels", accuracyAmongLabels());
+        o.put("chanceAmongLabels", chanceAmongLabelsShare());
+        return o;
+    }
+
     /** Shows every object of {@code split} alone to {@code prm}'s classifier at test size {@code imageSize}. */
     public static IsolatedObjects of(PeakResponseMaps prm, Dataset dataset, String split, int imageSize,
             ProgressListener listener) {
