@@ -110,6 +110,16 @@ class IsolatedObjectsTest {
         assertEquals(0.5, alone.chanceAmongLabelsShare(), 1e-12);
         assertEquals(0.25, alone.chance(), 1e-12);
         assertEquals(1.0, alone.accuracyAmongLabels(), 1e-12);
+
+        // an image whose labels name no class: among its labels is among all four, where class 3's bias wins
+        AnnotatedImage first = images.get(0);
+        LabelledImage unlabelled = new LabelledImage(first.labelled().id(), first.labelled().imagePath(),
+                first.labelled().width(), first.labelled().height(), new int[0]);
+        Dataset bare = new InMemory(classes, List.of(new AnnotatedImage(unlabelled, first.instances(), null)), pixels);
+        IsolatedObjects none = IsolatedObjects.of(bare, "val", 64, scorer, ProgressListener.NONE);
+        assertEquals(2, none.objects());
+        assertEquals(0, none.correctAmongLabels());
+        assertEquals(0.25, none.chanceAmongLabelsShare(), 1e-12);
     }
 
     /** A dataset held in memory, one split "val". */

@@ -100,10 +100,13 @@ public record IsolatedObjects(int objects, int classes, int correct, int correct
                     if (argmax(s, null) == c) {
                         correct++;
                     }
-                    if (argmax(s, image.labels()) == c) {
+                    // an image whose labels name no class (a dataset whose labels miss its masks' objects):
+                    // among its labels is then among all classes, not a division by zero
+                    int[] among = image.labels().length == 0 ? null : image.labels();
+                    if (argmax(s, among) == c) {
                         amongLabels++;
                     }
-                    chance += 1.0 / image.labels().length;
+                    chance += 1.0 / (among == null ? classes : among.length);
                 }
             }
             listener.progress("objects alone " + split, i + 1, images.size());
