@@ -78,9 +78,12 @@ class PredictorTest {
      * A leak grows with every request. Resident memory is the wrong gauge: it also counts the Java
      * heap, whose eden takes fresh pages for a request's ~2 MB of garbage until a collection (40
      * requests without one look like a 2 MB-a-request leak). So this counts what malloc holds
-     * (LibTorch's tensors, JavaCPP's pointers) after each of 80 requests. Single readings are
-     * not compared: a buffer that comes and goes (12 MB on the capped ISA, present in one reading
-     * and not the next; 20 MB over the first readings of some runs) would look like growth.
+     * (LibTorch's tensors, JavaCPP's pointers) after each of 120 requests, in three windows of 40.
+     * Single readings are not compared: a buffer that comes and goes (12 MB on the capped ISA,
+     * present in one reading and not the next; 20 MB over the first readings of some runs) would
+     * look like growth. Nor is one step between windows: a buffer taken once and kept (10 MB
+     * between the halves of one fresh-clone run on the capped ISA, 2 LibTorch threads) is not a
+     * leak. A leak moves the windows' medians apart both times.
      */
     @Test
     void nativeMemoryStaysFlatOverManyRequests() throws InterruptedException {
@@ -91,19 +94,23 @@ class PredictorTest {
         // what earlier tests left to the garbage collector goes now, not during the readings
         System.gc();
         Thread.sleep(500);
-        int n = 80;
+        int window = 40, n = 3 * window;
         double[] bytes = new double[n];
         for (int i = 0; i < n; i++) {
             predictor.predict("loop", image);
             bytes[i] = MallocInUse.bytes();
         }
-        // medians of each half: a leak of 150 KB a request moves them apart by 6 MB; a buffer of the
-        // JIT compiler's or LibTorch's held over a few readings moves neither
-        double first = median(java.util.Arrays.copyOfRange(bytes, 0, n / 2));
-        double second = median(java.util.Arrays.copyOfRange(bytes, n / 2, n));
+        // a leak of 150 KB a request moves each window's median 6 MB above the one before; a buffer
+        // held over a few readings moves none, one taken once and kept moves one
+        double[] medians = new double[3];
+        for (int w = 0; w < 3; w++) {
+            medians[w] = median(java.util.Arrays.copyOfRange(bytes, w * window, (w + 1) * window));
+        }
+        double grew = Math.min(medians[1] - medians[0], medians[2] - medians[1]);
         double range = java.util.Arrays.stream(bytes).max().orElseThrow() - java.util.Arrays.stream(bytes).min().orElseThrow();
-        assertTrue(second - first < 6 << 20, "native memory in use grew by " + (long) (second - first) / 1024
-                + " KB over " + n / 2 + " requests (medians of " + n / 2 + " readings)");
+        assertTrue(grew < 6 << 20, "native memory in use grew by " + (long) (medians[1] - medians[0]) / 1024
+                + " KB, then " + (long) (medians[2] - medians[1]) / 1024 + " KB, over windows of " + window
+                + " requests (medians of their readings)");
         // a tensor left to the garbage collector piles up until a collection; one request's masks
         // alone take 100 x 96 x 80 bytes = 0.77 MB
         assertTrue(range < 64 << 20, "native memory in use ranged over " + (long) range / 1048576 + " MB in "
