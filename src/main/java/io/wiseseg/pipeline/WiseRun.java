@@ -469,7 +469,7 @@ public final class WiseRun {
         // whether the classifier whose peaks seeded the masks can name the objects at all
         IsolatedObjects alone = IsolatedObjects.of(new PeakResponseMaps(trained.network(),
                 new PeakStimulation(new PeakFinder(device)), PeakResponseMaps.DEFAULT_CLASS_THRESHOLD,
-                PeakResponseMaps.DEFAULT_PEAK_THRESHOLD), voc, s.evalSplit(), s.classifierImageSize(), listener);
+                PeakResponseMaps.DEFAULT_PEAK_THRESHOLD), voc, truth, s.classifierImageSize(), listener); // truth: read above
         ((ObjectNode) metrics.get(PSEUDO_ROW)).set("objectsAlone", alone.toJson());
         if (alone.objects() > 0) {
             findings.add(RunReport.classifierFinding(s.evalSplit(), alone));

@@ -70,23 +70,32 @@ public record IsolatedObjects(int objects, int classes, int correct, int correct
         return of(dataset, split, imageSize, x -> prm.peaks(x).scores(), listener);
     }
 
+    /** As above, for images whose ground truth the caller already read (their pixels come from {@code dataset}). */
+    public static IsolatedObjects of(PeakResponseMaps prm, Dataset dataset, List<AnnotatedImage> truth, int imageSize,
+            ProgressListener listener) {
+        return of(dataset, truth, imageSize, x -> prm.peaks(x).scores(), listener);
+    }
+
     /**
      * As above with any scorer: {@code scores} maps a 1×3×H×W normalised image to one score per
      * class (the classifier's peak aggregation).
      */
     static IsolatedObjects of(Dataset dataset, String split, int imageSize, Function<Tensor, float[]> scores,
             ProgressListener listener) {
-        List<LabelledImage> images = dataset.labelled(split);
+        return of(dataset, dataset.annotated(split), imageSize, scores, listener);
+    }
+
+    static IsolatedObjects of(Dataset dataset, List<AnnotatedImage> truth, int imageSize,
+            Function<Tensor, float[]> scores, ProgressListener listener) {
         int classes = dataset.classes().size();
         int objects = 0, correct = 0, amongLabels = 0;
         double chance = 0;
-        listener.progress("objects alone " + split, 0, images.size());
-        for (int i = 0; i < images.size(); i++) {
-            LabelledImage image = images.get(i);
-            AnnotatedImage truth = dataset.annotate(image);
+        listener.progress("objects alone", 0, truth.size());
+        for (int i = 0; i < truth.size(); i++) {
+            LabelledImage image = truth.get(i).labelled();
             try (PointerScope scope = new PointerScope()) {
                 Tensor x = PrmEvaluation.input(dataset, image, imageSize);
-                for (Instance object : truth.instances()) {
+                for (Instance object : truth.get(i).instances()) {
                     if (object.mask().isEmpty()) {
                         continue;
                     }
@@ -109,7 +118,7 @@ public record IsolatedObjects(int objects, int classes, int correct, int correct
                     chance += 1.0 / (among == null ? classes : among.length);
                 }
             }
-            listener.progress("objects alone " + split, i + 1, images.size());
+            listener.progress("objects alone", i + 1, truth.size());
         }
         return new IsolatedObjects(objects, classes, correct, amongLabels, chance);
     }
