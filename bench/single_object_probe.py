@@ -12,6 +12,11 @@
 #         over 3x3 local maxima at or above the map's median, as wiseseg's PeakStimulation)
 #   LOSS=bce in the environment: multilabel BCE on one-hot labels (wiseseg's loss) instead of
 #         softmax cross-entropy
+#   VARIANT in the environment, for ARCH resnet, a comma-separated list of: kaiming (every conv
+#         Kaiming-normal, fan-out, as wiseseg's Conv and torchvision's ResNet init; without it the
+#         replaced layers keep nn.Conv2d's default init), zeroinit (each residual block's last
+#         BatchNorm starts at weight 0, torchvision's zero_init_residual), nomaxpool (the stem
+#         without its max pool: output stride 8), shallow (one block per stage, ResNet-10)
 import os, sys, time
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 import xml.etree.ElementTree as ET
@@ -47,15 +52,27 @@ def block(i, o):
 
 if arch == 'resnet':
     from torchvision.models.resnet import ResNet, BasicBlock
+    variant = set(filter(None, os.environ.get('VARIANT', '').split(',')))
+    if variant - {'kaiming', 'zeroinit', 'nomaxpool', 'shallow'}:
+        sys.exit(f'unknown VARIANT {variant}')
+    blocks = 1 if 'shallow' in variant else 2
     r = ResNet(BasicBlock, [2, 2, 2, 2])
     r.inplanes = 16
     r.conv1, r.bn1 = nn.Conv2d(3, 16, 7, 2, 3, bias=False), nn.BatchNorm2d(16)
-    r.layer1 = r._make_layer(BasicBlock, 16, 2)
-    r.layer2 = r._make_layer(BasicBlock, 32, 2, stride=2)
-    r.layer3 = r._make_layer(BasicBlock, 64, 2, stride=2)
-    r.layer4 = r._make_layer(BasicBlock, 128, 2, stride=1)
-    net = nn.Sequential(r.conv1, r.bn1, r.relu, r.maxpool, r.layer1, r.layer2, r.layer3, r.layer4,
-                        nn.Conv2d(128, len(classes), 1))
+    r.layer1 = r._make_layer(BasicBlock, 16, blocks)
+    r.layer2 = r._make_layer(BasicBlock, 32, blocks, stride=2)
+    r.layer3 = r._make_layer(BasicBlock, 64, blocks, stride=2)
+    r.layer4 = r._make_layer(BasicBlock, 128, blocks, stride=1)
+    if 'kaiming' in variant:
+        for m in r.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, mode='fan_out', nonlinearity='relu')
+    if 'zeroinit' in variant:
+        for layer in (r.layer1, r.layer2, r.layer3, r.layer4):
+            for b in layer:
+                nn.init.zeros_(b.bn2.weight)
+    stem = [r.conv1, r.bn1, r.relu] + ([] if 'nomaxpool' in variant else [r.maxpool])
+    net = nn.Sequential(*stem, r.layer1, r.layer2, r.layer3, r.layer4, nn.Conv2d(128, len(classes), 1))
 elif arch == 'tiny':
     net = nn.Sequential(block(3, 32), nn.MaxPool2d(2), block(32, 64), nn.MaxPool2d(2), block(64, 128), nn.MaxPool2d(2),
                         block(128, 128), nn.Conv2d(128, len(classes), 1))
