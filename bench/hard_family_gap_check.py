@@ -13,9 +13,9 @@
 # Val classification mAP is printed every 500 steps and at the end.
 import sys, os, math, random, time
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
-import xml.etree.ElementTree as ET
 from PIL import Image
 from torchvision.models.resnet import ResNet, BasicBlock
+from voc_split import image_ids, image_path, object_names, normalised
 torch.set_num_threads(1); torch.manual_seed(0); random.seed(0)
 root, steps, pool = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 optimiser = sys.argv[4] if len(sys.argv) > 4 else 'sgd'
@@ -23,19 +23,16 @@ side = int(sys.argv[5]) if len(sys.argv) > 5 else 288
 augment = len(sys.argv) > 6 and sys.argv[6] == 'aug'
 classes = open(f'{root}/classes.txt').read().split()
 def load(split):
-    ids = open(f'{root}/ImageSets/Segmentation/{split}.txt').read().split()
     X, Y = [], []
-    for i in ids:
-        p = f'{root}/JPEGImages/{i}.jpg'
-        if not os.path.exists(p): p = f'{root}/JPEGImages/{i}.png'
-        im = Image.open(p).convert('RGB'); w, h = im.size; s = side / max(w, h)
+    for i in image_ids(root, split):
+        im = Image.open(image_path(root, i)).convert('RGB'); w, h = im.size; s = side / max(w, h)
         im = im.resize((round(w * s), round(h * s)), Image.BILINEAR)
-        a = np.zeros((side, side, 3), np.float32); arr = np.asarray(im, np.float32) / 255
-        a[:arr.shape[0], :arr.shape[1]] = (arr - [0.485, 0.456, 0.406]) / [0.229, 0.224, 0.225]
+        a = np.zeros((side, side, 3), np.float32); arr = normalised(im)
+        a[:arr.shape[0], :arr.shape[1]] = arr
         X.append(torch.from_numpy(a).permute(2, 0, 1))
         y = torch.zeros(len(classes))
-        for o in ET.parse(f'{root}/Annotations/{i}.xml').getroot().iter('object'):
-            y[classes.index(o.find('name').text)] = 1
+        for name in object_names(root, i):
+            y[classes.index(name)] = 1
         Y.append(y)
     return torch.stack(X), torch.stack(Y)
 Xt, Yt = load('train'); Xv, Yv = load('val')

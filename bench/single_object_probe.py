@@ -19,8 +19,8 @@
 #         without its max pool: output stride 8), shallow (one block per stage, ResNet-10)
 import os, sys, time
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
-import xml.etree.ElementTree as ET
 from PIL import Image
+from voc_split import image_ids, image_path, object_names, normalised
 
 torch.set_num_threads(2)
 torch.manual_seed(0)
@@ -30,16 +30,11 @@ classes = open(f'{root}/classes.txt').read().split()
 
 
 def load(split):
-    ids = open(f'{root}/ImageSets/Segmentation/{split}.txt').read().split()
     xs, ys = [], []
-    for i in ids:
-        path = f'{root}/JPEGImages/{i}.png'
-        if not os.path.exists(path):
-            path = f'{root}/JPEGImages/{i}.jpg'
-        im = Image.open(path).convert('RGB').resize((side, side), Image.BILINEAR)
-        a = (np.asarray(im, np.float32) / 255 - [0.485, 0.456, 0.406]) / [0.229, 0.224, 0.225]
-        xs.append(torch.from_numpy(a.astype(np.float32)).permute(2, 0, 1))
-        names = [o.find('name').text for o in ET.parse(f'{root}/Annotations/{i}.xml').getroot().iter('object')]
+    for i in image_ids(root, split):
+        im = Image.open(image_path(root, i)).convert('RGB').resize((side, side), Image.BILINEAR)
+        xs.append(torch.from_numpy(normalised(im)).permute(2, 0, 1))
+        names = object_names(root, i)
         if len(names) != 1:
             sys.exit(f'{i}: {len(names)} objects; this probe takes single-object images only')
         ys.append(classes.index(names[0]))
