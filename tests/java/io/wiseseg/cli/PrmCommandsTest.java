@@ -1,11 +1,14 @@
 package io.wiseseg.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.wiseseg.prm.PrmCheckpoint;
+import io.wiseseg.prm.TrainingRecipe;
+import io.wiseseg.testing.TinyVoc;
 import io.wiseseg.util.TorchvisionWeights;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -77,12 +80,14 @@ class PrmCommandsTest {
                 "--max-instances", "2", "--val-fraction", "0.25").code());
         CliRun a = run("train-classifier", "--dataset", data.toString(), "--out", first.toString(), "--backbone",
                 "resnet18", "--width", "8", "--image-size", "64", "--iterations", "3", "--batch-size", "3",
-                "--backbone-lr-factor", "1", "--train-batchnorm");
+                "--backbone-lr-factor", "1", "--train-batchnorm", "--pretraining", "--lr", "0.001");
         assertEquals(0, a.code(), a.err());
+        assertEquals(TrainingRecipe.PRETRAINING, PrmCheckpoint.config(first).recipe());
         CliRun b = run("train-classifier", "--dataset", data.toString(), "--out", second.toString(), "--backbone",
                 "resnet18", "--width", "8", "--image-size", "64", "--iterations", "2", "--batch-size", "3",
                 "--weights", first.toString(), "--backbone-lr-factor", "0");
         assertEquals(0, b.code(), b.err());
+        assertEquals(TrainingRecipe.PRM, PrmCheckpoint.config(second).recipe());
         Map<String, Tensor> before = TorchvisionWeights.stateDict(PrmCheckpoint.loadNetwork(first).backbone());
         Map<String, Tensor> after = TorchvisionWeights.stateDict(PrmCheckpoint.loadNetwork(second).backbone());
         assertEquals(before.keySet(), after.keySet());
@@ -114,6 +119,29 @@ class PrmCommandsTest {
                 "--weights", tmp.resolve("w.pth").toString());
         assertEquals(2, weights.code());
         assertEquals("wiseseg: --weights: no such file: " + tmp.resolve("w.pth"), weights.err().strip());
+        CliRun both = run("train-classifier", "--dataset", tmp.toString(), "--out", tmp.resolve("o").toString(),
+                "--pretraining", "--loss", "soft-margin");
+        assertEquals(2, both.code());
+        assertEquals("wiseseg: --pretraining sets --loss itself: give one or the other", both.err().strip());
+        CliRun pooling = run("train-classifier", "--dataset", tmp.toString(), "--out", tmp.resolve("o").toString(),
+                "--pooling", "mean");
+        assertEquals(2, pooling.code());
+        assertEquals("wiseseg: --pooling: unknown value 'mean' (one of peaks, max)", pooling.err().strip());
+        assertFalse(Files.exists(tmp.resolve("o")), "refused before anything was written");
+    }
+
+    /** The softmax loss spreads each image's target over its labels: an image without one is named, not trained on. */
+    @Test
+    void theSoftmaxLossRefusesAnImageWithoutLabels() throws Exception {
+        Path data = TinyVoc.write(tmp.resolve("unlabelled"), 4, 1, 3);
+        Files.writeString(data.resolve("Annotations/img_0002.xml"), "<annotation><filename>img_0002.jpg</filename>"
+                + "<size><width>96</width><height>72</height><depth>3</depth></size></annotation>\n");
+        Path out = tmp.resolve("softmax");
+        CliRun r = run("train-classifier", "--dataset", data.toString(), "--out", out.toString(), "--backbone",
+                "resnet18", "--width", "8", "--image-size", "64", "--iterations", "1", "--loss", "softmax");
+        assertEquals(2, r.code(), r.out() + r.err());
+        assertEquals("wiseseg: the softmax loss needs a label on every image; img_0002 in split 'train' of "
+                + data.toAbsolutePath() + " has none", r.err().strip());
     }
 
     /** PRM's backbone factor of 0.01 suits ImageNet weights; from scratch it would leave the backbone random. */

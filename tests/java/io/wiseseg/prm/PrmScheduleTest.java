@@ -101,6 +101,36 @@ class PrmScheduleTest {
     }
 
     @Test
+    void thePretrainingRecipeResumesWithItsAdamStateAndRefusesAnotherRecipe() throws Exception {
+        PrmConfig adam = sevenSteps().withRecipe(TrainingRecipe.PRETRAINING);
+        torch.manual_seed(0);
+        PrmTrainer.Trained whole = trainer(adam).train(dataset, tmp.resolve("adam-whole"), false, ProgressListener.NONE);
+        assertEquals(adam, PrmCheckpoint.config(tmp.resolve("adam-whole")));
+
+        Path crashed = tmp.resolve("adam-crashed");
+        torch.manual_seed(0);
+        ProgressListener crash = (task, done, total) -> {
+            if (done == 6) {
+                throw new IllegalStateException("crash");
+            }
+        };
+        assertThrows(IllegalStateException.class, () -> trainer(adam).train(dataset, crashed, false, crash));
+        PrmTrainer resumed = trainer(adam);
+        PrmTrainer.Trained rest = resumed.train(dataset, crashed, true, ProgressListener.NONE);
+        assertEquals(3, resumed.optimizerSteps, "steps 4..6");
+        List<Double> want = whole.state().losses(), got = rest.state().losses();
+        for (int i = 0; i < 7; i++) {
+            // steps 5 and 6 follow the restored Adam moments: fresh ones would take another step
+            assertEquals(want.get(i), got.get(i), 1e-4 * Math.abs(want.get(i)), "step " + i + ": " + want + " vs " + got);
+        }
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> trainer(sevenSteps()).train(dataset, crashed, true, ProgressListener.NONE));
+        assertTrue(e.getMessage().endsWith("(recipe: max pooling, softmax loss, adam → peaks pooling, soft-margin loss, sgd)"),
+                e.getMessage());
+    }
+
+    @Test
     void byEpochsTheRateIsConstantAsBefore() throws Exception {
         PrmConfig twoEpochs = new PrmConfig("resnet18", 8, SyntheticDataset.CLASSES.names(), null, "synth", "train", 2,
                 4, 64, 1.0, 0.5, 0.02, 1.0, true, 0.9, 1e-4, 1, 100, 32);
@@ -119,11 +149,14 @@ class PrmScheduleTest {
         PrmConfig byEpochs = PrmConfig.defaults(List.of("a", "b"), "data");
         ObjectMapper json = new ObjectMapper();
         ObjectNode old = json.valueToTree(byEpochs);
-        old.remove(List.of("iterations", "lrSteps", "lrGamma"));
+        old.remove(List.of("iterations", "lrSteps", "lrGamma", "recipe"));
         Path file = tmp.resolve("old-config.json");
         Files.writeString(file, old.toString());
         assertEquals(byEpochs, PrmConfig.read(file));
-        PrmConfig scheduled = byEpochs.withSchedule(new StepSchedule(100, List.of(50, 80), 0.2));
+        assertEquals(TrainingRecipe.PRM, PrmConfig.read(file).recipe());
+        PrmConfig scheduled = byEpochs.withSchedule(new StepSchedule(100, List.of(50, 80), 0.2))
+                .withRecipe(new TrainingRecipe(TrainingRecipe.Pooling.MAX, TrainingRecipe.Loss.SOFT_MARGIN,
+                        TrainingRecipe.OptimizerKind.ADAM));
         scheduled.write(file);
         assertEquals(scheduled, PrmConfig.read(file));
     }

@@ -6,6 +6,7 @@ import io.wiseseg.kernels.PeakFinder;
 import io.wiseseg.prm.PrmCheckpoint;
 import io.wiseseg.prm.PrmConfig;
 import io.wiseseg.prm.PrmTrainer;
+import io.wiseseg.prm.TrainingRecipe;
 import io.wiseseg.util.StepSchedule;
 import io.wiseseg.util.TorchRuntime;
 import java.io.IOException;
@@ -101,6 +102,23 @@ final class TrainClassifierCommand implements Runnable {
             + "scratch; the reference freezes it).")
     boolean trainBatchNorm;
 
+    @Option(names = "--pooling", paramLabel = "peaks|max", description = "A class map's score in training: "
+            + "peaks (PRM's peak stimulation, what the pseudo masks need) or max (the map's maximum; see --pretraining) "
+            + "(default: ${DEFAULT-VALUE}).")
+    String pooling = TrainingRecipe.cliName(TrainingRecipe.PRM.pooling());
+
+    @Option(names = "--loss", paramLabel = "soft-margin|softmax", description = "soft-margin (PRM's, per class) or "
+            + "softmax (cross-entropy over classes; every image needs a label) (default: ${DEFAULT-VALUE}).")
+    String loss = TrainingRecipe.cliName(TrainingRecipe.PRM.loss());
+
+    @Option(names = "--optimizer", paramLabel = "sgd|adam", description = "(default: ${DEFAULT-VALUE}).")
+    String optimizer = TrainingRecipe.cliName(TrainingRecipe.PRM.optimizer());
+
+    @Option(names = "--pretraining", description = "Shorthand for --pooling max --loss softmax --optimizer adam: "
+            + "to train a backbone from scratch on single-object images before PRM's recipe (--weights RUN), "
+            + "where PRM's own recipe stays at the label prior. Use a small --lr (e.g. 0.001).")
+    boolean pretraining;
+
     @Option(names = "--momentum", description = "SGD momentum (default: ${DEFAULT-VALUE}).")
     double momentum = D.momentum();
 
@@ -126,6 +144,7 @@ final class TrainClassifierCommand implements Runnable {
         StepSchedule schedule = Schedules.of(iterations, lrSteps, lrGamma,
                 spec.commandLine().getParseResult().hasMatchedOption("--epochs"),
                 "--iterations", "--lr-steps", "--lr-gamma", "--epochs");
+        TrainingRecipe recipe = recipe();
         TorchRuntime.ensureLoaded(); // before any LibTorch class (see TorchRuntime)
         Device device = deviceOption.resolve();
         if (weights != null && !Files.isRegularFile(weights) && !PrmCheckpoint.isRun(weights)) {
@@ -138,7 +157,7 @@ final class TrainClassifierCommand implements Runnable {
         PrmConfig config = new PrmConfig(backbone, width, voc.classes().names(),
                 weights == null ? null : weights.toAbsolutePath().toString(), dataset.toAbsolutePath().toString(),
                 split, epochs, batchSize, imageSize, scaleJitter, flip, lr, backboneLrFactor(), trainBatchNorm, momentum,
-                weightDecay, seed, checkpointEvery, outputStride).withSchedule(schedule);
+                weightDecay, seed, checkpointEvery, outputStride).withSchedule(schedule).withRecipe(recipe);
         org.bytedeco.pytorch.global.torch.manual_seed(seed);
         PrmTrainer.Trained trained;
         try (ProgressBarListener bar = new ProgressBarListener()) {
@@ -152,6 +171,26 @@ final class TrainClassifierCommand implements Runnable {
         w.printf("trained %d steps; mean loss of the first %d steps %.4f, of the last %d %.4f; checkpoint in %s%n",
                 n, k, mean(losses.subList(0, Math.min(k, n))), k, mean(losses.subList(Math.max(0, n - k), n)), out);
         w.flush();
+    }
+
+    /** --pretraining, or the three recipe options (which may not be combined with it). */
+    TrainingRecipe recipe() {
+        var parsed = spec.commandLine().getParseResult();
+        if (pretraining) {
+            for (String o : List.of("--pooling", "--loss", "--optimizer")) {
+                if (parsed.hasMatchedOption(o)) {
+                    throw new UserException("--pretraining sets " + o + " itself: give one or the other");
+                }
+            }
+            return TrainingRecipe.PRETRAINING;
+        }
+        try {
+            return new TrainingRecipe(TrainingRecipe.parse(TrainingRecipe.Pooling.class, pooling, "--pooling"),
+                    TrainingRecipe.parse(TrainingRecipe.Loss.class, loss, "--loss"),
+                    TrainingRecipe.parse(TrainingRecipe.OptimizerKind.class, optimizer, "--optimizer"));
+        } catch (IllegalArgumentException e) {
+            throw new UserException(e.getMessage());
+        }
     }
 
     private static double mean(List<Double> xs) {

@@ -6,7 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.bytedeco.pytorch.InputArchive;
 import org.bytedeco.pytorch.OutputArchive;
-import org.bytedeco.pytorch.SGD;
+import org.bytedeco.pytorch.Optimizer;
 
 /**
  * A PRM training directory: config.json, model.pt (LibTorch archive of the network),
@@ -68,12 +68,12 @@ public final class PrmCheckpoint {
         }
     }
 
-    /** The optimizer's state (momentum buffers) onto {@code device}, where its parameters are. */
-    static void loadOptimizer(SGD sgd, Path file, io.wiseseg.kernels.Device device) {
+    /** The optimizer's state (momentum buffers, Adam's moments) onto {@code device}, where its parameters are. */
+    static void loadOptimizer(Optimizer optimizer, Path file, io.wiseseg.kernels.Device device) {
         try {
             InputArchive a = new InputArchive();
             a.load_from(file.toString(), new org.bytedeco.pytorch.DeviceOptional(device.torchDevice()));
-            sgd.load(a);
+            optimizer.load(a);
         } catch (RuntimeException e) {
             throw new IllegalArgumentException(file + ": cannot load the optimizer state (" + firstLine(e.getMessage()) + ")", e);
         }
@@ -85,9 +85,9 @@ public final class PrmCheckpoint {
         AtomicFiles.write(file, tmp -> a.save_to(tmp.toString()));
     }
 
-    static void save(SGD sgd, Path file) throws IOException {
+    static void save(Optimizer optimizer, Path file) throws IOException {
         OutputArchive a = new OutputArchive();
-        sgd.save(a);
+        optimizer.save(a);
         AtomicFiles.write(file, tmp -> a.save_to(tmp.toString()));
     }
 

@@ -33,12 +33,17 @@ import java.util.List;
  * @param lrSteps           optimizer steps (from 0) at which both learning rates drop × lrGamma;
  *                          none by default (a constant learning rate, PRM's)
  * @param lrGamma           the factor at each of lrSteps; 0 (a config written before it existed) reads as 0.1
+ * @param recipe            pooling, loss and optimizer; null (a config written before it existed) reads as
+ *                          {@link TrainingRecipe#PRM}
  */
 public record PrmConfig(String backbone, int width, List<String> classes, String weights, String dataset,
         String split, int epochs, int batchSize, int imageSize, double scaleJitter, double flipProbability,
         double lr, double backboneLrFactor, boolean trainBatchNorm, double momentum, double weightDecay, long seed, int checkpointEvery, int outputStride,
-        int iterations, List<Integer> lrSteps, double lrGamma) {
+        int iterations, List<Integer> lrSteps, double lrGamma, TrainingRecipe recipe) {
     public PrmConfig {
+        if (recipe == null) {
+            recipe = TrainingRecipe.PRM;
+        }
         // a config written before schedules by iterations reads as a constant lr over its epochs
         StepSchedule schedule = new StepSchedule(iterations, lrSteps, lrGamma);
         lrSteps = schedule.lrSteps();
@@ -66,14 +71,14 @@ public record PrmConfig(String backbone, int width, List<String> classes, String
         classes = List.copyOf(classes);
     }
 
-    /** A run by epochs at a constant learning rate (the config before schedules by iterations). */
+    /** A run by epochs at a constant learning rate and PRM's recipe (the config before schedules by iterations). */
     public PrmConfig(String backbone, int width, List<String> classes, String weights, String dataset, String split,
             int epochs, int batchSize, int imageSize, double scaleJitter, double flipProbability, double lr,
             double backboneLrFactor, boolean trainBatchNorm, double momentum, double weightDecay, long seed,
             int checkpointEvery, int outputStride) {
         this(backbone, width, classes, weights, dataset, split, epochs, batchSize, imageSize, scaleJitter,
                 flipProbability, lr, backboneLrFactor, trainBatchNorm, momentum, weightDecay, seed, checkpointEvery,
-                outputStride, 0, List.of(), StepSchedule.DEFAULT_GAMMA);
+                outputStride, 0, List.of(), StepSchedule.DEFAULT_GAMMA, TrainingRecipe.PRM);
     }
 
     /** PRM's defaults for a dataset of these classes. */
@@ -86,7 +91,14 @@ public record PrmConfig(String backbone, int width, List<String> classes, String
     public PrmConfig withSchedule(StepSchedule schedule) {
         return new PrmConfig(backbone, width, classes, weights, dataset, split, epochs, batchSize, imageSize, scaleJitter,
                 flipProbability, lr, backboneLrFactor, trainBatchNorm, momentum, weightDecay, seed, checkpointEvery,
-                outputStride, schedule.iterations(), schedule.lrSteps(), schedule.lrGamma());
+                outputStride, schedule.iterations(), schedule.lrSteps(), schedule.lrGamma(), recipe);
+    }
+
+    /** This config trained by {@code recipe}. */
+    public PrmConfig withRecipe(TrainingRecipe recipe) {
+        return new PrmConfig(backbone, width, classes, weights, dataset, split, epochs, batchSize, imageSize, scaleJitter,
+                flipProbability, lr, backboneLrFactor, trainBatchNorm, momentum, weightDecay, seed, checkpointEvery,
+                outputStride, iterations, lrSteps, lrGamma, recipe);
     }
 
     /** The training length (steps of {@code stepsPerEpoch} batches each, by epochs) in optimizer steps. */

@@ -20,14 +20,13 @@ import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import org.bytedeco.javacpp.PointerScope;
-import org.bytedeco.pytorch.SGD;
-import org.bytedeco.pytorch.SGDOptions;
+import org.bytedeco.pytorch.Optimizer;
 import org.bytedeco.pytorch.Tensor;
 
 /**
  * Trains the PRM classifier on image-level labels: batches built in Java (resize with per-batch
- * scale jitter, horizontal flips), multilabel soft-margin loss on the peak aggregation, SGD with
- * the backbone at a reduced learning rate (both rates × lrGamma at each of the config's lr
+ * scale jitter, horizontal flips), the config's {@link TrainingRecipe} (PRM's: multilabel
+ * soft-margin loss on the peak aggregation, SGD) with the backbone at a reduced learning rate (both rates × lrGamma at each of the config's lr
  * steps), for its epochs or exactly its iterations, a checkpoint every N steps, and resumption
  * from the last checkpoint at the step it recorded. Each step runs in its own PointerScope so native memory is freed at once.
  */
@@ -88,11 +87,22 @@ public final class PrmTrainer {
         device.place(net); // loaded on the CPU first: checkpoints load anywhere, whatever saved them
         net.setTrainable(true);
         net.setBatchNormTraining(config.trainBatchNorm());
-        SGD backboneSgd = sgd(net.backboneParameters(), config.lr() * config.backboneLrFactor());
-        SGD headSgd = sgd(net.classifierParameters(), config.lr());
+        TrainingRecipe recipe = config.recipe();
+        if (recipe.loss() == TrainingRecipe.Loss.SOFTMAX) {
+            for (LabelledImage image : images) {
+                if (image.labels().length == 0) {
+                    throw new IllegalArgumentException("the softmax loss needs a label on every image; "
+                            + image.id() + " in split '" + config.split() + "' of " + config.dataset() + " has none");
+                }
+            }
+        }
+        Optimizer backboneOptimizer = recipe.newOptimizer(net.backboneParameters(), config.lr() * config.backboneLrFactor(),
+                config.momentum(), config.weightDecay());
+        Optimizer headOptimizer = recipe.newOptimizer(net.classifierParameters(), config.lr(), config.momentum(),
+                config.weightDecay());
         if (resume) {
-            PrmCheckpoint.loadOptimizer(backboneSgd, out.resolve(PrmCheckpoint.OPT_BACKBONE), device);
-            PrmCheckpoint.loadOptimizer(headSgd, out.resolve(PrmCheckpoint.OPT_HEAD), device);
+            PrmCheckpoint.loadOptimizer(backboneOptimizer, out.resolve(PrmCheckpoint.OPT_BACKBONE), device);
+            PrmCheckpoint.loadOptimizer(headOptimizer, out.resolve(PrmCheckpoint.OPT_HEAD), device);
         }
         config.write(out.resolve(PrmCheckpoint.CONFIG));
 
@@ -108,8 +118,8 @@ public final class PrmTrainer {
             // the step decides the rate, so a resumed run goes on where it was (with no lr step
             // reached it is config.lr() itself: a run by epochs is what it was before schedules)
             double lr = StepSchedule.decayed(config.lr(), step, config.lrSteps(), config.lrGamma());
-            setLr(backboneSgd, lr * config.backboneLrFactor());
-            setLr(headSgd, lr);
+            setLr(backboneOptimizer, lr * config.backboneLrFactor());
+            setLr(headOptimizer, lr);
             try (PointerScope scope = new PointerScope();
                     Trace.Span span = Trace.span("train step", CATEGORY).arg("step", step).arg("images", batch.size())) {
                 Tensor x;
@@ -122,27 +132,26 @@ public final class PrmTrainer {
                 Tensor labels = device.place(labels(batch, config.classes().size()));
                 Tensor loss;
                 try (Trace.Span s = Trace.span("forward", CATEGORY)) {
-                    Tensor aggregation = stimulation.apply(net.classResponseMaps(x)).aggregation();
-                    loss = PrmNetwork.loss(aggregation, labels);
+                    loss = recipe.loss(recipe.scores(net.classResponseMaps(x), stimulation), labels);
                 }
                 try (Trace.Span s = Trace.span("backward", CATEGORY)) {
-                    backboneSgd.zero_grad();
-                    headSgd.zero_grad();
+                    backboneOptimizer.zero_grad();
+                    headOptimizer.zero_grad();
                     loss.backward();
                 }
                 try (Trace.Span s = Trace.span("optimizer step", CATEGORY)) {
-                    backboneSgd.step();
-                    headSgd.step();
+                    backboneOptimizer.step();
+                    headOptimizer.step();
                 }
                 optimizerSteps++;
-                stepLearningRates.add(headSgd.param_groups().get(0).options().get_lr());
+                stepLearningRates.add(headOptimizer.param_groups().get(0).options().get_lr());
                 losses.add((double) loss.item_float());
             }
             step++;
             listener.progress("train", step, total);
             if (step % config.checkpointEvery() == 0 || step == total) {
                 try (Trace.Span s = Trace.span("checkpoint", CATEGORY)) {
-                    checkpoint(net, backboneSgd, headSgd, new State(step, losses), out);
+                    checkpoint(net, backboneOptimizer, headOptimizer, new State(step, losses), out);
                 }
             }
         }
@@ -183,7 +192,7 @@ public final class PrmTrainer {
         return String.join(", ", out);
     }
 
-    private void checkpoint(PrmNetwork net, SGD backbone, SGD head, State state, Path out) throws IOException {
+    private void checkpoint(PrmNetwork net, Optimizer backbone, Optimizer head, State state, Path out) throws IOException {
         PrmCheckpoint.save(net, out.resolve(PrmCheckpoint.MODEL));
         PrmCheckpoint.save(backbone, out.resolve(PrmCheckpoint.OPT_BACKBONE));
         PrmCheckpoint.save(head, out.resolve(PrmCheckpoint.OPT_HEAD));
@@ -192,17 +201,10 @@ public final class PrmTrainer {
         AtomicFiles.write(out.resolve(PrmCheckpoint.STATE), tmp -> new ObjectMapper().writeValue(tmp.toFile(), state));
     }
 
-    private static void setLr(SGD sgd, double lr) {
-        for (long i = 0; i < sgd.param_groups().size(); i++) {
-            sgd.param_groups().get(i).options().set_lr(lr);
+    private static void setLr(Optimizer optimizer, double lr) {
+        for (long i = 0; i < optimizer.param_groups().size(); i++) {
+            optimizer.param_groups().get(i).options().set_lr(lr);
         }
-    }
-
-    private SGD sgd(org.bytedeco.pytorch.TensorVector params, double lr) {
-        SGDOptions o = new SGDOptions(lr);
-        o.momentum().put(config.momentum());
-        o.weight_decay().put(config.weightDecay());
-        return new SGD(params, o);
     }
 
     private List<LabelledImage> shuffled(List<LabelledImage> images, int epoch) {
