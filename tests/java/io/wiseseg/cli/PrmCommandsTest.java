@@ -12,6 +12,7 @@ import io.wiseseg.testing.TinyVoc;
 import io.wiseseg.util.TorchvisionWeights;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -88,6 +89,14 @@ class PrmCommandsTest {
                 "--weights", first.toString(), "--backbone-lr-factor", "0");
         assertEquals(0, b.code(), b.err());
         assertEquals(TrainingRecipe.PRM, PrmCheckpoint.config(second).recipe());
+        // localisation also scores a max-pooled classifier as it was trained, and only such a one
+        for (Path checkpoint : List.of(first, second)) {
+            CliRun loc = run("localisation", "--checkpoint", checkpoint.toString(), "--dataset", data.toString(),
+                    "--image-labels");
+            assertEquals(0, loc.code(), loc.err());
+            assertEquals(checkpoint == first, loc.out().contains("objects shown alone, scored by each map's maximum "
+                    + "as this classifier was trained: "), loc.out());
+        }
         Map<String, Tensor> before = TorchvisionWeights.stateDict(PrmCheckpoint.loadNetwork(first).backbone());
         Map<String, Tensor> after = TorchvisionWeights.stateDict(PrmCheckpoint.loadNetwork(second).backbone());
         assertEquals(before.keySet(), after.keySet());

@@ -9,6 +9,7 @@ import io.wiseseg.prm.PeakStimulation;
 import io.wiseseg.prm.PrmCheckpoint;
 import io.wiseseg.prm.PrmConfig;
 import io.wiseseg.prm.PrmEvaluation;
+import io.wiseseg.prm.TrainingRecipe;
 import io.wiseseg.util.TorchRuntime;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -73,11 +74,14 @@ final class LocalisationCommand implements Runnable {
                 new PeakStimulation(new PeakFinder(device)), classThreshold, peakThreshold);
         PrmEvaluation.Classification c;
         PrmEvaluation.Localisation l;
-        IsolatedObjects alone;
+        IsolatedObjects alone, aloneByMaximum = null;
         try (ProgressBarListener bar = new ProgressBarListener()) {
             c = PrmEvaluation.classification(prm, voc, split, size, bar);
             l = PrmEvaluation.localisation(prm, voc, split, size, points, imageLabels, bar);
             alone = IsolatedObjects.of(prm, voc, split, size, bar);
+            if (config.recipe().pooling() == TrainingRecipe.Pooling.MAX) { // also as it was trained
+                aloneByMaximum = IsolatedObjects.byMapMaximum(prm.network(), voc, split, size, bar);
+            }
         }
         PrintWriter w = spec.commandLine().getOut();
         w.printf("split %s: %d images, %d instances, %d peaks (%s, peak threshold %s, %d px, points %s)%n",
@@ -90,6 +94,10 @@ final class LocalisationCommand implements Runnable {
         w.printf("objects shown alone (%d): class scored highest of all %d %.3f (chance %.3f), of the image's labels "
                 + "%.3f (chance %.3f)%n", alone.objects(), alone.classes(), alone.accuracy(), alone.chance(),
                 alone.accuracyAmongLabels(), alone.chanceAmongLabelsShare());
+        if (aloneByMaximum != null) {
+            w.printf("objects shown alone, scored by each map's maximum as this classifier was trained: %.3f, of the "
+                    + "image's labels %.3f%n", aloneByMaximum.accuracy(), aloneByMaximum.accuracyAmongLabels());
+        }
         w.flush();
     }
 }

@@ -70,6 +70,22 @@ public record IsolatedObjects(int objects, int classes, int correct, int correct
         return of(dataset, split, imageSize, x -> prm.peaks(x).scores(), listener);
     }
 
+    /**
+     * As {@link #of(PeakResponseMaps, Dataset, String, int, ProgressListener)}, each class scored by
+     * the maximum of its response map: how a classifier trained with max pooling (train-classifier
+     * --pretraining) scores, rather than PRM's peak aggregation.
+     */
+    public static IsolatedObjects byMapMaximum(PrmNetwork network, Dataset dataset, String split, int imageSize,
+            ProgressListener listener) {
+        Tensor onDevice = network.classifierParameters().get(0);
+        return of(dataset, split, imageSize, x -> {
+            try (org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
+                Tensor maps = network.classResponseMaps(io.wiseseg.util.Tensors.toDeviceOf(x, onDevice));
+                return io.wiseseg.util.Tensors.toFloats(org.bytedeco.pytorch.global.torch.amax(maps, new long[] {2, 3}, false));
+            }
+        }, listener);
+    }
+
     /** As above, for images whose ground truth the caller already read (their pixels come from {@code dataset}). */
     public static IsolatedObjects of(PeakResponseMaps prm, Dataset dataset, List<AnnotatedImage> truth, int imageSize,
             ProgressListener listener) {
