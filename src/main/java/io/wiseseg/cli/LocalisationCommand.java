@@ -80,7 +80,7 @@ final class LocalisationCommand implements Runnable {
             l = PrmEvaluation.localisation(prm, voc, split, size, points, imageLabels, bar);
             alone = IsolatedObjects.of(prm, voc, split, size, bar);
             if (config.recipe().pooling() == TrainingRecipe.Pooling.MAX) { // also as it was trained
-                aloneByMaximum = IsolatedObjects.byMapMaximum(prm.network(), voc, split, size, bar);
+                aloneByMaximum = IsolatedObjects.byMapMaximum(prm.network(), device, voc, split, size, bar);
             }
         }
         PrintWriter w = spec.commandLine().getOut();

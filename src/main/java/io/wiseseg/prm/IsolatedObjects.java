@@ -71,16 +71,16 @@ public record IsolatedObjects(int objects, int classes, int correct, int correct
     }
 
     /**
-     * As {@link #of(PeakResponseMaps, Dataset, String, int, ProgressListener)}, each class scored by
+     * As {@link #of(PeakResponseMaps, Dataset, String, int, ProgressListener)} with the network on
+     * {@code device}, each class scored by
      * the maximum of its response map: how a classifier trained with max pooling (train-classifier
      * --pretraining) scores, rather than PRM's peak aggregation.
      */
-    public static IsolatedObjects byMapMaximum(PrmNetwork network, Dataset dataset, String split, int imageSize,
-            ProgressListener listener) {
-        Tensor onDevice = network.classifierParameters().get(0);
+    public static IsolatedObjects byMapMaximum(PrmNetwork network, io.wiseseg.kernels.Device device, Dataset dataset,
+            String split, int imageSize, ProgressListener listener) {
         return of(dataset, split, imageSize, x -> {
             try (org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
-                Tensor maps = network.classResponseMaps(io.wiseseg.util.Tensors.toDeviceOf(x, onDevice));
+                Tensor maps = network.classResponseMaps(device.place(x));
                 return io.wiseseg.util.Tensors.toFloats(org.bytedeco.pytorch.global.torch.amax(maps, new long[] {2, 3}, false));
             }
         }, listener);
