@@ -81,14 +81,16 @@ class PrmCommandsTest {
                 "--max-instances", "2", "--val-fraction", "0.25").code());
         CliRun a = run("train-classifier", "--dataset", data.toString(), "--out", first.toString(), "--backbone",
                 "resnet18", "--width", "8", "--image-size", "64", "--iterations", "3", "--batch-size", "3",
-                "--backbone-lr-factor", "1", "--train-batchnorm", "--pretraining", "--lr", "0.001");
+                "--backbone-lr-factor", "1", "--train-batchnorm", "--pretraining");
         assertEquals(0, a.code(), a.err());
         assertEquals(TrainingRecipe.PRETRAINING, PrmCheckpoint.config(first).recipe());
+        assertEquals(0.001, PrmCheckpoint.config(first).lr(), "Adam's default rate");
         CliRun b = run("train-classifier", "--dataset", data.toString(), "--out", second.toString(), "--backbone",
                 "resnet18", "--width", "8", "--image-size", "64", "--iterations", "2", "--batch-size", "3",
                 "--weights", first.toString(), "--backbone-lr-factor", "0");
         assertEquals(0, b.code(), b.err());
         assertEquals(TrainingRecipe.PRM, PrmCheckpoint.config(second).recipe());
+        assertEquals(0.01, PrmCheckpoint.config(second).lr(), "PRM's");
         // localisation also scores a max-pooled classifier as it was trained, and only such a one
         for (Path checkpoint : List.of(first, second)) {
             CliRun loc = run("localisation", "--checkpoint", checkpoint.toString(), "--dataset", data.toString(),

@@ -88,8 +88,12 @@ final class TrainClassifierCommand implements Runnable {
     @Option(names = "--flip", description = "Horizontal flip probability (default: ${DEFAULT-VALUE}).")
     double flip = D.flipProbability();
 
-    @Option(names = "--lr", description = "Learning rate of the classifier (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lr", description = "Learning rate of the classifier (default: ${DEFAULT-VALUE}; with Adam "
+            + "0.001).")
     double lr = D.lr();
+
+    /** Adam's usual rate: at SGD's 0.01 it overshoots from the first steps. */
+    static final double ADAM_DEFAULT_LR = 0.001;
 
     /** From scratch the backbone must learn at the full rate: 0.01 (PRM's, for ImageNet weights) leaves it random. */
     static final double FROM_SCRATCH_BACKBONE_LR_FACTOR = 1;
@@ -116,7 +120,7 @@ final class TrainClassifierCommand implements Runnable {
 
     @Option(names = "--pretraining", description = "Shorthand for --pooling max --loss softmax --optimizer adam: "
             + "to train a backbone from scratch on single-object images before PRM's recipe (--weights RUN), "
-            + "where PRM's own recipe stays at the label prior. Use a small --lr (e.g. 0.001).")
+            + "where PRM's own recipe stays at the label prior.")
     boolean pretraining;
 
     @Option(names = "--momentum", description = "SGD momentum (default: ${DEFAULT-VALUE}).")
@@ -156,7 +160,7 @@ final class TrainClassifierCommand implements Runnable {
         VocDataset voc = VocDataset.open(dataset);
         PrmConfig config = new PrmConfig(backbone, width, voc.classes().names(),
                 weights == null ? null : weights.toAbsolutePath().toString(), dataset.toAbsolutePath().toString(),
-                split, epochs, batchSize, imageSize, scaleJitter, flip, lr, backboneLrFactor(), trainBatchNorm, momentum,
+                split, epochs, batchSize, imageSize, scaleJitter, flip, lr(recipe), backboneLrFactor(), trainBatchNorm, momentum,
                 weightDecay, seed, checkpointEvery, outputStride).withSchedule(schedule).withRecipe(recipe);
         org.bytedeco.pytorch.global.torch.manual_seed(seed);
         PrmTrainer.Trained trained;
@@ -171,6 +175,12 @@ final class TrainClassifierCommand implements Runnable {
         w.printf("trained %d steps; mean loss of the first %d steps %.4f, of the last %d %.4f; checkpoint in %s%n",
                 n, k, mean(losses.subList(0, Math.min(k, n))), k, mean(losses.subList(Math.max(0, n - k), n)), out);
         w.flush();
+    }
+
+    /** --lr, or without it the default of the recipe's optimizer. */
+    double lr(TrainingRecipe recipe) {
+        boolean given = spec.commandLine().getParseResult().hasMatchedOption("--lr");
+        return given || recipe.optimizer() != TrainingRecipe.OptimizerKind.ADAM ? lr : ADAM_DEFAULT_LR;
     }
 
     /** --pretraining, or the three recipe options (which may not be combined with it). */

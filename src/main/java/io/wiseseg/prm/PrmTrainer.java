@@ -26,8 +26,8 @@ import org.bytedeco.pytorch.Tensor;
 /**
  * Trains the PRM classifier on image-level labels: batches built in Java (resize with per-batch
  * scale jitter, horizontal flips), the config's {@link TrainingRecipe} (PRM's: multilabel
- * soft-margin loss on the peak aggregation, SGD) with the backbone at a reduced learning rate (both rates × lrGamma at each of the config's lr
- * steps), for its epochs or exactly its iterations, a checkpoint every N steps, and resumption
+ * soft-margin loss on the peak aggregation, SGD) with the backbone at a reduced learning rate
+ * (both rates × lrGamma at each of the config's lr steps), for its epochs or exactly its iterations, a checkpoint every N steps, and resumption
  * from the last checkpoint at the step it recorded. Each step runs in its own PointerScope so native memory is freed at once.
  */
 public final class PrmTrainer {
@@ -61,6 +61,14 @@ public final class PrmTrainer {
             throw new IllegalArgumentException("the dataset's classes " + dataset.classes().names()
                     + " differ from the config's " + config.classes());
         }
+        if (config.recipe().loss() == TrainingRecipe.Loss.SOFTMAX) {
+            for (LabelledImage image : images) {
+                if (image.labels().length == 0) {
+                    throw new IllegalArgumentException("the softmax loss needs a label on every image; "
+                            + image.id() + " in split '" + config.split() + "' of " + config.dataset() + " has none");
+                }
+            }
+        }
         int stepsPerEpoch = (images.size() + config.batchSize() - 1) / config.batchSize();
         long total = config.totalSteps(stepsPerEpoch);
         for (int s : config.lrSteps()) { // by iterations the config checked this already
@@ -88,14 +96,6 @@ public final class PrmTrainer {
         net.setTrainable(true);
         net.setBatchNormTraining(config.trainBatchNorm());
         TrainingRecipe recipe = config.recipe();
-        if (recipe.loss() == TrainingRecipe.Loss.SOFTMAX) {
-            for (LabelledImage image : images) {
-                if (image.labels().length == 0) {
-                    throw new IllegalArgumentException("the softmax loss needs a label on every image; "
-                            + image.id() + " in split '" + config.split() + "' of " + config.dataset() + " has none");
-                }
-            }
-        }
         Optimizer backboneOptimizer = recipe.newOptimizer(net.backboneParameters(), config.lr() * config.backboneLrFactor(),
                 config.momentum(), config.weightDecay());
         Optimizer headOptimizer = recipe.newOptimizer(net.classifierParameters(), config.lr(), config.momentum(),
