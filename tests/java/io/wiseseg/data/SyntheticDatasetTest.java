@@ -33,9 +33,10 @@ class SyntheticDatasetTest {
     }
 
     @Test
-    void sameSeedWritesIdenticalBytesAndAnotherSeedDoesNot() throws IOException {
-        SyntheticDataset.generate(tmp.resolve("a"), SMALL, ProgressListener.NONE);
-        SyntheticDataset.generate(tmp.resolve("b"), SMALL, ProgressListener.NONE);
+    void sameSeedWritesIdenticalBytesAndAnotherSeedDoesNot() throws Exception {
+        // one thread, then four: the images are drawn in parallel, and the files must not show it
+        inPool(1, () -> SyntheticDataset.generate(tmp.resolve("a"), SMALL, ProgressListener.NONE));
+        inPool(4, () -> SyntheticDataset.generate(tmp.resolve("b"), SMALL, ProgressListener.NONE));
         SyntheticDataset.generate(tmp.resolve("c"), SMALL.withSeed(1), ProgressListener.NONE);
         Map<String, byte[]> a = files(tmp.resolve("a")), b = files(tmp.resolve("b")), c = files(tmp.resolve("c"));
         assertEquals(a.keySet(), b.keySet());
@@ -49,6 +50,27 @@ class SyntheticDatasetTest {
         assertFalse(java.util.Arrays.equals(a.get(image), c.get(image)));
         assertFalse(java.util.Arrays.equals(a.get("SegmentationObject/synth_000003.png"),
                 c.get("SegmentationObject/synth_000003.png")));
+    }
+
+    /** Runs {@code work} in a pool of {@code threads}, which its parallel streams then use. */
+    static void inPool(int threads, Runnable work) throws Exception {
+        java.util.concurrent.ForkJoinPool pool = new java.util.concurrent.ForkJoinPool(threads);
+        try {
+            pool.submit(work).get();
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    /** A file that cannot be written stops the generation with the dataset named, on any thread. */
+    @Test
+    void aFailedWriteNamesTheDataset() throws Exception {
+        Path out = tmp.resolve("blocked");
+        Files.createDirectories(out.resolve("JPEGImages").resolve("synth_000005.png"));
+        DatasetException e = org.junit.jupiter.api.Assertions.assertThrows(DatasetException.class,
+                () -> SyntheticDataset.generate(out, SMALL, ProgressListener.NONE));
+        assertTrue(e.getMessage().contains(out.toString()) && e.getMessage().contains("cannot write"),
+                e.getMessage());
     }
 
     @Test

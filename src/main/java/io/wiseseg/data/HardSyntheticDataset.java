@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.stream.IntStream;
 
 /**
  * The hard synthetic family ({@code dataset synth --family hard}), beside {@link SyntheticDataset}:
@@ -128,15 +129,11 @@ public final class HardSyntheticDataset {
             AtomicFiles.write(out.resolve("classes.txt"), SyntheticDataset.lines(CLASSES.names()));
             AtomicFiles.write(out.resolve("synthetic.txt"), describe(o, photos));
             int train = o.images() - (int) Math.round(o.images() * o.valFraction());
-            List<String> ids = new ArrayList<>();
-            listener.progress("generate", 0, o.images());
-            for (int i = 0; i < o.images(); i++) {
+            ImageWriters.writeAll(o.images(), i -> {
                 HardScene.Result r = scene(o, photos, i);
-                SyntheticDataset.Generated g = toGenerated(r, i);
-                writeImage(out, o, g, r);
-                ids.add(g.id());
-                listener.progress("generate", i + 1, o.images());
-            }
+                writeImage(out, o, toGenerated(r, i), r);
+            }, listener);
+            List<String> ids = IntStream.range(0, o.images()).mapToObj(HardSyntheticDataset::imageId).toList();
             Path sets = out.resolve("ImageSets/Segmentation");
             AtomicFiles.write(sets.resolve("train.txt"), SyntheticDataset.lines(ids.subList(0, train)));
             AtomicFiles.write(sets.resolve("val.txt"), SyntheticDataset.lines(ids.subList(train, ids.size())));

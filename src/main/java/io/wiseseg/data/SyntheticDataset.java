@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import java.util.stream.IntStream;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageWriteParam;
@@ -116,14 +117,8 @@ public final class SyntheticDataset {
             AtomicFiles.write(out.resolve("classes.txt"), lines(CLASSES.names()));
             AtomicFiles.write(out.resolve("synthetic.txt"), describe(o));
             int train = o.images() - (int) Math.round(o.images() * o.valFraction());
-            List<String> ids = new ArrayList<>();
-            listener.progress("generate", 0, o.images());
-            for (int i = 0; i < o.images(); i++) {
-                Generated g = render(o, i);
-                writeImage(out, o, g);
-                ids.add(g.id());
-                listener.progress("generate", i + 1, o.images());
-            }
+            ImageWriters.writeAll(o.images(), i -> writeImage(out, o, render(o, i)), listener);
+            List<String> ids = IntStream.range(0, o.images()).mapToObj(SyntheticDataset::imageId).toList();
             Path sets = out.resolve("ImageSets/Segmentation");
             AtomicFiles.write(sets.resolve("train.txt"), lines(ids.subList(0, train)));
             AtomicFiles.write(sets.resolve("val.txt"), lines(ids.subList(train, ids.size())));
