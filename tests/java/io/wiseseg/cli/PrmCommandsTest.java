@@ -98,6 +98,8 @@ class PrmCommandsTest {
             assertEquals(0, loc.code(), loc.err());
             assertEquals(checkpoint == first, loc.out().contains("objects shown alone, scored by each map's maximum "
                     + "as this classifier was trained: "), loc.out());
+            assertEquals(checkpoint == first, loc.out().contains("classification mAP, each map scored by its maximum "
+                    + "as this classifier was trained: "), loc.out());
         }
         Map<String, Tensor> before = TorchvisionWeights.stateDict(PrmCheckpoint.loadNetwork(first).backbone());
         Map<String, Tensor> after = TorchvisionWeights.stateDict(PrmCheckpoint.loadNetwork(second).backbone());

@@ -74,12 +74,15 @@ final class LocalisationCommand implements Runnable {
                 new PeakStimulation(new PeakFinder(device)), classThreshold, peakThreshold);
         PrmEvaluation.Classification c;
         PrmEvaluation.Localisation l;
+        PrmEvaluation.Classification cByMaximum = null;
         IsolatedObjects alone, aloneByMaximum = null;
         try (ProgressBarListener bar = new ProgressBarListener()) {
             c = PrmEvaluation.classification(prm, voc, split, size, bar);
             l = PrmEvaluation.localisation(prm, voc, split, size, points, imageLabels, bar);
             alone = IsolatedObjects.of(prm, voc, split, size, bar);
             if (config.recipe().pooling() == TrainingRecipe.Pooling.MAX) { // also as it was trained
+                cByMaximum = PrmEvaluation.classification(voc, split, size,
+                        PrmEvaluation.mapMaximum(prm.network(), device), bar);
                 aloneByMaximum = IsolatedObjects.byMapMaximum(prm.network(), device, voc, split, size, bar);
             }
         }
@@ -95,6 +98,8 @@ final class LocalisationCommand implements Runnable {
                 + "%.3f (chance %.3f)%n", alone.objects(), alone.classes(), alone.accuracy(), alone.chance(),
                 alone.accuracyAmongLabels(), alone.chanceAmongLabelsShare());
         if (aloneByMaximum != null) {
+            w.printf("classification mAP, each map scored by its maximum as this classifier was trained: %.3f%n",
+                    cByMaximum.meanAp());
             w.printf("objects shown alone, scored by each map's maximum as this classifier was trained: %.3f, of the "
                     + "image's labels %.3f%n", aloneByMaximum.accuracy(), aloneByMaximum.accuracyAmongLabels());
         }

@@ -6,6 +6,7 @@ import io.wiseseg.data.Dataset;
 import io.wiseseg.data.Instance;
 import io.wiseseg.data.LabelledImage;
 import io.wiseseg.data.ProgressListener;
+import io.wiseseg.kernels.Device;
 import io.wiseseg.util.Tensors;
 import java.util.List;
 import java.util.function.Function;
@@ -76,14 +77,9 @@ public record IsolatedObjects(int objects, int classes, int correct, int correct
      * the maximum of its response map: how a classifier trained with max pooling (train-classifier
      * --pretraining) scores, rather than PRM's peak aggregation.
      */
-    public static IsolatedObjects byMapMaximum(PrmNetwork network, io.wiseseg.kernels.Device device, Dataset dataset,
+    public static IsolatedObjects byMapMaximum(PrmNetwork network, Device device, Dataset dataset,
             String split, int imageSize, ProgressListener listener) {
-        return of(dataset, split, imageSize, x -> {
-            try (org.bytedeco.pytorch.NoGradGuard g = new org.bytedeco.pytorch.NoGradGuard()) {
-                Tensor maps = network.classResponseMaps(device.place(x));
-                return io.wiseseg.util.Tensors.toFloats(org.bytedeco.pytorch.global.torch.amax(maps, new long[] {2, 3}, false));
-            }
-        }, listener);
+        return of(dataset, split, imageSize, PrmEvaluation.mapMaximum(network, device), listener);
     }
 
     /** As above, for images whose ground truth the caller already read (their pixels come from {@code dataset}). */

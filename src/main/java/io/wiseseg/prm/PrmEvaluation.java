@@ -5,8 +5,14 @@ import io.wiseseg.data.Dataset;
 import io.wiseseg.data.Instance;
 import io.wiseseg.data.LabelledImage;
 import io.wiseseg.data.ProgressListener;
+import io.wiseseg.kernels.Device;
+import io.wiseseg.util.Tensors;
 import java.util.List;
+import java.util.function.Function;
 import org.bytedeco.javacpp.PointerScope;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * Held-out checks of a trained PRM classifier: classification mAP from the peak aggregation,
@@ -29,23 +35,45 @@ public final class PrmEvaluation {
 
     public static Classification classification(PeakResponseMaps prm, Dataset dataset, String split, int imageSize,
             ProgressListener listener) {
+        return classification(dataset, split, imageSize, x -> prm.peaks(x).scores(), listener);
+    }
+
+    /**
+     * As above with any scorer: {@code scores} maps a 1×3×H×W normalised image to one score per
+     * class (PRM's peak aggregation, or {@link #mapMaximum}).
+     */
+    public static Classification classification(Dataset dataset, String split, int imageSize,
+            Function<Tensor, float[]> scores, ProgressListener listener) {
         List<LabelledImage> images = dataset.labelled(split);
         int c = dataset.classes().size();
-        float[][] scores = new float[images.size()][];
+        float[][] scored = new float[images.size()][];
         boolean[][] labels = new boolean[images.size()][c];
         listener.progress("classify " + split, 0, images.size());
         for (int i = 0; i < images.size(); i++) {
             LabelledImage image = images.get(i);
             try (PointerScope scope = new PointerScope()) {
-                scores[i] = prm.peaks(input(dataset, image, imageSize)).scores();
+                scored[i] = scores.apply(input(dataset, image, imageSize));
             }
             for (int l : image.labels()) {
                 labels[i][l] = true;
             }
             listener.progress("classify " + split, i + 1, images.size());
         }
-        return new Classification(images.size(), ClassificationMetrics.meanAveragePrecision(scores, labels),
+        return new Classification(images.size(), ClassificationMetrics.meanAveragePrecision(scored, labels),
                 ClassificationMetrics.chanceMeanAveragePrecision(labels));
+    }
+
+    /**
+     * Scores each class by the maximum of its response map: how a classifier trained with max
+     * pooling ({@code train-classifier --pretraining}) scores, rather than PRM's peak aggregation.
+     */
+    public static Function<Tensor, float[]> mapMaximum(PrmNetwork network, Device device) {
+        return x -> {
+            try (NoGradGuard g = new NoGradGuard()) {
+                Tensor maps = network.classResponseMaps(device.place(x));
+                return Tensors.toFloats(torch.amax(maps, new long[] {2, 3}, false));
+            }
+        };
     }
 
     /** Where a peak points in the image. */
