@@ -46,9 +46,8 @@ class HardSyntheticDatasetTest {
     void sameOptionsWriteIdenticalBytesAndAnotherSeedDoesNot() throws Exception {
         // one thread, then four: the images are drawn in parallel, and the files must not show it
         List<Long> reported = new java.util.concurrent.CopyOnWriteArrayList<>();
-        SyntheticDatasetTest.inPool(1, () -> HardSyntheticDataset.generate(tmp.resolve("a"), SMALL, ProgressListener.NONE));
-        SyntheticDatasetTest.inPool(4, () -> HardSyntheticDataset.generate(tmp.resolve("b"), SMALL,
-                (task, done, total) -> reported.add(done)));
+        HardSyntheticDataset.generate(tmp.resolve("a"), SMALL, ProgressListener.NONE, 1);
+        HardSyntheticDataset.generate(tmp.resolve("b"), SMALL, (task, done, total) -> reported.add(done), 4);
         assertEquals(java.util.stream.LongStream.rangeClosed(0, 10).boxed().toList(), reported);
         HardSyntheticDataset.generate(tmp.resolve("c"), SMALL.withSeed(1), ProgressListener.NONE);
         Map<String, byte[]> a = files(tmp.resolve("a")), b = files(tmp.resolve("b")), c = files(tmp.resolve("c"));

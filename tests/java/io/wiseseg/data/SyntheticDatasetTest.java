@@ -35,8 +35,8 @@ class SyntheticDatasetTest {
     @Test
     void sameSeedWritesIdenticalBytesAndAnotherSeedDoesNot() throws Exception {
         // one thread, then four: the images are drawn in parallel, and the files must not show it
-        inPool(1, () -> SyntheticDataset.generate(tmp.resolve("a"), SMALL, ProgressListener.NONE));
-        inPool(4, () -> SyntheticDataset.generate(tmp.resolve("b"), SMALL, ProgressListener.NONE));
+        SyntheticDataset.generate(tmp.resolve("a"), SMALL, ProgressListener.NONE, 1);
+        SyntheticDataset.generate(tmp.resolve("b"), SMALL, ProgressListener.NONE, 4);
         SyntheticDataset.generate(tmp.resolve("c"), SMALL.withSeed(1), ProgressListener.NONE);
         Map<String, byte[]> a = files(tmp.resolve("a")), b = files(tmp.resolve("b")), c = files(tmp.resolve("c"));
         assertEquals(a.keySet(), b.keySet());
@@ -52,25 +52,23 @@ class SyntheticDatasetTest {
                 c.get("SegmentationObject/synth_000003.png")));
     }
 
-    /** Runs {@code work} in a pool of {@code threads}, which its parallel streams then use. */
-    static void inPool(int threads, Runnable work) throws Exception {
-        java.util.concurrent.ForkJoinPool pool = new java.util.concurrent.ForkJoinPool(threads);
-        try {
-            pool.submit(work).get();
-        } finally {
-            pool.shutdown();
-        }
-    }
-
-    /** A file that cannot be written stops the generation with the dataset named, on any thread. */
+    /**
+     * A file that cannot be written stops the generation with the dataset named; the other threads
+     * stop too, and none writes after the call returns (the temporary folder is deleted cleanly).
+     */
     @Test
-    void aFailedWriteNamesTheDataset() throws Exception {
+    void aFailedWriteNamesTheDatasetAndStopsEveryThread() throws Exception {
         Path out = tmp.resolve("blocked");
         Files.createDirectories(out.resolve("JPEGImages").resolve("synth_000005.png"));
+        SyntheticDataset.Options many = SMALL.withImages(400);
         DatasetException e = org.junit.jupiter.api.Assertions.assertThrows(DatasetException.class,
-                () -> SyntheticDataset.generate(out, SMALL, ProgressListener.NONE));
+                () -> SyntheticDataset.generate(out, many, ProgressListener.NONE, 4));
         assertTrue(e.getMessage().contains(out.toString()) && e.getMessage().contains("cannot write"),
                 e.getMessage());
+        Map<String, byte[]> right = files(out);
+        Thread.sleep(300);
+        assertEquals(right.keySet(), files(out).keySet(), "files written after the failure was reported");
+        assertTrue(right.size() < 4 * 400, "the other threads went on to the end: " + right.size() + " files");
     }
 
     @Test

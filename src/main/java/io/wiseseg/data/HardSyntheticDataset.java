@@ -120,6 +120,11 @@ public final class HardSyntheticDataset {
      * replaced, each atomically, so an interrupted run leaves no half file.
      */
     public static VocDataset generate(Path out, Options o, ProgressListener listener) {
+        return generate(out, o, listener, ImageWriters.defaultThreads());
+    }
+
+    /** As above on {@code threads} threads (the files do not depend on their number). */
+    static VocDataset generate(Path out, Options o, ProgressListener listener, int threads) {
         HardBackground.Photos photos = HardBackground.Photos.load(o.backgrounds());
         try {
             for (String dir : List.of("JPEGImages", "Annotations", "SegmentationClass", "SegmentationObject",
@@ -129,7 +134,7 @@ public final class HardSyntheticDataset {
             AtomicFiles.write(out.resolve("classes.txt"), SyntheticDataset.lines(CLASSES.names()));
             AtomicFiles.write(out.resolve("synthetic.txt"), describe(o, photos));
             int train = o.images() - (int) Math.round(o.images() * o.valFraction());
-            ImageWriters.writeAll(o.images(), i -> {
+            ImageWriters.writeAll(o.images(), threads, i -> {
                 HardScene.Result r = scene(o, photos, i);
                 writeImage(out, o, toGenerated(r, i), r);
             }, listener);

@@ -109,6 +109,11 @@ public final class SyntheticDataset {
      * replaced, each atomically, so an interrupted run leaves no half file.
      */
     public static VocDataset generate(Path out, Options o, ProgressListener listener) {
+        return generate(out, o, listener, ImageWriters.defaultThreads());
+    }
+
+    /** As above on {@code threads} threads (the files do not depend on their number). */
+    static VocDataset generate(Path out, Options o, ProgressListener listener, int threads) {
         try {
             for (String dir : List.of("JPEGImages", "Annotations", "SegmentationClass", "SegmentationObject",
                     "ImageSets/Segmentation")) {
@@ -117,7 +122,7 @@ public final class SyntheticDataset {
             AtomicFiles.write(out.resolve("classes.txt"), lines(CLASSES.names()));
             AtomicFiles.write(out.resolve("synthetic.txt"), describe(o));
             int train = o.images() - (int) Math.round(o.images() * o.valFraction());
-            ImageWriters.writeAll(o.images(), i -> writeImage(out, o, render(o, i)), listener);
+            ImageWriters.writeAll(o.images(), threads, i -> writeImage(out, o, render(o, i)), listener);
             List<String> ids = IntStream.range(0, o.images()).mapToObj(SyntheticDataset::imageId).toList();
             Path sets = out.resolve("ImageSets/Segmentation");
             AtomicFiles.write(sets.resolve("train.txt"), lines(ids.subList(0, train)));
