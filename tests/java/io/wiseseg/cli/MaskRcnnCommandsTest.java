@@ -94,7 +94,7 @@ class MaskRcnnCommandsTest {
         assertEquals(1, t.err().strip().lines().count(), t.err());
         assertTrue(t.err().matches("wiseseg: Mask R-CNN training diverged at step \\d+ of 16: loss (NaN|-?Infinity) "
                 + "\\(RPN objectness .*, mask .*\\); the last finished epoch's checkpoint is in " + java.util.regex.Pattern.quote(out.toString())
-                + "; lower the learning rate\\s*"), t.err());
+                + "; lower the learning rate or limit the gradient norm \\(train-maskrcnn --max-grad-norm\\)\\s*"), t.err());
     }
 
     /**

@@ -81,9 +81,9 @@ class PrmCommandsTest {
                 "--max-instances", "2", "--val-fraction", "0.25").code());
         CliRun a = run("train-classifier", "--dataset", data.toString(), "--out", first.toString(), "--backbone",
                 "resnet18", "--width", "8", "--image-size", "64", "--iterations", "3", "--batch-size", "3",
-                "--backbone-lr-factor", "1", "--train-batchnorm", "--pretraining");
+                "--backbone-lr-factor", "1", "--train-batchnorm", "--pretraining", "--max-grad-norm", "5");
         assertEquals(0, a.code(), a.err());
-        assertEquals(TrainingRecipe.PRETRAINING, PrmCheckpoint.config(first).recipe());
+        assertEquals(TrainingRecipe.PRETRAINING.withMaxGradNorm(5), PrmCheckpoint.config(first).recipe());
         assertEquals(0.001, PrmCheckpoint.config(first).lr(), "Adam's default rate");
         CliRun b = run("train-classifier", "--dataset", data.toString(), "--out", second.toString(), "--backbone",
                 "resnet18", "--width", "8", "--image-size", "64", "--iterations", "2", "--batch-size", "3",
@@ -122,6 +122,30 @@ class PrmCommandsTest {
                 notARun.err().strip());
     }
 
+    /** A learning rate far too high: one line naming the step, the loss and the checkpoint kept, exit 1. */
+    @Test
+    void aDivergedClassifierTrainingIsOneLine() throws Exception {
+        Path data = tmp.resolve("diverge-data"), out = tmp.resolve("diverge");
+        assertEquals(0, run("dataset", "synth", "--out", data.toString(), "--images", "12", "--size", "64",
+                "--max-instances", "2", "--val-fraction", "0.25").code());
+        CliRun t = run("train-classifier", "--dataset", data.toString(), "--out", out.toString(), "--backbone",
+                "resnet18", "--width", "8", "--image-size", "64", "--iterations", "40", "--batch-size", "3",
+                "--checkpoint-every", "1", "--lr", "1e12", "--backbone-lr-factor", "1", "--train-batchnorm");
+        assertEquals(1, t.code(), t.out() + t.err());
+        assertEquals(1, t.err().strip().lines().count(), t.err());
+        var line = java.util.regex.Pattern.compile("wiseseg: classifier training diverged at step (\\d+) of 40: "
+                + "(loss (NaN|-?Infinity)|class response maps not finite|weights not finite after its update); the checkpoint of step (\\d+) is in "
+                + java.util.regex.Pattern.quote(out.toString()) + "; lower the learning rate \\(--lr\\) or limit the gradient norm \\(--max-grad-norm\\)").matcher(t.err().strip());
+        assertTrue(line.matches(), t.err());
+        assertEquals(line.group(1), line.group(4), "a checkpoint every step: the last one is the step before");
+        // the checkpoint named is the one on disk, and the diverged step did not overwrite it
+        assertTrue(Files.readString(out.resolve("state.json")).startsWith("{\"step\":" + line.group(1) + ","),
+                "state.json of step " + line.group(1));
+        for (Map.Entry<String, Tensor> w : TorchvisionWeights.stateDict(PrmCheckpoint.loadNetwork(out).backbone()).entrySet()) {
+            assertTrue(torch.isfinite(w.getValue()).all().item_bool(), w.getKey() + " of the kept checkpoint");
+        }
+    }
+
     @Test
     void badInputsAreOneLineErrors() {
         CliRun missing = run("peaks", "--checkpoint", tmp.resolve("none").toString(), "--image", "x.png", "--out",
@@ -140,6 +164,10 @@ class PrmCommandsTest {
                 "--pooling", "mean");
         assertEquals(2, pooling.code());
         assertEquals("wiseseg: --pooling: unknown value 'mean' (one of peaks, max)", pooling.err().strip());
+        CliRun limit = run("train-classifier", "--dataset", tmp.toString(), "--out", tmp.resolve("o").toString(),
+                "--pretraining", "--max-grad-norm", "-1");
+        assertEquals(2, limit.code());
+        assertEquals("wiseseg: --max-grad-norm must be a number >= 0 (0: no limit), got -1.0", limit.err().strip());
         assertFalse(Files.exists(tmp.resolve("o")), "refused before anything was written");
     }
 

@@ -159,5 +159,73 @@ class PrmScheduleTest {
                         TrainingRecipe.OptimizerKind.ADAM));
         scheduled.write(file);
         assertEquals(scheduled, PrmConfig.read(file));
+        // a recipe written before the gradient limit existed reads as one without a limit
+        ObjectNode noLimit = json.valueToTree(scheduled);
+        ((ObjectNode) noLimit.get("recipe")).remove("maxGradNorm");
+        Files.writeString(file, noLimit.toString());
+        assertEquals(scheduled, PrmConfig.read(file));
+        PrmConfig limited = scheduled.withRecipe(scheduled.recipe().withMaxGradNorm(2.5));
+        limited.write(file);
+        assertEquals(limited, PrmConfig.read(file));
+        assertEquals("max pooling, soft-margin loss, adam, gradient norm <= 2.5", limited.recipe().toString());
+    }
+
+    /**
+     * The gradient limit, against what one plain SGD step (momentum 0, weight decay 0, rate 1)
+     * must do: it moves the weights by exactly the gradient g, so the unlimited step measures g,
+     * and from the same start a step limited to |g|/4 must move them by g/4 and one limited to
+     * 4|g| by g itself.
+     */
+    @Test
+    void aGradientLimitScalesTheWholeStepDownToIt() throws Exception {
+        PrmConfig oneStep = new PrmConfig("resnet18", 8, SyntheticDataset.CLASSES.names(), null, "synth", "train", 1,
+                3, 64, 1.2, 0.5, 1.0, 1.0, true, 0.0, 0.0, 1, 4, 32).withSchedule(new StepSchedule(1, List.of(), 0.1));
+        torch.manual_seed(0);
+        float[] start = weights(oneStep.newNetwork());
+        float[] free = stepFrom(oneStep, "free");
+        double[] g = new double[start.length];
+        double norm = 0;
+        for (int i = 0; i < g.length; i++) {
+            g[i] = (double) free[i] - start[i];
+            norm += g[i] * g[i];
+        }
+        norm = Math.sqrt(norm);
+        assertTrue(norm > 1e-3, "a step that moves the weights: " + norm);
+        for (double factor : new double[] {0.25, 4}) {
+            float[] limited = stepFrom(oneStep.withRecipe(TrainingRecipe.PRM.withMaxGradNorm(norm * factor)),
+                    "limited" + factor);
+            double scale = Math.min(1, factor), error = 0;
+            for (int i = 0; i < g.length; i++) {
+                double d = (double) limited[i] - start[i] - scale * g[i];
+                error += d * d;
+            }
+            assertTrue(Math.sqrt(error) < 1e-4 * norm, "limit " + factor + "·|g|: off by " + Math.sqrt(error)
+                    + " of |g| = " + norm);
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TrainingRecipe.PRM.withMaxGradNorm(Double.NaN));
+        assertEquals("the gradient norm limit must be a number >= 0 (0: no limit), got NaN", e.getMessage());
+    }
+
+    private static float[] stepFrom(PrmConfig config, String out) throws Exception {
+        torch.manual_seed(0); // the start of the weights() above
+        return weights(trainer(config).train(dataset, tmp.resolve(out), false, ProgressListener.NONE).network());
+    }
+
+    /** Every weight of the network (BatchNorm's too: trained with --train-batchnorm), backbone then head, flattened. */
+    private static float[] weights(PrmNetwork net) {
+        List<Float> all = new java.util.ArrayList<>();
+        for (var group : List.of(net.backbone().parameters(true), net.classifierParameters())) {
+            for (long i = 0; i < group.size(); i++) {
+                for (float v : io.wiseseg.util.Tensors.toFloats(group.get(i))) {
+                    all.add(v);
+                }
+            }
+        }
+        float[] out = new float[all.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = all.get(i);
+        }
+        return out;
     }
 }

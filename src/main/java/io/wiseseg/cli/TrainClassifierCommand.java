@@ -123,6 +123,11 @@ final class TrainClassifierCommand implements Runnable {
             + "where PRM's own recipe stays at the label prior.")
     boolean pretraining;
 
+    @Option(names = "--max-grad-norm", paramLabel = "L", defaultValue = "0", description = "Scale each step's "
+            + "gradients, all parameters together, down to at most this L2 norm (0: no limit; default: ${DEFAULT-VALUE}); "
+            + "with --pretraining it keeps Adam's late loss spikes small.")
+    double maxGradNorm;
+
     @Option(names = "--momentum", description = "SGD momentum (default: ${DEFAULT-VALUE}).")
     double momentum = D.momentum();
 
@@ -192,15 +197,22 @@ final class TrainClassifierCommand implements Runnable {
                     throw new UserException("--pretraining sets " + o + " itself: give one or the other");
                 }
             }
-            return TrainingRecipe.PRETRAINING;
+            return TrainingRecipe.PRETRAINING.withMaxGradNorm(maxGradNorm());
         }
         try {
             return new TrainingRecipe(TrainingRecipe.parse(TrainingRecipe.Pooling.class, pooling, "--pooling"),
                     TrainingRecipe.parse(TrainingRecipe.Loss.class, loss, "--loss"),
-                    TrainingRecipe.parse(TrainingRecipe.OptimizerKind.class, optimizer, "--optimizer"));
+                    TrainingRecipe.parse(TrainingRecipe.OptimizerKind.class, optimizer, "--optimizer"), maxGradNorm());
         } catch (IllegalArgumentException e) {
             throw new UserException(e.getMessage());
         }
+    }
+
+    private double maxGradNorm() {
+        if (!(maxGradNorm >= 0) || Double.isInfinite(maxGradNorm)) {
+            throw new UserException("--max-grad-norm must be a number >= 0 (0: no limit), got " + maxGradNorm);
+        }
+        return maxGradNorm;
     }
 
     private static double mean(List<Double> xs) {

@@ -20,7 +20,7 @@ final class UserErrorHandler implements CommandLine.IExecutionExceptionHandler {
             cl.getErr().println("wiseseg: " + msg);
             return 2;
         }
-        if (t instanceof io.wiseseg.maskrcnn.TrainingDivergedException) { // an outcome, not a bug: no stack trace
+        if (t instanceof io.wiseseg.util.TrainingDivergedException) { // an outcome, not a bug: no stack trace
             cl.getErr().println("wiseseg: " + t.getMessage());
             return 1;
         }

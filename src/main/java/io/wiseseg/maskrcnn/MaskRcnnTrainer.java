@@ -10,6 +10,7 @@ import io.wiseseg.data.RgbImage;
 import io.wiseseg.util.AtomicFiles;
 import io.wiseseg.util.StepSchedule;
 import io.wiseseg.util.Trace;
+import io.wiseseg.util.TrainingDivergedException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -230,7 +231,8 @@ public final class MaskRcnnTrainer {
                 } catch (TrainingDivergedException e) {
                     throw new TrainingDivergedException("Mask R-CNN training diverged at step " + iteration + " of "
                             + total + ": " + e.getMessage()
-                            + "; the last finished epoch's checkpoint is in " + out + "; lower the learning rate");
+                            + "; the last finished epoch's checkpoint is in " + out
+                            + "; lower the learning rate or limit the gradient norm (train-maskrcnn --max-grad-norm)");
                 }
                 iteration++;
                 listener.progress(task, b + 1, to);

@@ -11,6 +11,7 @@ import io.wiseseg.util.AtomicFiles;
 import io.wiseseg.util.StepSchedule;
 import io.wiseseg.util.TorchvisionWeights;
 import io.wiseseg.util.Trace;
+import io.wiseseg.util.TrainingDivergedException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,6 +23,8 @@ import java.util.Set;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Optimizer;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
 
 /**
  * Trains the PRM classifier on image-level labels: batches built in Java (resize with per-batch
@@ -100,6 +103,12 @@ public final class PrmTrainer {
                 config.momentum(), config.weightDecay());
         Optimizer headOptimizer = recipe.newOptimizer(net.classifierParameters(), config.lr(), config.momentum(),
                 config.weightDecay());
+        TensorVector trainable = new TensorVector(); // the gradient limit is on both optimizers' parameters together
+        for (TensorVector group : List.of(net.backboneParameters(), net.classifierParameters())) {
+            for (long i = 0; i < group.size(); i++) {
+                trainable.push_back(group.get(i));
+            }
+        }
         if (resume) {
             PrmCheckpoint.loadOptimizer(backboneOptimizer, out.resolve(PrmCheckpoint.OPT_BACKBONE), device);
             PrmCheckpoint.loadOptimizer(headOptimizer, out.resolve(PrmCheckpoint.OPT_HEAD), device);
@@ -108,6 +117,7 @@ public final class PrmTrainer {
 
         List<Double> losses = new ArrayList<>(state.losses());
         long step = state.step();
+        long saved = step; // the step of the checkpoint on disk (0: none)
         listener.progress("train", step, total);
         while (step < total) {
             int epoch = (int) (step / stepsPerEpoch);
@@ -132,12 +142,21 @@ public final class PrmTrainer {
                 Tensor labels = device.place(labels(batch, config.classes().size()));
                 Tensor loss;
                 try (Trace.Span s = Trace.span("forward", CATEGORY)) {
-                    loss = recipe.loss(recipe.scores(net.classResponseMaps(x), stimulation), labels);
+                    Tensor maps = net.classResponseMaps(x);
+                    if (!torch.isfinite(maps).all().item_bool()) { // blown-up weights: say so, not peak finding's complaint
+                        throw diverged(step, total, "class response maps not finite", saved, out);
+                    }
+                    loss = recipe.loss(recipe.scores(maps, stimulation), labels);
+                }
+                double value = loss.item_double();
+                if (!Double.isFinite(value)) { // stop before such weights reach a checkpoint
+                    throw diverged(step, total, "loss " + value, saved, out);
                 }
                 try (Trace.Span s = Trace.span("backward", CATEGORY)) {
                     backboneOptimizer.zero_grad();
                     headOptimizer.zero_grad();
                     loss.backward();
+                    recipe.limitGradients(trainable);
                 }
                 try (Trace.Span s = Trace.span("optimizer step", CATEGORY)) {
                     backboneOptimizer.step();
@@ -145,14 +164,18 @@ public final class PrmTrainer {
                 }
                 optimizerSteps++;
                 stepLearningRates.add(headOptimizer.param_groups().get(0).options().get_lr());
-                losses.add((double) loss.item_float());
+                losses.add(value);
             }
             step++;
             listener.progress("train", step, total);
             if (step % config.checkpointEvery() == 0 || step == total) {
+                if (!finite(trainable)) { // the last step blew the weights up: keep the checkpoint before it
+                    throw diverged(step - 1, total, "weights not finite after its update", saved, out);
+                }
                 try (Trace.Span s = Trace.span("checkpoint", CATEGORY)) {
                     checkpoint(net, backboneOptimizer, headOptimizer, new State(step, losses), out);
                 }
+                saved = step;
             }
         }
         net.setBatchNormTraining(false);
@@ -190,6 +213,21 @@ public final class PrmTrainer {
             }
         }
         return String.join(", ", out);
+    }
+
+    private static TrainingDivergedException diverged(long step, long total, String what, long saved, Path out) {
+        return new TrainingDivergedException("classifier training diverged at step " + step + " of " + total + ": "
+                + what + "; " + (saved == 0 ? "no checkpoint was written yet" : "the checkpoint of step " + saved
+                        + " is in " + out) + "; lower the learning rate (--lr) or limit the gradient norm (--max-grad-norm)");
+    }
+
+    private static boolean finite(TensorVector params) {
+        for (long i = 0; i < params.size(); i++) {
+            if (!torch.isfinite(params.get(i)).all().item_bool()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void checkpoint(PrmNetwork net, Optimizer backbone, Optimizer head, State state, Path out) throws IOException {

@@ -19,8 +19,12 @@ import org.bytedeco.pytorch.global.torch;
  * maximum, softmax cross-entropy, Adam) is for training a backbone from scratch first: on the
  * hard family's single-object images PRM's recipe stays at the label prior for thousands of
  * steps (bench/RESULTS.md), this one leaves it.
+ *
+ * @param maxGradNorm 0: no limit; else each step's gradients, all trained parameters together, are
+ *                    scaled down to at most this L2 norm before the optimizer step (torch's
+ *                    clip_grad_norm_); a recipe written before it existed reads as 0
  */
-public record TrainingRecipe(Pooling pooling, Loss loss, OptimizerKind optimizer) {
+public record TrainingRecipe(Pooling pooling, Loss loss, OptimizerKind optimizer, double maxGradNorm) {
     public static final TrainingRecipe PRM = new TrainingRecipe(Pooling.PEAKS, Loss.SOFT_MARGIN, OptimizerKind.SGD);
     public static final TrainingRecipe PRETRAINING = new TrainingRecipe(Pooling.MAX, Loss.SOFTMAX, OptimizerKind.ADAM);
 
@@ -52,6 +56,31 @@ public record TrainingRecipe(Pooling pooling, Loss loss, OptimizerKind optimizer
     public TrainingRecipe {
         if (pooling == null || loss == null || optimizer == null) {
             throw new IllegalArgumentException("a training recipe needs pooling, loss and optimizer");
+        }
+        if (!(maxGradNorm >= 0) || Double.isInfinite(maxGradNorm)) {
+            throw new IllegalArgumentException("the gradient norm limit must be a number >= 0 (0: no limit), got "
+                    + maxGradNorm);
+        }
+    }
+
+    /** This pooling, loss and optimizer, gradients not limited. */
+    public TrainingRecipe(Pooling pooling, Loss loss, OptimizerKind optimizer) {
+        this(pooling, loss, optimizer, 0);
+    }
+
+    /** This recipe with each step's gradient norm limited to {@code limit} (0: no limit). */
+    public TrainingRecipe withMaxGradNorm(double limit) {
+        return new TrainingRecipe(pooling, loss, optimizer, limit);
+    }
+
+    /**
+     * Scales the gradients of {@code params} (those that have one) down to the recipe's limit, all
+     * together; nothing without a limit. Adam's loss on a from-scratch backbone can spike late in
+     * training (bench/RESULTS.md, seventh session): a limit keeps one bad step from undoing hundreds.
+     */
+    public void limitGradients(TensorVector params) {
+        if (maxGradNorm > 0) {
+            torch.clip_grad_norm_(params, maxGradNorm);
         }
     }
 
@@ -113,6 +142,7 @@ public record TrainingRecipe(Pooling pooling, Loss loss, OptimizerKind optimizer
 
     @Override
     public String toString() {
-        return cliName(pooling) + " pooling, " + cliName(loss) + " loss, " + cliName(optimizer);
+        return cliName(pooling) + " pooling, " + cliName(loss) + " loss, " + cliName(optimizer)
+                + (maxGradNorm > 0 ? ", gradient norm <= " + maxGradNorm : "");
     }
 }

@@ -1,4 +1,4 @@
-package io.wiseseg.maskrcnn;
+package io.wiseseg.util;
 
 /**
  * A training step's loss was not finite: the weights have blown up, so training cannot go on.
