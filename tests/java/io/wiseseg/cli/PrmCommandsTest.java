@@ -84,6 +84,8 @@ class PrmCommandsTest {
                 "--backbone-lr-factor", "1", "--train-batchnorm", "--pretraining", "--max-grad-norm", "5");
         assertEquals(0, a.code(), a.err());
         assertEquals(TrainingRecipe.PRETRAINING.withMaxGradNorm(5), PrmCheckpoint.config(first).recipe());
+        assertTrue(a.out().matches("(?s).*\ngradient norm before any limit: median [0-9.e+-]+, largest [0-9.e+-]+ at step [0-2]; "
+                + "over the limit 5.00 at [0-3] of 3 steps\n.*"), a.out());
         assertEquals(0.001, PrmCheckpoint.config(first).lr(), "Adam's default rate");
         CliRun b = run("train-classifier", "--dataset", data.toString(), "--out", second.toString(), "--backbone",
                 "resnet18", "--width", "8", "--image-size", "64", "--iterations", "2", "--batch-size", "3",
@@ -120,6 +122,19 @@ class PrmCommandsTest {
         assertEquals(2, notARun.code());
         assertEquals("wiseseg: --weights: " + data + " is not a train-classifier run (no config.json and model.pt)",
                 notARun.err().strip());
+    }
+
+    /** The summary of the gradient norms, on a hand-worked example: steps 10-13 with norms 1, 5, 2, 3. */
+    @Test
+    void gradientNormSummaryIsMedianLargestAndStepsOverTheLimit() {
+        List<Double> norms = List.of(1.0, 5.0, 2.0, 3.0);
+        assertEquals("gradient norm before any limit: median 2.50, largest 5.00 at step 11",
+                TrainClassifierCommand.gradientNorms(norms, 10, 0));
+        assertEquals("gradient norm before any limit: median 2.50, largest 5.00 at step 11; over the limit 2.50 at 2 of 4 "
+                + "steps", TrainClassifierCommand.gradientNorms(norms, 10, 2.5));
+        assertEquals("gradient norm before any limit: median 2.00, largest 5.00 at step 1",
+                TrainClassifierCommand.gradientNorms(norms.subList(0, 3), 0, 0));
+        assertEquals("", TrainClassifierCommand.gradientNorms(List.of(), 0, 1));
     }
 
     /** A learning rate far too high: one line naming the step, the loss and the checkpoint kept, exit 1. */

@@ -49,6 +49,16 @@ class PrmScheduleTest {
                 0.5, 0.02, 0.5, true, 0.9, 1e-4, 1, 4, 32).withSchedule(new StepSchedule(7, List.of(2, 5), 0.5));
     }
 
+    /** Seven steps' gradient norms, each recorded once (none lost or repeated by a resume), equal to float rounding. */
+    static void assertSameNorms(List<Double> want, List<Double> got) {
+        assertEquals(7, want.size(), want.toString());
+        assertEquals(7, got.size(), got.toString());
+        for (int i = 0; i < 7; i++) {
+            assertTrue(want.get(i) > 0, "a norm at step " + i);
+            assertEquals(want.get(i), got.get(i), 1e-4 * want.get(i), "gradient norm at step " + i);
+        }
+    }
+
     /** By hand: 0.02 for steps 0-1, 0.01 for 2-4, 0.005 for 5-6. */
     static final List<Double> SEVEN_STEPS_LR = List.of(0.02, 0.02, 0.01, 0.01, 0.01, 0.005, 0.005);
 
@@ -85,6 +95,7 @@ class PrmScheduleTest {
             // the same weights, optimizer state, batches and augmentation: the same losses to float rounding
             assertEquals(want.get(i), got.get(i), 1e-4 * Math.abs(want.get(i)), "step " + i + ": " + want + " vs " + got);
         }
+        assertSameNorms(whole.state().gradNorms(), rest.state().gradNorms());
 
         // another schedule is refused, naming the setting
         for (var c : List.of(
@@ -123,6 +134,7 @@ class PrmScheduleTest {
             // steps 5 and 6 follow the restored Adam moments: fresh ones would take another step
             assertEquals(want.get(i), got.get(i), 1e-4 * Math.abs(want.get(i)), "step " + i + ": " + want + " vs " + got);
         }
+        assertSameNorms(whole.state().gradNorms(), rest.state().gradNorms());
 
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> trainer(sevenSteps()).train(dataset, crashed, true, ProgressListener.NONE));
@@ -182,7 +194,8 @@ class PrmScheduleTest {
                 3, 64, 1.2, 0.5, 1.0, 1.0, true, 0.0, 0.0, 1, 4, 32).withSchedule(new StepSchedule(1, List.of(), 0.1));
         torch.manual_seed(0);
         float[] start = weights(oneStep.newNetwork());
-        float[] free = stepFrom(oneStep, "free");
+        PrmTrainer.Trained freeRun = stepFrom(oneStep, "free");
+        float[] free = weights(freeRun.network());
         double[] g = new double[start.length];
         double norm = 0;
         for (int i = 0; i < g.length; i++) {
@@ -191,9 +204,13 @@ class PrmScheduleTest {
         }
         norm = Math.sqrt(norm);
         assertTrue(norm > 1e-3, "a step that moves the weights: " + norm);
+        assertEquals(List.of(1), List.of(freeRun.state().gradNorms().size()));
+        assertEquals(norm, freeRun.state().gradNorms().get(0), 1e-4 * norm, "the recorded norm is the step's");
         for (double factor : new double[] {0.25, 4}) {
-            float[] limited = stepFrom(oneStep.withRecipe(TrainingRecipe.PRM.withMaxGradNorm(norm * factor)),
+            PrmTrainer.Trained limitedRun = stepFrom(oneStep.withRecipe(TrainingRecipe.PRM.withMaxGradNorm(norm * factor)),
                     "limited" + factor);
+            float[] limited = weights(limitedRun.network());
+            assertEquals(norm, limitedRun.state().gradNorms().get(0), 1e-4 * norm, "the norm recorded is the one before the limit");
             double scale = Math.min(1, factor), error = 0;
             for (int i = 0; i < g.length; i++) {
                 double d = (double) limited[i] - start[i] - scale * g[i];
@@ -207,9 +224,9 @@ class PrmScheduleTest {
         assertEquals("the gradient norm limit must be a number >= 0 (0: no limit), got NaN", e.getMessage());
     }
 
-    private static float[] stepFrom(PrmConfig config, String out) throws Exception {
+    private static PrmTrainer.Trained stepFrom(PrmConfig config, String out) throws Exception {
         torch.manual_seed(0); // the start of the weights() above
-        return weights(trainer(config).train(dataset, tmp.resolve(out), false, ProgressListener.NONE).network());
+        return trainer(config).train(dataset, tmp.resolve(out), false, ProgressListener.NONE);
     }
 
     /** Every weight of the network (BatchNorm's too: trained with --train-batchnorm), backbone then head, flattened. */

@@ -14,6 +14,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -179,6 +180,11 @@ final class TrainClassifierCommand implements Runnable {
         int n = losses.size(), k = Math.max(1, Math.min(20, n / 5));
         w.printf("trained %d steps; mean loss of the first %d steps %.4f, of the last %d %.4f; checkpoint in %s%n",
                 n, k, mean(losses.subList(0, Math.min(k, n))), k, mean(losses.subList(Math.max(0, n - k), n)), out);
+        List<Double> gradNorms = trained.state().gradNorms(); // the last steps' (older states recorded none)
+        String norms = gradientNorms(gradNorms, n - gradNorms.size(), recipe.maxGradNorm());
+        if (!norms.isEmpty()) {
+            w.println(norms);
+        }
         w.flush();
     }
 
@@ -213,6 +219,32 @@ final class TrainClassifierCommand implements Runnable {
             throw new UserException("--max-grad-norm must be a number >= 0 (0: no limit), got " + maxGradNorm);
         }
         return maxGradNorm;
+    }
+
+    /**
+     * "gradient norm before any limit: median M, largest X at step S[; over the limit L at K of N
+     * steps]" of steps {@code first}, first + 1, ...; empty for none.
+     */
+    static String gradientNorms(List<Double> norms, long first, double limit) {
+        if (norms.isEmpty()) {
+            return "";
+        }
+        double[] sorted = norms.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        int largest = 0;
+        for (int i = 1; i < norms.size(); i++) {
+            if (norms.get(i) > norms.get(largest)) {
+                largest = i;
+            }
+        }
+        int n = sorted.length;
+        double median = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+        String line = String.format(Locale.ROOT, "gradient norm before any limit: median %.3g, largest %.3g at step %d",
+                median, sorted[n - 1], first + largest);
+        if (limit > 0) {
+            long over = norms.stream().filter(v -> v > limit).count();
+            line += String.format(Locale.ROOT, "; over the limit %.3g at %d of %d steps", limit, over, n);
+        }
+        return line;
     }
 
     private static double mean(List<Double> xs) {

@@ -36,8 +36,15 @@ import org.bytedeco.pytorch.global.torch;
 public final class PrmTrainer {
     private static final String CATEGORY = "train";
 
-    /** What a checkpoint records besides the weights: the step reached and the loss of every step. */
-    public record State(long step, List<Double> losses) {}
+    /**
+     * What a checkpoint records besides the weights: the step reached, and the loss and gradient
+     * norm (before any limit) of every step; a state written before norms were recorded has none.
+     */
+    public record State(long step, List<Double> losses, List<Double> gradNorms) {
+        public State {
+            gradNorms = gradNorms == null ? List.of() : gradNorms;
+        }
+    }
 
     private final PrmConfig config;
     private final PeakStimulation stimulation;
@@ -82,7 +89,7 @@ public final class PrmTrainer {
         }
         Files.createDirectories(out);
         PrmNetwork net = config.newNetwork();
-        State state = new State(0, new ArrayList<>());
+        State state = new State(0, new ArrayList<>(), new ArrayList<>());
         if (resume) {
             state = resumeInto(net, out);
         } else if (config.weights() != null) {
@@ -116,6 +123,7 @@ public final class PrmTrainer {
         config.write(out.resolve(PrmCheckpoint.CONFIG));
 
         List<Double> losses = new ArrayList<>(state.losses());
+        List<Double> gradNorms = new ArrayList<>(state.gradNorms());
         long step = state.step();
         long saved = step; // the step of the checkpoint on disk (0: none)
         listener.progress("train", step, total);
@@ -156,7 +164,7 @@ public final class PrmTrainer {
                     backboneOptimizer.zero_grad();
                     headOptimizer.zero_grad();
                     loss.backward();
-                    recipe.limitGradients(trainable);
+                    gradNorms.add(recipe.limitGradients(trainable));
                 }
                 try (Trace.Span s = Trace.span("optimizer step", CATEGORY)) {
                     backboneOptimizer.step();
@@ -173,13 +181,13 @@ public final class PrmTrainer {
                     throw diverged(step - 1, total, "weights not finite after its update", saved, out);
                 }
                 try (Trace.Span s = Trace.span("checkpoint", CATEGORY)) {
-                    checkpoint(net, backboneOptimizer, headOptimizer, new State(step, losses), out);
+                    checkpoint(net, backboneOptimizer, headOptimizer, new State(step, losses, gradNorms), out);
                 }
                 saved = step;
             }
         }
         net.setBatchNormTraining(false);
-        return new Trained(net, new State(step, List.copyOf(losses)));
+        return new Trained(net, new State(step, List.copyOf(losses), List.copyOf(gradNorms)));
     }
 
     /** The result of a run: the network (weights trainable) and the final state. */

@@ -75,13 +75,12 @@ public record TrainingRecipe(Pooling pooling, Loss loss, OptimizerKind optimizer
 
     /**
      * Scales the gradients of {@code params} (those that have one) down to the recipe's limit, all
-     * together; nothing without a limit. Adam's loss on a from-scratch backbone can spike late in
-     * training (bench/RESULTS.md, seventh session): a limit keeps one bad step from undoing hundreds.
+     * together (without a limit they stay as they are), and returns their norm before that: what a
+     * user needs to choose a limit. Adam's loss on a from-scratch backbone can spike late in
+     * training (bench/RESULTS.md): a limit keeps one bad step from undoing hundreds.
      */
-    public void limitGradients(TensorVector params) {
-        if (maxGradNorm > 0) {
-            torch.clip_grad_norm_(params, maxGradNorm);
-        }
+    public double limitGradients(TensorVector params) {
+        return torch.clip_grad_norm_(params, maxGradNorm > 0 ? maxGradNorm : Float.MAX_VALUE); // the largest limit a float gradient takes
     }
 
     /** The per-image, per-class scores (N×C) of the maps (N×C×H×W), differentiable. */
