@@ -25,7 +25,12 @@ class DeviceOptionTest {
     static Path tmp;
 
     static Stream<List<String>> commands() {
-        String none = tmp.resolve("missing").toString();
+        return commands(tmp);
+    }
+
+    /** Each command that runs a network, with its required options naming what does not exist in {@code dir}. */
+    static Stream<List<String>> commands(Path dir) {
+        String none = dir.resolve("missing").toString();
         return Stream.of(
                 List.of("train-classifier", "--dataset", none, "--out", none),
                 List.of("peaks", "--checkpoint", none, "--image", none, "--out", none),

@@ -75,8 +75,8 @@ final class BenchCommand implements Callable<Integer> {
             description = "Images timed, cycling through the inputs, rounded up to whole batches (default: ${DEFAULT-VALUE}).")
     int iterations;
 
-    @Option(names = "--threads", description = "CPU threads for LibTorch and the kernels (default: LibTorch's).")
-    Integer threads;
+    @picocli.CommandLine.Mixin
+    ThreadsOption threads;
 
     @Option(names = "--seed", defaultValue = "0", description = "Seed of the --synthetic images (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -111,6 +111,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        threads.value(); // a bad count is refused before any work
         io.wiseseg.kernels.Device device = deviceOption.resolve(); // before any other work
         if (batch < 1) {
             throw new UserException("--batch must be at least 1, got " + batch);
@@ -203,7 +204,7 @@ final class BenchCommand implements Callable<Integer> {
         String backbone = String.format(Locale.ROOT, "ResNet-%s width %d, FPN %d channels",
                 config.depth().name().replace("RESNET", ""), config.width(), config.fpnChannels());
         String libtorchThreads = torch.get_num_threads() + "";
-        String kernelThreads = threads == null ? "default (every hardware thread)" : threads.toString();
+        String kernelThreads = threads.value() == null ? "default (every hardware thread)" : threads.value().toString();
 
         PrintWriter w = spec.commandLine().getOut();
         w.printf("wiseseg bench: %s%n", checkpoint);

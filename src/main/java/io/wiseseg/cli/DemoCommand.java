@@ -42,6 +42,9 @@ final class DemoCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     DeviceOption deviceOption;
 
+    @picocli.CommandLine.Mixin
+    ThreadsOption threads;
+
     @Option(names = "--out", defaultValue = "wiseseg-demo", paramLabel = "DIR",
             description = "Working folder (default: ${DEFAULT-VALUE}).")
     Path out;
@@ -95,6 +98,7 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         RuleNames.check(rule);
         var rounds = selfTraining.settings(); // checked before any work
+        threads.apply();
         var device = deviceOption.resolve();
         double merge = RuleNames.mergeIou(mergeIou); // checked before any work
         var tuning = tune.options(0f);

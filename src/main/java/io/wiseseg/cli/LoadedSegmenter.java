@@ -11,15 +11,12 @@ final class LoadedSegmenter {
     private LoadedSegmenter() {}
 
     /**
-     * A segmenter for {@code checkpoint} on {@code device}; {@code threads} (if
-     * given) for LibTorch's and our kernels' CPU work.
+     * A segmenter for {@code checkpoint} on {@code device}, LibTorch's and our kernels' CPU work
+     * on {@code threads}.
      */
-    static Segmenter load(Path checkpoint, Integer threads, Device device) {
+    static Segmenter load(Path checkpoint, ThreadsOption threads, Device device) {
         TorchRuntime.ensureLoaded();
-        if (threads != null) {
-            torch.set_num_threads(threads);
-            Device.cpu().setNumThreads(threads);
-        }
+        threads.apply();
         try {
             return Segmenter.load(checkpoint, device);
         } catch (IllegalArgumentException e) {

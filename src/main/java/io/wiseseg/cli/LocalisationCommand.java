@@ -33,6 +33,9 @@ final class LocalisationCommand implements Runnable {
     @picocli.CommandLine.Mixin
     DeviceOption deviceOption;
 
+    @picocli.CommandLine.Mixin
+    ThreadsOption threads;
+
     @Option(names = "--checkpoint", required = true, paramLabel = "DIR|FILE", description = "train-classifier checkpoint.")
     Path checkpoint;
 
@@ -62,6 +65,7 @@ final class LocalisationCommand implements Runnable {
     @Override
     public void run() {
         TorchRuntime.ensureLoaded(); // before any LibTorch class (see TorchRuntime)
+        threads.apply();
         Device device = deviceOption.resolve();
         VocDataset voc = VocDataset.open(dataset);
         PrmConfig config = PrmCheckpoint.config(checkpoint);

@@ -45,6 +45,9 @@ final class PeaksCommand implements Runnable {
     @picocli.CommandLine.Mixin
     DeviceOption deviceOption;
 
+    @picocli.CommandLine.Mixin
+    ThreadsOption threads;
+
     @Option(names = "--checkpoint", required = true, paramLabel = "DIR|FILE",
             description = "Checkpoint directory of train-classifier (or its model.pt).")
     Path checkpoint;
@@ -71,6 +74,7 @@ final class PeaksCommand implements Runnable {
     @Override
     public void run() {
         TorchRuntime.ensureLoaded(); // before any LibTorch class (see TorchRuntime)
+        threads.apply();
         Device device = deviceOption.resolve();
         RgbImage rgb = read(image);
         PrmConfig config = PrmCheckpoint.config(checkpoint);

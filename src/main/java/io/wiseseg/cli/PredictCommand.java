@@ -57,13 +57,14 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "JSON", description = "Predictions file to write.")
     Path out;
 
-    @Option(names = "--threads", description = "CPU threads for LibTorch and the kernels (default: LibTorch's).")
-    Integer threads;
+    @picocli.CommandLine.Mixin
+    ThreadsOption threads;
 
     record Item(String id, java.util.function.Supplier<RgbImage> image) {}
 
     @Override
     public Integer call() throws IOException {
+        threads.value(); // a bad count is refused before any work
         io.wiseseg.kernels.Device device = deviceOption.resolve(); // before any other work
         Segmenter segmenter = LoadedSegmenter.load(checkpoint, threads, device);
         try (segmenter) {

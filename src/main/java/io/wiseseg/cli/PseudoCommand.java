@@ -106,9 +106,9 @@ final class PseudoCommand implements Runnable {
             + "in their order; 0 = all (default: ${DEFAULT-VALUE}).")
     int proposalCount;
 
-    @Option(names = "--threads", description = "LibTorch threads (default: LibTorch's). On 2 cores with a small "
-            + "classifier, 1 is much faster: a parallel region on tiny tensors mostly waits for its second thread.")
-    Integer threads;
+    /** On 2 cores with a small classifier --threads 1 is much faster: a parallel region on tiny tensors mostly waits. */
+    @picocli.CommandLine.Mixin
+    ThreadsOption threads;
 
     @Option(names = "--nms", description = "PRM's instance NMS (IoU >= 0.3) after any rule (always on with --rule prm).")
     boolean nms;
@@ -118,6 +118,7 @@ final class PseudoCommand implements Runnable {
 
     @Override
     public void run() {
+        threads.value(); // a bad count is refused before any work
         double t;
         try {
             t = threshold.equals("none") ? Double.NEGATIVE_INFINITY : Double.parseDouble(threshold);
@@ -144,13 +145,7 @@ final class PseudoCommand implements Runnable {
             } else if (seeds.points != null) {
                 labelling = PseudoLabelling.fromPoints(seeds.points, source, settings);
             } else {
-                if (threads != null) {
-                    if (threads < 1) {
-                        throw new UserException("--threads must be >= 1, got " + threads);
-                    }
-                    TorchRuntime.ensureLoaded();
-                    org.bytedeco.pytorch.global.torch.set_num_threads(threads);
-                }
+                threads.apply();
                 labelling = PseudoLabelling.fromClassifier(seeds.checkpoint, source, settings, device);
             }
             labelling.labelSplit(voc, split, out, bar);

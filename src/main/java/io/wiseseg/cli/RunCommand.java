@@ -34,6 +34,9 @@ final class RunCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     DeviceOption deviceOption;
 
+    @picocli.CommandLine.Mixin
+    ThreadsOption threads;
+
     @CommandLine.Mixin
     DatasetOptions data;
 
@@ -120,6 +123,7 @@ final class RunCommand implements Callable<Integer> {
         RuleNames.check(rule);
         var tuning = tune.options(peakThreshold);
         var rounds = selfTraining.settings(); // checked before any work
+        threads.apply(); // before any work
         if (classifierWeights != null) {
             try {
                 WiseRun.checkClassifierWeights(classifierWeights);

@@ -79,11 +79,12 @@ final class ServeCommand implements Callable<Integer> {
             description = "Most pixels an image may have, checked before decoding (default: ${DEFAULT-VALUE}).")
     long maxPixels;
 
-    @Option(names = "--threads", description = "CPU threads for LibTorch and the kernels (default: LibTorch's).")
-    Integer threads;
+    @picocli.CommandLine.Mixin
+    ThreadsOption threads;
 
     @Override
     public Integer call() throws InterruptedException {
+        threads.value(); // a bad count is refused before any work
         PrintWriter out = spec.commandLine().getOut();
         HELIDON.setLevel(java.util.logging.Level.WARNING);
         io.wiseseg.kernels.Device device = deviceOption.resolve();

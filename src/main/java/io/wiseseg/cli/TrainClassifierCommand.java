@@ -36,6 +36,9 @@ final class TrainClassifierCommand implements Runnable {
     @picocli.CommandLine.Mixin
     DeviceOption deviceOption;
 
+    @picocli.CommandLine.Mixin
+    ThreadsOption threads;
+
     @Option(names = "--dataset", required = true, paramLabel = "DIR", description = "Dataset root (VOC layout).")
     Path dataset;
 
@@ -156,6 +159,7 @@ final class TrainClassifierCommand implements Runnable {
                 "--iterations", "--lr-steps", "--lr-gamma", "--epochs");
         TrainingRecipe recipe = recipe();
         TorchRuntime.ensureLoaded(); // before any LibTorch class (see TorchRuntime)
+        threads.apply();
         Device device = deviceOption.resolve();
         if (weights != null && !Files.isRegularFile(weights) && !PrmCheckpoint.isRun(weights)) {
             throw new UserException(Files.isDirectory(weights)

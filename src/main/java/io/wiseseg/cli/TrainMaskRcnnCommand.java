@@ -119,14 +119,15 @@ final class TrainMaskRcnnCommand implements Callable<Integer> {
             + "flips (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--threads", description = "CPU threads for LibTorch and the kernels (default: LibTorch's).")
-    Integer threads;
+    @picocli.CommandLine.Mixin
+    ThreadsOption threads;
 
     @Option(names = "--resume", description = "Continue from the checkpoint in --out.")
     boolean resume;
 
     @Override
     public Integer call() throws IOException {
+        threads.value(); // a bad count is refused before any work
         StepSchedule schedule = Schedules.of(iterations, lrSteps, lrGamma,
                 spec.commandLine().getParseResult().hasMatchedOption("--epochs"),
                 "--iterations", "--lr-steps", "--lr-gamma", "--epochs");
@@ -147,10 +148,7 @@ final class TrainMaskRcnnCommand implements Callable<Integer> {
             throw new UserException(out.resolve(MaskRcnnCheckpoint.CONFIG_FILE) + ": the checkpoint has "
                     + (config.numClasses() - 1) + " classes but " + dataset + " has " + (classes - 1));
         }
-        if (threads != null) {
-            torch.set_num_threads(threads);
-            Device.cpu().setNumThreads(threads);
-        }
+        threads.apply();
         torch.manual_seed(seed); // the initialisation too, as `run` and the demo seed it
         MaskRcnn net = new MaskRcnn(config, device);
         if (!resume) {

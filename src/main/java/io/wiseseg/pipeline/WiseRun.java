@@ -331,14 +331,15 @@ public final class WiseRun {
         checkSettings(out, s, tuning, selfTraining);
         int threads = torch.get_num_threads();
         try {
-            return stages(voc, s, tuning, selfTraining, device, out, listener);
+            return stages(voc, s, tuning, selfTraining, device, out, threads, listener);
         } finally {
             torch.set_num_threads(threads);
         }
     }
 
+    /** {@code threads}: LibTorch's thread count for the large work (the networks' training), the caller's. */
     private static Result stages(VocDataset voc, Settings s, SettingsSearch.Options tuning,
-            SelfTraining.Settings selfTraining, Device device, Path out,
+            SelfTraining.Settings selfTraining, Device device, Path out, int threads,
             RunListener listener) throws IOException {
         Map<String, Double> stageTimes = new LinkedHashMap<>();
         torch.manual_seed(s.seed());
@@ -401,6 +402,9 @@ public final class WiseRun {
         // 4. Mask R-CNN on the training split's pseudo masks (WISE) and on its ground truth (the
         //    upper bound); both start from the classifier's backbone, trained on the same images'
         //    image-level labels
+        // batches of 4 images through the whole Mask R-CNN: large tensors again, every thread helps
+        // (on 2 cores 2.4 steps/s against 1.8 on one; bench/RESULTS.md)
+        torch.set_num_threads(threads);
         t0 = System.nanoTime();
         ResNet start = trained.network().backbone();
         List<ImagePrediction> wise = maskRcnn(voc, s, TrainingExamples.of(voc, voc.root(), s.trainSplit(),
@@ -432,7 +436,8 @@ public final class WiseRun {
             stage(stageTimes, "self-training (" + rounds.size() + " rounds)", t0);
         }
 
-        // 5. evaluation, next to the oracles
+        // 5. evaluation, next to the oracles (the classifier on single images again: one thread)
+        torch.set_num_threads(1);
         long evaluation = System.nanoTime(); // a span of the trace (the report's stage times end at 4b)
         List<AnnotatedImage> truth = voc.annotated(s.evalSplit());
         CocoDataset asCoco = new CocoDataset(voc.classes(), CocoDataset.defaultCategoryIds(voc.classes()), truth, Map.of());
