@@ -129,7 +129,8 @@ final class TrainClassifierCommand implements Runnable {
 
     @Option(names = "--max-grad-norm", paramLabel = "L", defaultValue = "0", description = "Scale each step's "
             + "gradients, all parameters together, down to at most this L2 norm (0: no limit; default: ${DEFAULT-VALUE}); "
-            + "with --pretraining it keeps Adam's late loss spikes small.")
+            + "it bounds gradients, not Adam's steps: the pretraining's late loss spikes came with ordinary norms "
+            + "(the run prints their median and largest).")
     double maxGradNorm;
 
     @Option(names = "--momentum", description = "SGD momentum (default: ${DEFAULT-VALUE}).")
