@@ -58,10 +58,21 @@ class RunCommandTest {
         assertEquals(0, again.code(), again.err());
         assertEquals(DemoCommandTest.table(first.out()), DemoCommandTest.table(again.out()));
 
-        CliRun other = CliRun.run("run", "--dataset", data.toString(), "--out", out.toString(), "--epochs", "2",
-                "--maskrcnn-epochs", "1");
+        // the settings line names the CPU threads (here 3, no machine's default of ours), printed
+        // before the folder's settings are compared; the JVM's count is put back for later tests
+        int before = org.bytedeco.pytorch.global.torch.get_num_threads();
+        CliRun other;
+        try {
+            other = CliRun.run("run", "--dataset", data.toString(), "--out", out.toString(), "--epochs", "2",
+                    "--maskrcnn-epochs", "1", "--threads", "3");
+        } finally {
+            org.bytedeco.pytorch.global.torch.set_num_threads(before);
+            io.wiseseg.kernels.Device.cpu().setNumThreads(before);
+        }
         assertEquals(2, other.code());
         assertTrue(other.err().contains("other settings (classifierEpochs: 1 → 2)"), other.err());
+        assertTrue(other.out().contains("with the upper bound; CPU threads: 3\n"), other.out());
+        assertTrue(first.out().contains("with the upper bound; CPU threads: " + before + "\n"), first.out());
     }
 
     /**

@@ -127,8 +127,8 @@ final class DemoCommand implements Callable<Integer> {
                     : SyntheticDataset.generate(dataDir, new SyntheticDataset.Options(n, SIZE, SIZE, seed,
                             MAX_INSTANCES, SyntheticDataset.CLASSES.names(), 0.03, valFraction, false), bar);
         }
-        w.printf("    synthetic: %d images of %d×%d, up to %d objects, seed %d, made in %.0f s%n", n, SIZE, SIZE,
-                MAX_INSTANCES, seed, (System.nanoTime() - t0) / 1e9);
+        w.printf("    synthetic: %d images of %d×%d, up to %d objects, seed %d, made in %.0f s; CPU threads: %d%n",
+                n, SIZE, SIZE, MAX_INSTANCES, seed, (System.nanoTime() - t0) / 1e9, ThreadsOption.inUse());
         WiseRun.Settings settings = new WiseRun.Settings("train", "val", SIZE, e, 16,
                 new PseudoLabelling.Settings(rule, RuleSettings.defaults(), 0f, true, false, merge), SIZE, SIZE, me,
                 withUpperBound, overlays, seed, classifierSchedule, maskRcnnSchedule);

@@ -150,11 +150,12 @@ final class RunCommand implements Callable<Integer> {
                 classifierSchedule, maskRcnnSchedule)
                 .withClassifierWeights(classifierWeights == null ? null : classifierWeights.toAbsolutePath().toString());
         PrintWriter w = spec.commandLine().getOut();
-        w.printf("settings: classifier %d px, %s, output stride %d%s; rule %s%s; Mask R-CNN %d..%d px, %s%s%n",
+        w.printf("settings: classifier %d px, %s, output stride %d%s; rule %s%s; Mask R-CNN %d..%d px, %s%s; CPU threads: %d%n",
                 s.classifierImageSize(), s.classifierLength(), s.outputStride(),
                 classifierWeights == null ? "" : ", backbone from " + classifierWeights, rule,
                 mergeIou == null ? "" : " (merge at IoU >= " + mergeIou + ")", s.maskRcnnMinSize(),
-                s.maskRcnnMaxSize(), s.maskRcnnLength(), s.upperBound() ? "; with the upper bound" : "");
+                s.maskRcnnMaxSize(), s.maskRcnnLength(), s.upperBound() ? "; with the upper bound" : "",
+                ThreadsOption.inUse());
         w.flush();
         WiseRun.Result result;
         try (ProgressBarListener bar = new ProgressBarListener()) {

@@ -34,4 +34,13 @@ final class ThreadsOption {
             Device.cpu().setNumThreads(n);
         }
     }
+
+    /**
+     * The CPU threads LibTorch trains on now (--threads, else LibTorch's default: OMP_NUM_THREADS or
+     * one per core), for a run's settings line: a reader comparing timings needs it.
+     */
+    static int inUse() {
+        TorchRuntime.ensureLoaded();
+        return torch.get_num_threads();
+    }
 }
