@@ -247,4 +247,59 @@ class RunCommandTest {
         assertTrue(CliRun.run("run", "--dataset", data.toString(), "--out", tmp.resolve("r2").toString(),
                 "--classifier-weights", narrow.toString()).err().contains("holds a resnet18 at width 8"));
     }
+
+    /**
+     * {@code --classifier-backbone-lr-factor F}: the classifier's backbone steps at F × the head's
+     * rate. At 0 a pretrained backbone's weights come out of the run's classifier stage bit for bit
+     * (SGD's step, weight decay included, is the rate times the update); at the default 1 they
+     * move. The folder records a factor other than 1 (runs made before the setting resume), a
+     * change is refused by name, and a negative factor is one line before any work.
+     */
+    @Test
+    void classifierBackboneLrFactorScalesTheBackbonesSteps(@TempDir Path tmp) throws Exception {
+        Path data = TinyVoc.write(tmp.resolve("voc"), 12, 4, 2);
+        Path pre = tmp.resolve("pre");
+        CliRun p = CliRun.run("train-classifier", "--dataset", data.toString(), "--out", pre.toString(), "--backbone",
+                "resnet18", "--width", "16", "--image-size", "64", "--iterations", "2", "--batch-size", "4",
+                "--output-stride", "16", "--backbone-lr-factor", "1", "--train-batchnorm", "--seed", "7");
+        assertEquals(0, p.code(), p.err());
+        Map<String, Tensor> start = TorchvisionWeights.stateDict(PrmCheckpoint.loadNetwork(pre).backbone());
+        Map<String, Double> moved = new java.util.HashMap<>();
+        for (String factor : List.of("0", "1")) {
+            Path out = tmp.resolve("run" + factor);
+            List<String> args = new ArrayList<>(List.of("run", "--dataset", data.toString(), "--out", out.toString(),
+                    "--classifier-weights", pre.toString(), "--classifier-iterations", "2", "--maskrcnn-iterations", "1",
+                    "--no-upper-bound", "--overlays", "0", "--tune-fraction", "0"));
+            if (factor.equals("0")) {
+                args.addAll(List.of("--classifier-backbone-lr-factor", "0"));
+            }
+            CliRun r = CliRun.run(args.toArray(String[]::new));
+            assertEquals(0, r.code(), r.err());
+            assertEquals(factor.equals("0"), r.out().contains("backbone from " + pre + ", backbone lr × 0.0;"), r.out());
+            JsonNode recorded = new ObjectMapper().readTree(out.resolve("run.json").toFile());
+            assertEquals(factor.equals("0"), recorded.has("classifierBackboneLrFactor"), recorded.toString());
+            Map<String, Tensor> trained = TorchvisionWeights.stateDict(
+                    PrmCheckpoint.loadNetwork(out.resolve("prm")).backbone());
+            double most = 0;
+            for (String key : List.of("conv1.weight", "layer1.0.conv1.weight", "layer3.1.conv2.weight",
+                    "layer4.1.conv2.weight", "layer2.0.bn1.weight")) {
+                most = Math.max(most, trained.get(key).sub(start.get(key)).abs().max().item_double());
+            }
+            moved.put(factor, most);
+        }
+        assertEquals(0.0, moved.get("0"), "factor 0 left the backbone where it started");
+        assertTrue(moved.get("1") > 1e-4, "factor 1 trains the backbone: moved " + moved.get("1"));
+
+        CliRun other = CliRun.run("run", "--dataset", data.toString(), "--out", tmp.resolve("run0").toString(),
+                "--classifier-weights", pre.toString(), "--classifier-iterations", "2", "--maskrcnn-iterations", "1",
+                "--no-upper-bound", "--overlays", "0", "--tune-fraction", "0", "--classifier-backbone-lr-factor", "0.1");
+        assertEquals(2, other.code(), other.err());
+        assertTrue(other.err().contains("classifierBackboneLrFactor: 0.0 → 0.1"), other.err());
+        CliRun negative = CliRun.run("run", "--dataset", data.toString(), "--out", tmp.resolve("r2").toString(),
+                "--classifier-backbone-lr-factor", "-0.5");
+        assertEquals(2, negative.code(), negative.err());
+        assertEquals(1, negative.err().strip().lines().count(), negative.err());
+        assertTrue(negative.err().startsWith("wiseseg: --classifier-backbone-lr-factor: "), negative.err());
+        assertFalse(Files.exists(tmp.resolve("r2")), "refused before any work");
+    }
 }

@@ -109,6 +109,12 @@ final class RunCommand implements Callable<Integer> {
             + "image labels of a larger dataset. Default: from scratch.")
     Path classifierWeights;
 
+    @Option(names = "--classifier-backbone-lr-factor", paramLabel = "F", defaultValue = "1",
+            description = "The classifier backbone's learning rate is its head's (0.02) × F (default: "
+            + "${DEFAULT-VALUE}: full rate, for a backbone trained from scratch; below 1 a --classifier-weights "
+            + "backbone changes less on few images).")
+    double classifierBackboneLrFactor;
+
     @Option(names = "--no-upper-bound", description = "Skip the fully supervised Mask R-CNN (trained on the GT masks).")
     boolean noUpperBound;
 
@@ -124,6 +130,10 @@ final class RunCommand implements Callable<Integer> {
         var tuning = tune.options(peakThreshold);
         var rounds = selfTraining.settings(); // checked before any work
         threads.apply(); // before any work
+        if (!(classifierBackboneLrFactor >= 0) || Double.isInfinite(classifierBackboneLrFactor)) {
+            throw new UserException("--classifier-backbone-lr-factor: must be a finite number >= 0, got "
+                    + classifierBackboneLrFactor);
+        }
         if (classifierWeights != null) {
             try {
                 WiseRun.checkClassifierWeights(classifierWeights);
@@ -149,10 +159,13 @@ final class RunCommand implements Callable<Integer> {
                 maskRcnnEpochs != null ? maskRcnnEpochs : auto.maskRcnnEpochs(), !noUpperBound, overlays, seed,
                 classifierSchedule, maskRcnnSchedule)
                 .withClassifierWeights(classifierWeights == null ? null : classifierWeights.toAbsolutePath().toString());
+        s = s.withClassifierBackboneLrFactor(classifierBackboneLrFactor);
         PrintWriter w = spec.commandLine().getOut();
         w.printf("settings: classifier %d px, %s, output stride %d%s; rule %s%s; Mask R-CNN %d..%d px, %s%s; CPU threads: %d%n",
                 s.classifierImageSize(), s.classifierLength(), s.outputStride(),
-                classifierWeights == null ? "" : ", backbone from " + classifierWeights, rule,
+                (classifierWeights == null ? "" : ", backbone from " + classifierWeights)
+                        + (s.classifierBackboneLrFactor() == WiseRun.Settings.DEFAULT_BACKBONE_LR_FACTOR ? ""
+                                : ", backbone lr × " + s.classifierBackboneLrFactor()), rule,
                 mergeIou == null ? "" : " (merge at IoU >= " + mergeIou + ")", s.maskRcnnMinSize(),
                 s.maskRcnnMaxSize(), s.maskRcnnLength(), s.upperBound() ? "; with the upper bound" : "",
                 ThreadsOption.inUse());

@@ -95,11 +95,16 @@ public final class WiseRun {
      *                            two thirds of them
      * @param classifierWeights   a train-classifier run (its absolute path) whose backbone starts the
      *                            classifier's, and so the Mask R-CNNs'; null: from scratch
+     * @param classifierBackboneLrFactor the classifier backbone's learning rate is its head's (0.02)
+     *                            times this; 1 (the default) trains a backbone from scratch at full rate
      */
     public record Settings(String trainSplit, String evalSplit, int classifierImageSize, int classifierEpochs,
             int outputStride, PseudoLabelling.Settings pseudo, int maskRcnnMinSize, int maskRcnnMaxSize,
             int maskRcnnEpochs, boolean upperBound, int overlays, long seed, StepSchedule classifierSchedule,
-            StepSchedule maskRcnnSchedule, String classifierWeights) {
+            StepSchedule maskRcnnSchedule, String classifierWeights, double classifierBackboneLrFactor) {
+        /** The classifier backbone's learning-rate factor when none is given. */
+        public static final double DEFAULT_BACKBONE_LR_FACTOR = 1.0;
+
         public Settings {
             classifierSchedule = classifierSchedule == null ? StepSchedule.EPOCHS : classifierSchedule;
             maskRcnnSchedule = maskRcnnSchedule == null ? StepSchedule.EPOCHS : maskRcnnSchedule;
@@ -117,6 +122,20 @@ public final class WiseRun {
             if (overlays < 0) {
                 throw new IllegalArgumentException("overlays must be >= 0, got " + overlays);
             }
+            if (!(classifierBackboneLrFactor >= 0) || Double.isInfinite(classifierBackboneLrFactor)) {
+                throw new IllegalArgumentException("the classifier's backbone learning-rate factor must be a finite "
+                        + "number >= 0, got " + classifierBackboneLrFactor);
+            }
+        }
+
+        /** Settings with the default backbone learning-rate factor. */
+        public Settings(String trainSplit, String evalSplit, int classifierImageSize, int classifierEpochs,
+                int outputStride, PseudoLabelling.Settings pseudo, int maskRcnnMinSize, int maskRcnnMaxSize,
+                int maskRcnnEpochs, boolean upperBound, int overlays, long seed, StepSchedule classifierSchedule,
+                StepSchedule maskRcnnSchedule, String classifierWeights) {
+            this(trainSplit, evalSplit, classifierImageSize, classifierEpochs, outputStride, pseudo, maskRcnnMinSize,
+                    maskRcnnMaxSize, maskRcnnEpochs, upperBound, overlays, seed, classifierSchedule, maskRcnnSchedule,
+                    classifierWeights, DEFAULT_BACKBONE_LR_FACTOR);
         }
 
         /** Settings whose classifier starts from scratch. */
@@ -169,50 +188,50 @@ public final class WiseRun {
         public Settings withEpochs(int classifier, int maskRcnn) {
             return new Settings(trainSplit, evalSplit, classifierImageSize, classifier, outputStride, pseudo,
                     maskRcnnMinSize, maskRcnnMaxSize, maskRcnn, upperBound, overlays, seed, classifierSchedule,
-                    maskRcnnSchedule, classifierWeights);
+                    maskRcnnSchedule, classifierWeights, classifierBackboneLrFactor);
         }
 
         public Settings withPseudo(PseudoLabelling.Settings pseudo) {
             return new Settings(trainSplit, evalSplit, classifierImageSize, classifierEpochs, outputStride, pseudo,
                     maskRcnnMinSize, maskRcnnMaxSize, maskRcnnEpochs, upperBound, overlays, seed, classifierSchedule,
-                    maskRcnnSchedule, classifierWeights);
+                    maskRcnnSchedule, classifierWeights, classifierBackboneLrFactor);
         }
 
         public Settings withSizes(int classifierImageSize, int maskRcnnMinSize, int maskRcnnMaxSize) {
             return new Settings(trainSplit, evalSplit, classifierImageSize, classifierEpochs, outputStride, pseudo,
                     maskRcnnMinSize, maskRcnnMaxSize, maskRcnnEpochs, upperBound, overlays, seed, classifierSchedule,
-                    maskRcnnSchedule, classifierWeights);
+                    maskRcnnSchedule, classifierWeights, classifierBackboneLrFactor);
         }
 
         public Settings withUpperBound(boolean upperBound) {
             return new Settings(trainSplit, evalSplit, classifierImageSize, classifierEpochs, outputStride, pseudo,
                     maskRcnnMinSize, maskRcnnMaxSize, maskRcnnEpochs, upperBound, overlays, seed, classifierSchedule,
-                    maskRcnnSchedule, classifierWeights);
+                    maskRcnnSchedule, classifierWeights, classifierBackboneLrFactor);
         }
 
         public Settings withOverlays(int overlays) {
             return new Settings(trainSplit, evalSplit, classifierImageSize, classifierEpochs, outputStride, pseudo,
                     maskRcnnMinSize, maskRcnnMaxSize, maskRcnnEpochs, upperBound, overlays, seed, classifierSchedule,
-                    maskRcnnSchedule, classifierWeights);
+                    maskRcnnSchedule, classifierWeights, classifierBackboneLrFactor);
         }
 
         public Settings withSeed(long seed) {
             return new Settings(trainSplit, evalSplit, classifierImageSize, classifierEpochs, outputStride, pseudo,
                     maskRcnnMinSize, maskRcnnMaxSize, maskRcnnEpochs, upperBound, overlays, seed, classifierSchedule,
-                    maskRcnnSchedule, classifierWeights);
+                    maskRcnnSchedule, classifierWeights, classifierBackboneLrFactor);
         }
 
         public Settings withSplits(String trainSplit, String evalSplit) {
             return new Settings(trainSplit, evalSplit, classifierImageSize, classifierEpochs, outputStride, pseudo,
                     maskRcnnMinSize, maskRcnnMaxSize, maskRcnnEpochs, upperBound, overlays, seed, classifierSchedule,
-                    maskRcnnSchedule, classifierWeights);
+                    maskRcnnSchedule, classifierWeights, classifierBackboneLrFactor);
         }
 
         /** These settings with the stages' schedules in optimizer steps. */
         public Settings withSchedules(StepSchedule classifier, StepSchedule maskRcnn) {
             return new Settings(trainSplit, evalSplit, classifierImageSize, classifierEpochs, outputStride, pseudo,
                     maskRcnnMinSize, maskRcnnMaxSize, maskRcnnEpochs, upperBound, overlays, seed, classifier, maskRcnn,
-                    classifierWeights);
+                    classifierWeights, classifierBackboneLrFactor);
         }
 
         /**
@@ -223,7 +242,18 @@ public final class WiseRun {
         public Settings withClassifierWeights(String classifierWeights) {
             return new Settings(trainSplit, evalSplit, classifierImageSize, classifierEpochs, outputStride, pseudo,
                     maskRcnnMinSize, maskRcnnMaxSize, maskRcnnEpochs, upperBound, overlays, seed, classifierSchedule,
-                    maskRcnnSchedule, classifierWeights);
+                    maskRcnnSchedule, classifierWeights, classifierBackboneLrFactor);
+        }
+
+        /**
+         * These settings with the classifier backbone's learning rate at {@code factor} × the head's:
+         * below 1 a pretrained backbone (--classifier-weights) changes less while PRM's recipe
+         * fine-tunes it on few images.
+         */
+        public Settings withClassifierBackboneLrFactor(double factor) {
+            return new Settings(trainSplit, evalSplit, classifierImageSize, classifierEpochs, outputStride, pseudo,
+                    maskRcnnMinSize, maskRcnnMaxSize, maskRcnnEpochs, upperBound, overlays, seed, classifierSchedule,
+                    maskRcnnSchedule, classifierWeights, factor);
         }
 
         /** The classifier's length as the run prints it: "12 epochs" or "900 iterations". */
@@ -353,7 +383,8 @@ public final class WiseRun {
         Path prmDir = out.resolve("prm");
         PrmConfig config = new PrmConfig(BACKBONE, WIDTH, voc.classes().names(), s.classifierWeights(),
                 voc.root().toAbsolutePath().toString(), s.trainSplit(), s.classifierEpochs(), 16,
-                s.classifierImageSize(), 1.25, 0.5, 0.02, 1.0, true, 0.9, 1e-4, s.seed(), 100, s.outputStride())
+                s.classifierImageSize(), 1.25, 0.5, 0.02, s.classifierBackboneLrFactor(), true, 0.9, 1e-4, s.seed(), 100,
+                s.outputStride())
                 .withSchedule(s.classifierSchedule());
         PrmTrainer.Trained trained = ClassifierTraining.train(voc, config, prmDir, device, listener);
         List<Double> losses = trained.state().losses();
@@ -542,7 +573,9 @@ public final class WiseRun {
                 + "', scored split '" + s.evalSplit() + "', seed " + s.seed());
         m.put("PRM classifier", "ResNet-18 at width " + WIDTH + ", output stride " + s.outputStride() + ", "
                 + (s.classifierWeights() == null ? "from scratch" : "backbone from " + s.classifierWeights()) + ", "
-                + s.classifierLength() + ", " + s.classifierImageSize() + " px");
+                + s.classifierLength() + ", " + s.classifierImageSize() + " px"
+                + (s.classifierBackboneLrFactor() == Settings.DEFAULT_BACKBONE_LR_FACTOR ? ""
+                        : ", backbone learning rate × " + s.classifierBackboneLrFactor()));
         m.put("pseudo masks", "rule " + s.pseudo().rule() + ", seeds from the peaks of "
                 + (s.pseudo().imageLabels() ? "each image's labelled classes" : "every class scored present")
                 + ", selective search (fast) proposals"
@@ -615,6 +648,10 @@ public final class WiseRun {
         // likewise a classifier from scratch
         if (s.classifierWeights() == null) {
             want.remove("classifierWeights");
+        }
+        // and the backbone's full learning rate (the one runs had before the setting existed)
+        if (s.classifierBackboneLrFactor() == Settings.DEFAULT_BACKBONE_LR_FACTOR) {
+            want.remove("classifierBackboneLrFactor");
         }
         Path file = out.resolve(SETTINGS_FILE);
         if (Files.exists(file)) {
