@@ -86,6 +86,71 @@ class SelfTrainingRunTest {
         CliRun other = CliRun.run(otherScore);
         assertEquals(2, other.code());
         assertTrue(other.err().contains("other settings (selfTraining.roundScore: 0.05 → 0.7)"), other.err());
+        String[] tunedArgs = args.clone();
+        tunedArgs[args.length - 1] = "tuned";
+        CliRun refused = CliRun.run(tunedArgs);
+        assertEquals(2, refused.code());
+        assertTrue(refused.err().contains("(selfTraining.roundScore: 0.05 → \"tuned\")"), refused.err());
+
+        // the threshold chosen on the tuning images: the same WISE run without its round, in a copy
+        Path tuned = tmp.resolve("tuned");
+        try (Stream<Path> files = Files.walk(out)) {
+            for (Path p : files.toList()) {
+                Path to = tuned.resolve(out.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(to);
+                } else if (!p.getFileName().toString().contains("-r1")) {
+                    Files.copy(p, to);
+                }
+            }
+        }
+        delete(tuned.resolve("maskrcnn-iou-r1"));
+        var json = (com.fasterxml.jackson.databind.node.ObjectNode) new ObjectMapper().readTree(
+                tuned.resolve("run.json").toFile());
+        json.remove("selfTraining");
+        Files.writeString(tuned.resolve("run.json"), json.toPrettyString());
+        tunedArgs[4] = tuned.toString();
+        CliRun t = CliRun.run(tunedArgs);
+        assertEquals(0, t.code(), t.err());
+        JsonNode choice = new ObjectMapper().readTree(tuned.resolve("pseudo-iou-train-r1-score.json").toFile());
+        JsonNode tune = new ObjectMapper().readTree(tuned.resolve("tune.json").toFile());
+        assertEquals(tune.get("images"), choice.get("images")); // the settings search's images
+        assertEquals(7, choice.get("candidates").size(), choice.toString());
+        double chosen = choice.get("chosen").asDouble(), bestF1 = -1;
+        for (JsonNode c : choice.get("candidates")) {
+            bestF1 = Math.max(bestF1, c.get("f1").asDouble());
+        }
+        for (JsonNode c : choice.get("candidates")) {
+            if (c.get("score").asDouble() == chosen) {
+                assertEquals(bestF1, c.get("f1").asDouble(), choice.toString());
+            }
+        }
+        assertTrue(t.out().contains(String.format(java.util.Locale.ROOT, "score threshold %.1f chosen on %d tuning images",
+                chosen, choice.get("images").size())), t.out());
+        JsonNode tunedRow = new ObjectMapper().readTree(tuned.resolve("metrics-iou.json").toFile())
+                .get("self-training round 1");
+        assertEquals(chosen, tunedRow.get("scoreThreshold").asDouble(), tunedRow.toString());
+        assertEquals(choice, tunedRow.get("scoreChoice"));
+        assertEquals("tuned", new ObjectMapper().readTree(tuned.resolve("run.json").toFile()).get("selfTraining")
+                .get("roundScore").asText());
+        // every mask taken from the model (not a fallback image's) is scored at least the chosen threshold
+        java.util.Set<String> fellBackIds = new java.util.HashSet<>(
+                Files.readAllLines(tuned.resolve("pseudo-iou-train-r1-fallbacks.txt")));
+        for (JsonNode m : new ObjectMapper().readTree(tuned.resolve("pseudo-iou-train-r1.json").toFile())) {
+            if (!fellBackIds.contains(m.get("image_id").asText())) {
+                assertTrue(m.get("score").asDouble() >= chosen - 1e-6, m.toString());
+            }
+        }
+    }
+
+    @Test
+    void refusesARoundScoreThatIsNeitherANumberNorTuned(@TempDir Path tmp) throws Exception {
+        Path data = TinyVoc.write(tmp.resolve("voc"), 4, 2, 1);
+        CliRun r = CliRun.run("run", "--dataset", data.toString(), "--out", tmp.resolve("run").toString(), "--rounds",
+                "1", "--round-score", "best");
+        assertEquals(2, r.code());
+        assertEquals("wiseseg: --round-score must be a number in [0, 1] or 'tuned', got 'best'", r.err().strip());
+        assertFalse(Files.exists(tmp.resolve("run")));
     }
 
     @Test

@@ -103,6 +103,59 @@ class SelfTrainingTest {
         assertTrue(other.getMessage().contains("seed: 0 → 1"), other.getMessage());
     }
 
+    /**
+     * Hand-worked: image a (labels 0, 2) has two class-0 objects, image b (label 2) one class-2
+     * object whose previous mask misses it. Predictions: a's first object at 0.95, its second at
+     * 0.45, false class-0 masks at 0.65 and 0.35; b's object at 0.55. Per threshold (masks, hits
+     * of 3 objects): 0.3 (5, 3), 0.4 (4, 3), 0.5 (3, 2), 0.6 (3, 1: b falls back to its miss),
+     * 0.7..0.9 (2, 1).
+     */
+    @Test
+    void choosesTheScoreThresholdWhoseMasksBestMatchTheTuningObjects() {
+        Mask first = rect(2, 2, 12, 12), second = rect(14, 20, 19, 29), bObject = rect(5, 5, 15, 15);
+        var a = new io.wiseseg.data.AnnotatedImage(IMAGE, List.of(Instance.of(0, first, 1), Instance.of(0, second, 1)),
+                null);
+        var bImage = new LabelledImage("b", Path.of("b.jpg"), W, H, new int[] {2});
+        var b = new io.wiseseg.data.AnnotatedImage(bImage, List.of(Instance.of(2, bObject, 1)), null);
+        var predicted = java.util.Map.of(
+                "a", new ImagePrediction("a", H, W, List.of(predicted(0, first, 0.95f), predicted(0, second, 0.45f),
+                        predicted(0, rect(14, 0, 19, 8), 0.65f), predicted(0, rect(0, 15, 5, 25), 0.35f))),
+                "b", new ImagePrediction("b", H, W, List.of(predicted(2, bObject, 0.55f))));
+        var previous = java.util.Map.of("a", PREVIOUS,
+                "b", new ImagePrediction("b", H, W, List.of(Instance.of(2, rect(16, 20, 20, 30), 0.3f))));
+        var classes = new io.wiseseg.data.ClassSet(List.of("x", "y", "z"));
+        SelfTraining.ScoreChoice c = SelfTraining.chooseScore(List.of(a, b), predicted, previous, classes);
+        double[] f1 = {2 * 0.6 / 1.6, 2 * 0.75 / 1.75, 2.0 / 3, 1.0 / 3, 2 * 0.5 / 3 / (0.5 + 1.0 / 3), 0.4, 0.4};
+        assertEquals(SelfTraining.SCORE_CANDIDATES, c.candidates().stream().map(SelfTraining.ScoreCandidate::score)
+                .toList());
+        for (int i = 0; i < f1.length; i++) {
+            assertEquals(f1[i], c.candidates().get(i).f1(), 1e-12, "threshold " + SelfTraining.SCORE_CANDIDATES.get(i));
+        }
+        assertEquals(List.of(5, 4, 3, 3, 2, 2, 2), c.candidates().stream().map(SelfTraining.ScoreCandidate::masks)
+                .toList());
+        assertEquals(0.4, c.chosen());
+        assertEquals(List.of("a", "b"), c.imageIds());
+        assertEquals(c, SelfTraining.ScoreChoice.fromJson(c.toJson()));
+
+        // nothing right at any threshold: every F1 is 0, and the default stays
+        var empty = java.util.Map.of("a", new ImagePrediction("a", H, W, List.of()),
+                "b", new ImagePrediction("b", H, W, List.of()));
+        assertEquals(SelfTraining.Settings.DEFAULT_SCORE,
+                SelfTraining.chooseScore(List.of(a, b), empty, previous, classes).chosen());
+    }
+
+    @Test
+    void runJsonRecordsATunedScoreAsSuchAndRefusesSwitching(@TempDir Path dir) throws Exception {
+        WiseRun.Settings s = new WiseRun.Settings("train", "val", 64, 1, 16, PseudoLabelling.Settings.defaults(), 64, 64,
+                1, false, 0, 0);
+        WiseRun.checkSettings(dir, s, SelfTraining.Settings.tuned(1));
+        assertTrue(Files.readString(dir.resolve("run.json")).contains("\"roundScore\" : \"tuned\""));
+        WiseRun.checkSettings(dir, s, SelfTraining.Settings.tuned(2));
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> WiseRun.checkSettings(dir, s, new SelfTraining.Settings(2, 0.5)));
+        assertTrue(e.getMessage().contains("(selfTraining.roundScore: \"tuned\" → 0.5)"), e.getMessage());
+    }
+
     @Test
     void refusesNegativeRoundsAndScoresOutsideZeroOne() {
         assertThrows(IllegalArgumentException.class, () -> new SelfTraining.Settings(-1, 0.5));

@@ -10,18 +10,30 @@ final class SelfTrainingOptions {
             + "become the next Mask R-CNN's training masks (default: ${DEFAULT-VALUE}, WISE alone).")
     int rounds;
 
-    @Option(names = "--round-score", paramLabel = "S", defaultValue = "" + SelfTraining.Settings.DEFAULT_SCORE,
-            description = "With --rounds: keep predictions scored at least S (default: ${DEFAULT-VALUE}).")
-    double roundScore;
+    @Option(names = "--round-score", paramLabel = "S|tuned", defaultValue = "" + SelfTraining.Settings.DEFAULT_SCORE,
+            description = "With --rounds: keep predictions scored at least S, or '" + SelfTraining.SCORE_TUNED
+                    + "': each round picks S of " + "0.3..0.9 on the run's tuning images (best F1 of precision and "
+                    + "object recall; needs the settings search, else ${DEFAULT-VALUE}) (default: ${DEFAULT-VALUE}).")
+    String roundScore;
 
     /** The settings, or a one-line error naming the flag. */
     SelfTraining.Settings settings() {
         if (rounds < 0) {
             throw new UserException("--rounds must be >= 0, got " + rounds);
         }
-        if (!(roundScore >= 0 && roundScore <= 1)) {
-            throw new UserException("--round-score must be in [0, 1], got " + roundScore);
+        if (roundScore.equals(SelfTraining.SCORE_TUNED)) {
+            return SelfTraining.Settings.tuned(rounds);
         }
-        return new SelfTraining.Settings(rounds, roundScore);
+        double score;
+        try {
+            score = Double.parseDouble(roundScore);
+        } catch (NumberFormatException e) {
+            score = Double.NaN;
+        }
+        if (!(score >= 0 && score <= 1)) {
+            throw new UserException("--round-score must be a number in [0, 1] or '" + SelfTraining.SCORE_TUNED
+                    + "', got '" + roundScore + "'");
+        }
+        return new SelfTraining.Settings(rounds, score);
     }
 }

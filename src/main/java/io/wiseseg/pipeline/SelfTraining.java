@@ -1,10 +1,12 @@
 package io.wiseseg.pipeline;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.wiseseg.backbone.ResNet;
 import io.wiseseg.data.AnnotatedImage;
+import io.wiseseg.data.ClassSet;
 import io.wiseseg.data.CocoDataset;
 import io.wiseseg.data.CocoJson;
 import io.wiseseg.data.ImagePrediction;
@@ -66,10 +68,13 @@ public final class SelfTraining {
      * @param scoreThreshold keep predictions scored at least this. The default, 0.5, is the score
      *                       the run's overlays and the serve page show detections at (and
      *                       torchvision's visualisation default): a detection the model itself
-     *                       calls more likely present than not. Not tuned: with the fallback
-     *                       rule a higher one mostly leaves more images on their old masks.
+     *                       calls more likely present than not. With the fallback rule a higher
+     *                       one mostly leaves more images on their old masks.
+     * @param tuneScore      choose each round's threshold of {@link #SCORE_CANDIDATES} on the run's
+     *                       tuning images instead ({@link #chooseScore}); {@code scoreThreshold} then
+     *                       serves only a run without tuning images
      */
-    public record Settings(int rounds, double scoreThreshold) {
+    public record Settings(int rounds, double scoreThreshold, boolean tuneScore) {
         public static final double DEFAULT_SCORE = 0.5;
         /** No self-training. */
         public static final Settings NONE = new Settings(0, DEFAULT_SCORE);
@@ -82,6 +87,99 @@ public final class SelfTraining {
                 throw new IllegalArgumentException("the round score threshold must be in [0, 1], got " + scoreThreshold);
             }
         }
+
+        /** A fixed threshold. */
+        public Settings(int rounds, double scoreThreshold) {
+            this(rounds, scoreThreshold, false);
+        }
+
+        /** Each round's threshold chosen on the run's tuning images. */
+        public static Settings tuned(int rounds) {
+            return new Settings(rounds, DEFAULT_SCORE, true);
+        }
+
+        /** As run.json and the report show it: the number, or "tuned". */
+        public String scoreDescription() {
+            return tuneScore ? SCORE_TUNED : Double.toString(scoreThreshold);
+        }
+    }
+
+    /** run.json's and the CLI's word for a score threshold chosen on the tuning images. */
+    public static final String SCORE_TUNED = "tuned";
+
+    /** The thresholds a tuned round chooses from. */
+    public static final List<Double> SCORE_CANDIDATES = List.of(0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9);
+
+    /**
+     * One candidate threshold's training masks on the tuning images against their objects.
+     * F1 of precision and object recall (IoU 0.5) ranks them: a Mask R-CNN learns from every
+     * training mask alike, whatever its score, so the masks' ranking (what AP measures) does not
+     * matter here, only how many are right and how many objects they cover.
+     */
+    public record ScoreCandidate(double score, int masks, int objects, double precision, double recall, double f1) {
+        static ScoreCandidate of(double score, PseudoMaskDiagnostics d) {
+            double p = d.pseudoMasks() == 0 ? 0 : d.precision(), r = d.objects() == 0 ? 0 : d.recall();
+            return new ScoreCandidate(score, d.pseudoMasks(), d.objects(), p, r, p + r == 0 ? 0 : 2 * p * r / (p + r));
+        }
+    }
+
+    /** A round's chosen threshold and every candidate's numbers, in {@link #SCORE_CANDIDATES}' order. */
+    public record ScoreChoice(double chosen, List<String> imageIds, List<ScoreCandidate> candidates) {
+        ObjectNode toJson() {
+            ObjectNode o = JsonNodeFactory.instance.objectNode().put("chosen", chosen);
+            imageIds.forEach(o.putArray("images")::add);
+            var a = o.putArray("candidates");
+            for (ScoreCandidate c : candidates) {
+                a.addObject().put("score", c.score()).put("masks", c.masks()).put("objects", c.objects())
+                        .put("precision", c.precision()).put("recall", c.recall()).put("f1", c.f1());
+            }
+            return o;
+        }
+
+        static ScoreChoice fromJson(JsonNode o) {
+            List<ScoreCandidate> cs = new ArrayList<>();
+            for (JsonNode c : o.get("candidates")) {
+                cs.add(new ScoreCandidate(c.get("score").asDouble(), c.get("masks").asInt(), c.get("objects").asInt(),
+                        c.get("precision").asDouble(), c.get("recall").asDouble(), c.get("f1").asDouble()));
+            }
+            List<String> ids = new ArrayList<>();
+            o.get("images").forEach(i -> ids.add(i.asText()));
+            return new ScoreChoice(o.get("chosen").asDouble(), ids, cs);
+        }
+
+        /** One line: the chosen threshold and each candidate's F1. */
+        String line() {
+            return String.format(Locale.ROOT, "score threshold %.1f chosen on %d tuning images (F1 of precision and "
+                    + "object recall: %s)", chosen, imageIds.size(), candidates.stream().map(c -> String.format(
+                            Locale.ROOT, "%.1f: %.3f", c.score(), c.f1())).collect(Collectors.joining(", ")));
+        }
+    }
+
+    /**
+     * The threshold of {@link #SCORE_CANDIDATES} whose selected masks ({@link #select}, fallback
+     * included) on the tuning images {@code tune} best match their objects: highest F1, ties to
+     * the candidate nearest {@link Settings#DEFAULT_SCORE}, then the lower.
+     *
+     * @param predicted the model's predictions of the tuning images, by image id
+     * @param previous  the previous round's masks of the tuning images, by image id
+     */
+    static ScoreChoice chooseScore(List<AnnotatedImage> tune, Map<String, ImagePrediction> predicted,
+            Map<String, ImagePrediction> previous, ClassSet classes) {
+        List<ScoreCandidate> cs = new ArrayList<>();
+        ScoreCandidate best = null;
+        for (double t : SCORE_CANDIDATES) {
+            List<ImagePrediction> masks = new ArrayList<>();
+            for (AnnotatedImage a : tune) {
+                masks.add(select(a.image(), predicted.get(a.image().id()), previous.get(a.image().id()), t).masks());
+            }
+            ScoreCandidate c = ScoreCandidate.of(t, Evaluation.pseudoMaskDiagnostics(tune, masks, classes));
+            cs.add(c);
+            if (best == null || c.f1() > best.f1() || (c.f1() == best.f1()
+                    && Math.abs(c.score() - Settings.DEFAULT_SCORE) < Math.abs(best.score() - Settings.DEFAULT_SCORE))) {
+                best = c; // candidates ascend, so of two equally near the default the lower stays
+            }
+        }
+        return new ScoreChoice(best.score(), tune.stream().map(a -> a.image().id()).toList(), cs);
     }
 
     /** One image's next pseudo masks, and whether they are the previous round's (no prediction kept). */
@@ -128,9 +226,12 @@ public final class SelfTraining {
      * @param fellBack       training images that kept the previous round's masks
      * @param trainImages    training images
      * @param diagnostics    its training masks against the training split's objects
+     * @param scoreThreshold the score its training masks were kept at
+     * @param scoreChoice    how that threshold was chosen on the tuning images; null when fixed
      */
     public record Round(int round, String row, Path trainingMasks, Path maskRcnnDir, List<ImagePrediction> predictions,
-            int fellBack, int trainImages, PseudoMaskDiagnostics diagnostics) {}
+            int fellBack, int trainImages, PseudoMaskDiagnostics diagnostics, double scoreThreshold,
+            ScoreChoice scoreChoice) {}
 
     /** Trains round {@code k}'s Mask R-CNN on the given training masks and predicts the eval split. */
     interface Trainer {
@@ -139,10 +240,13 @@ public final class SelfTraining {
 
     /**
      * Runs (or resumes) rounds 1..{@code settings.rounds()} after round 0, whose training masks are
-     * {@code round0Masks} and whose Mask R-CNN (finished) is in {@code round0Dir}.
+     * {@code round0Masks} and whose Mask R-CNN (finished) is in {@code round0Dir}. {@code tuneIds}:
+     * the run's tuning images (train-split images whose masks the run may read), where a tuned
+     * score threshold is chosen; without them a tuned round keeps {@link Settings#scoreThreshold()}.
      */
-    static List<Round> run(VocDataset voc, String trainSplit, Settings settings, Path out, String rule,
-            Path round0Masks, Path round0Dir, Trainer trainer, Device device, RunListener listener) throws IOException {
+    static List<Round> run(VocDataset voc, String trainSplit, Settings settings, List<String> tuneIds, Path out,
+            String rule, Path round0Masks, Path round0Dir, Trainer trainer, Device device, RunListener listener)
+            throws IOException {
         List<Round> rounds = new ArrayList<>();
         List<LabelledImage> images = voc.labelled(trainSplit);
         CocoDataset blank = new CocoDataset(voc.classes(), CocoDataset.defaultCategoryIds(voc.classes()),
@@ -153,14 +257,31 @@ public final class SelfTraining {
             Path masks = out.resolve("pseudo-" + rule + "-" + trainSplit + "-r" + k + ".json");
             Path dir = out.resolve("maskrcnn-" + rule + "-r" + k);
             String what = "self-training round " + k;
-            Path fallbacks = fallbackFile(masks);
+            Path fallbacks = fallbackFile(masks), scoreFile = scoreFile(masks);
+            boolean tuned = settings.tuneScore() && !tuneIds.isEmpty();
             if (!Files.isRegularFile(masks)) {
+                if (truth == null) {
+                    truth = voc.annotated(trainSplit);
+                }
+                List<AnnotatedImage> tune = tuned ? truth.stream().filter(a -> tuneIds.contains(a.image().id()))
+                        .toList() : List.of();
                 List<String> kept = new ArrayList<>();
-                List<ImagePrediction> next = nextMasks(voc, images, CocoJson.readResults(previousMasks, blank),
-                        previousDir, settings.scoreThreshold(), what, device, listener, kept);
-                // the list first: a masks file on disk always has its list
+                MaskChoice next = nextMasks(voc, images, tune, CocoJson.readResults(previousMasks, blank), previousDir,
+                        settings.scoreThreshold(), what, device, listener, kept);
+                // the score and the list first: a masks file on disk always has them
+                if (next.choice() != null) {
+                    AtomicFiles.writeString(scoreFile, next.choice().toJson().toPrettyString());
+                } else {
+                    Files.deleteIfExists(scoreFile);
+                }
                 AtomicFiles.writeString(fallbacks, kept.stream().map(id -> id + "\n").collect(Collectors.joining()));
-                CocoJson.writeResults(masks, next, voc.classes());
+                CocoJson.writeResults(masks, next.masks(), voc.classes());
+            }
+            ScoreChoice choice = Files.isRegularFile(scoreFile)
+                    ? ScoreChoice.fromJson(new ObjectMapper().readTree(scoreFile.toFile())) : null;
+            double threshold = choice != null ? choice.chosen() : settings.scoreThreshold();
+            if (choice != null) {
+                listener.stageDone("    " + what + ": " + choice.line());
             }
             List<ImagePrediction> training = CocoJson.readResults(masks, blank);
             int fellBack = Files.readAllLines(fallbacks).size();
@@ -169,32 +290,50 @@ public final class SelfTraining {
                 truth = voc.annotated(trainSplit);
             }
             PseudoMaskDiagnostics d = Evaluation.pseudoMaskDiagnostics(truth, training, voc.classes());
-            rounds.add(new Round(k, ROW_PREFIX + k, masks, dir, predictions, fellBack, images.size(), d));
+            rounds.add(new Round(k, ROW_PREFIX + k, masks, dir, predictions, fellBack, images.size(), d, threshold,
+                    choice));
             listener.stageDone(String.format(Locale.ROOT,
-                    "    %s: %d training masks (%d of %d images kept round %d's), precision %.1f %%, object "
-                            + "recall %.1f %% on %s; Mask R-CNN %s", what, d.pseudoMasks(), fellBack, images.size(),
-                    k - 1, 100 * d.precision(), 100 * d.recall(), trainSplit, dir));
+                    "    %s: %d training masks at score >= %.2f (%d of %d images kept round %d's), precision %.1f %%, "
+                            + "object recall %.1f %% on %s; Mask R-CNN %s", what, d.pseudoMasks(), threshold, fellBack,
+                    images.size(), k - 1, 100 * d.precision(), 100 * d.recall(), trainSplit, dir));
             previousMasks = masks;
             previousDir = dir;
         }
         return rounds;
     }
 
-    /** Round k's model on each training image, selected ({@link #select}) against round k's masks. */
-    private static List<ImagePrediction> nextMasks(VocDataset voc, List<LabelledImage> images,
+    /** A round's training masks, and its score choice (null for a fixed threshold). */
+    private record MaskChoice(List<ImagePrediction> masks, ScoreChoice choice) {}
+
+    /**
+     * Round k's model on each training image, selected ({@link #select}) against round k's masks:
+     * at {@code threshold}, or, with {@code tune} images, at the threshold {@link #chooseScore}
+     * picks on them (they are predicted first, their predictions kept for the choice).
+     */
+    private static MaskChoice nextMasks(VocDataset voc, List<LabelledImage> images, List<AnnotatedImage> tune,
             List<ImagePrediction> previous, Path modelDir, double threshold, String what, Device device,
             RunListener listener, List<String> fellBack) throws IOException {
         Map<String, ImagePrediction> previousById = new HashMap<>();
         previous.forEach(p -> previousById.put(p.imageId(), p));
         Predictor predictor = new Predictor(MaskRcnnCheckpoint.load(modelDir, device).model());
+        ScoreChoice choice = null;
+        Map<String, ImagePrediction> tunePredicted = new HashMap<>();
+        if (!tune.isEmpty()) {
+            String task = what + ": predict the tuning images";
+            listener.progress(task, 0, tune.size());
+            for (AnnotatedImage a : tune) {
+                tunePredicted.put(a.image().id(), predict(predictor, voc, a.image()));
+                listener.progress(task, tunePredicted.size(), tune.size());
+            }
+            choice = chooseScore(tune, tunePredicted, previousById, voc.classes());
+            threshold = choice.chosen();
+        }
         List<ImagePrediction> out = new ArrayList<>(images.size());
         String task = what + ": predict the training images";
         listener.progress(task, 0, images.size());
         for (LabelledImage li : images) {
-            ImagePrediction predicted;
-            try (PointerScope scope = new PointerScope()) {
-                predicted = predictor.predict(li.id(), voc.readImage(li));
-            }
+            ImagePrediction predicted = tunePredicted.containsKey(li.id()) ? tunePredicted.get(li.id())
+                    : predict(predictor, voc, li);
             Choice c = select(li, predicted, previousById.get(li.id()), threshold);
             out.add(c.masks());
             if (c.fellBack()) {
@@ -202,7 +341,19 @@ public final class SelfTraining {
             }
             listener.progress(task, out.size(), images.size());
         }
-        return out;
+        return new MaskChoice(out, choice);
+    }
+
+    private static ImagePrediction predict(Predictor predictor, VocDataset voc, LabelledImage li) throws IOException {
+        try (PointerScope scope = new PointerScope()) {
+            return predictor.predict(li.id(), voc.readImage(li));
+        }
+    }
+
+    /** Round k's score choice (tuned thresholds only), next to its masks file. */
+    static Path scoreFile(Path masks) {
+        String name = masks.getFileName().toString();
+        return masks.resolveSibling(name.substring(0, name.length() - ".json".length()) + "-score.json");
     }
 
     /** The ids of the images that kept the previous round's masks, one a line, next to round k's masks file. */
@@ -226,11 +377,15 @@ public final class SelfTraining {
         if (want.rounds() == 0) {
             return have;
         }
-        var block = JsonNodeFactory.instance.objectNode()
-                .put("rounds", want.rounds()).put("roundScore", want.scoreThreshold());
-        if (have != null && have.has("roundScore") && have.get("roundScore").asDouble() != want.scoreThreshold()) {
+        var block = JsonNodeFactory.instance.objectNode().put("rounds", want.rounds());
+        if (want.tuneScore()) {
+            block.put("roundScore", SCORE_TUNED);
+        } else {
+            block.put("roundScore", want.scoreThreshold());
+        }
+        if (have != null && have.has("roundScore") && !have.get("roundScore").equals(block.get("roundScore"))) {
             throw new IllegalArgumentException(out + " holds a run with other settings (" + SETTINGS_KEY
-                    + ".roundScore: " + have.get("roundScore") + " → " + want.scoreThreshold()
+                    + ".roundScore: " + have.get("roundScore") + " → " + block.get("roundScore")
                     + "); use another folder or delete it");
         }
         return block;
@@ -265,10 +420,16 @@ public final class SelfTraining {
             var m = (ObjectNode) metrics.get(r.row());
             m.set("trainingMasks", r.diagnostics().toJson());
             m.put("trainImagesKeepingPreviousMasks", r.fellBack());
+            m.put("scoreThreshold", r.scoreThreshold());
+            if (r.scoreChoice() != null) {
+                m.set("scoreChoice", r.scoreChoice().toJson());
+            }
             double ap50 = numbers.get(r.row())[1];
             findings.add(String.format(Locale.ROOT, "Self-training round %d against WISE at AP50: %.1f vs %.1f (%+.1f); "
-                    + "its training masks hit %.1f %% of the %s objects at precision %.1f %% (round 0: %.1f %%, %.1f %%)",
-                    r.round(), ap50, wise, ap50 - wise, 100 * r.diagnostics().recall(), trainSplit,
+                    + "its training masks (score >= %.2f%s) hit %.1f %% of the %s objects at precision %.1f %% "
+                    + "(round 0: %.1f %%, %.1f %%)", r.round(), ap50, wise, ap50 - wise, r.scoreThreshold(),
+                    r.scoreChoice() != null ? ", chosen on " + r.scoreChoice().imageIds().size() + " tuning images" : "",
+                    100 * r.diagnostics().recall(), trainSplit,
                     100 * r.diagnostics().precision(), 100 * round0.recall(), 100 * round0.precision()));
         }
         return out;

@@ -458,7 +458,8 @@ public final class WiseRun {
         //     confident predictions (SelfTraining)
         t0 = System.nanoTime();
         Settings chosen = s; // after the settings search, if any
-        List<SelfTraining.Round> rounds = SelfTraining.run(voc, s.trainSplit(), selfTraining, out, rule,
+        List<SelfTraining.Round> rounds = SelfTraining.run(voc, s.trainSplit(), selfTraining,
+                tuned == null ? List.of() : tuned.imageIds(), out, rule,
                 pseudo.get(s.trainSplit()), out.resolve("maskrcnn-" + rule), (masks, dir, what) -> maskRcnn(voc,
                         chosen, TrainingExamples.of(voc, voc.root(), chosen.trainSplit(), masks), start, dir, what,
                         device, listener),
@@ -586,7 +587,9 @@ public final class WiseRun {
                 + " px");
         if (selfTraining.rounds() > 0) {
             m.put("self-training", selfTraining.rounds() + " rounds: the previous Mask R-CNN's predictions on the "
-                    + "train images scored >= " + selfTraining.scoreThreshold() + ", of each image's labelled classes, "
+                    + "train images scored >= " + (selfTraining.tuneScore() ? "a threshold chosen each round on the "
+                            + "tuning images (F1 of precision and object recall)" : selfTraining.scoreThreshold())
+                    + ", of each image's labelled classes, "
                     + "one per object (same class, mask IoU >= " + SelfTraining.SAME_OBJECT_IOU + "); an image with "
                     + "none keeps its previous masks; each round's Mask R-CNN trained afresh as above");
         }
