@@ -97,11 +97,6 @@ public final class SelfTraining {
         public static Settings tuned(int rounds) {
             return new Settings(rounds, DEFAULT_SCORE, true);
         }
-
-        /** As run.json and the report show it: the number, or "tuned". */
-        public String scoreDescription() {
-            return tuneScore ? SCORE_TUNED : Double.toString(scoreThreshold);
-        }
     }
 
     /** run.json's and the CLI's word for a score threshold chosen on the tuning images. */
