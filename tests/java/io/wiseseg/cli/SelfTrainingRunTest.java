@@ -93,22 +93,7 @@ class SelfTrainingRunTest {
         assertTrue(refused.err().contains("(selfTraining.roundScore: 0.05 → \"tuned\")"), refused.err());
 
         // the threshold chosen on the tuning images: the same WISE run without its round, in a copy
-        Path tuned = tmp.resolve("tuned");
-        try (Stream<Path> files = Files.walk(out)) {
-            for (Path p : files.toList()) {
-                Path to = tuned.resolve(out.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(to);
-                } else if (!p.getFileName().toString().contains("-r1")) {
-                    Files.copy(p, to);
-                }
-            }
-        }
-        delete(tuned.resolve("maskrcnn-iou-r1"));
-        var json = (com.fasterxml.jackson.databind.node.ObjectNode) new ObjectMapper().readTree(
-                tuned.resolve("run.json").toFile());
-        json.remove("selfTraining");
-        Files.writeString(tuned.resolve("run.json"), json.toPrettyString());
+        Path tuned = copyWithoutRounds(out, tmp.resolve("tuned"));
         tunedArgs[4] = tuned.toString();
         CliRun t = CliRun.run(tunedArgs);
         assertEquals(0, t.code(), t.err());
@@ -141,6 +126,57 @@ class SelfTrainingRunTest {
                 assertTrue(m.get("score").asDouble() >= chosen - 1e-6, m.toString());
             }
         }
+
+        // ignored regions: the same round (threshold 0.05) in another copy, with its other predictions
+        // scored 0.01 or more as ignored regions; the same training masks, another Mask R-CNN
+        Path ignoring = copyWithoutRounds(out, tmp.resolve("ignoring"));
+        String[] ignoreArgs = java.util.Arrays.copyOf(args, args.length + 2);
+        ignoreArgs[4] = ignoring.toString();
+        ignoreArgs[args.length] = "--round-ignore";
+        ignoreArgs[args.length + 1] = "0.01";
+        CliRun ig = CliRun.run(ignoreArgs);
+        assertEquals(0, ig.code(), ig.err());
+        assertArrayEquals(roundMasks, Files.readAllBytes(ignoring.resolve("pseudo-iou-train-r1.json")));
+        JsonNode ignored = new ObjectMapper().readTree(ignoring.resolve("pseudo-iou-train-r1-ignore.json").toFile());
+        assertEquals(24, ignored.get("images").size(), ignored.toString()); // every training image, maybe with none
+        int regions = 0;
+        for (JsonNode boxes : ignored.get("images")) {
+            regions += boxes.size();
+        }
+        assertTrue(regions > 0, "the toy model's low-scored predictions give ignored regions");
+        JsonNode ignoredRow = new ObjectMapper().readTree(ignoring.resolve("metrics-iou.json").toFile())
+                .get("self-training round 1").get("ignoredRegions");
+        assertEquals(regions, ignoredRow.get("regions").asInt(), ignoredRow.toString());
+        assertTrue(ig.out().contains(regions + " ignored regions (predictions scored >= 0.01 not kept)"), ig.out());
+        // the regions reach the training: without them this round retrains to the same predictions
+        // (the resumed round above did), with them to others
+        assertFalse(java.util.Arrays.equals(Files.readAllBytes(round.resolve("predictions-val.json")),
+                Files.readAllBytes(ignoring.resolve("maskrcnn-iou-r1/predictions-val.json"))));
+        CliRun mixed = CliRun.run(java.util.Arrays.copyOf(ignoreArgs, args.length));
+        assertEquals(2, mixed.code());
+        assertTrue(mixed.err().contains("(selfTraining.ignoreScore: 0.01 → null)"), mixed.err());
+    }
+
+    /** A copy of a run folder without its self-training rounds (files, and run.json's block). */
+    private static Path copyWithoutRounds(Path from, Path to) throws Exception {
+        try (Stream<Path> files = Files.walk(from)) {
+            for (Path p : files.toList()) {
+                String rel = from.relativize(p).toString();
+                if (rel.contains("-r1")) {
+                    continue;
+                }
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(to.resolve(rel));
+                } else {
+                    Files.copy(p, to.resolve(rel));
+                }
+            }
+        }
+        var json = (com.fasterxml.jackson.databind.node.ObjectNode) new ObjectMapper().readTree(
+                to.resolve("run.json").toFile());
+        json.remove("selfTraining");
+        Files.writeString(to.resolve("run.json"), json.toPrettyString());
+        return to;
     }
 
     @Test
@@ -150,6 +186,16 @@ class SelfTrainingRunTest {
                 "1", "--round-score", "best");
         assertEquals(2, r.code());
         assertEquals("wiseseg: --round-score must be a number in [0, 1] or 'tuned', got 'best'", r.err().strip());
+        assertFalse(Files.exists(tmp.resolve("run")));
+    }
+
+    @Test
+    void refusesAnIgnoreScoreOutsideZeroOne(@TempDir Path tmp) throws Exception {
+        Path data = TinyVoc.write(tmp.resolve("voc"), 4, 2, 1);
+        CliRun r = CliRun.run("run", "--dataset", data.toString(), "--out", tmp.resolve("run").toString(), "--rounds",
+                "1", "--round-ignore", "2");
+        assertEquals(2, r.code());
+        assertEquals("wiseseg: --round-ignore must be a number in [0, 1], got 2.0", r.err().strip());
         assertFalse(Files.exists(tmp.resolve("run")));
     }
 

@@ -36,7 +36,7 @@ class MaskRcnnStaysOnDeviceTest {
     /** Classes whose code runs on every inference or training step between the backbone and the final copy. */
     static final List<Class<?>> PER_STEP = List.of(Rpn.class, RoiHeads.class, AnchorGenerator.class, BoxCoder.class,
             Boxes.class, Matcher.class, BalancedSampler.class, MultiScaleRoiAlign.class, GroundTruth.class,
-            GeneralizedTransform.class, MaskPaste.class);
+            GeneralizedTransform.class, MaskPaste.class, IgnoredBackground.class);
 
     private static final Set<String> TO_HOST = Set.of("toFloats", "toLongs", "toInts", "toBytes", "sequentialSums");
     private static final Set<String> CPU_ARRAYS = Set.of("floats", "longs", "doubles", "zeros");

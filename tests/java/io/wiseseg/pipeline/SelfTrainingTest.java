@@ -156,6 +156,75 @@ class SelfTrainingTest {
         assertTrue(e.getMessage().contains("(selfTraining.roundScore: \"tuned\" → 0.5)"), e.getMessage());
     }
 
+    /**
+     * Hand-worked: of a round's predictions, those scored at least the floor that overlap no
+     * training mask at mask IoU 0.5 (any class) are ignored regions, as their masks' boxes.
+     */
+    @Test
+    void ignoredRegionsAreUnkeptPredictionsAboveTheFloorOnNoTrainingMask() {
+        Mask object = rect(2, 2, 12, 12), shifted = rect(2, 3, 12, 13); // IoU 0.82
+        Mask elsewhere = rect(14, 20, 19, 29), wrongClass = rect(14, 0, 19, 8), half = rect(2, 7, 12, 17);
+        ImagePrediction p = new ImagePrediction("a", H, W, List.of(
+                predicted(0, object, 0.9f), // kept: a training mask
+                predicted(2, shifted, 0.3f), // on the training mask (other class too): not ignored
+                predicted(0, elsewhere, 0.3f), // below the round's 0.5, above the floor: ignored
+                predicted(1, wrongClass, 0.95f), // a class the image is not labelled with: ignored
+                predicted(0, half, 0.25f), // IoU 0.33 with the training mask: ignored
+                predicted(0, rect(0, 25, 5, 30), 0.19f), // below the floor
+                predicted(0, new Mask(H, W), 0.4f))); // empty
+        ImagePrediction kept = SelfTraining.select(IMAGE, p, PREVIOUS, 0.5).masks();
+        assertEquals(1, kept.instances().size());
+        assertEquals(List.of(elsewhere.bbox(), wrongClass.bbox(), half.bbox()),
+                SelfTraining.ignoredRegions(p, kept, 0.2));
+        assertEquals(List.of(wrongClass.bbox()), SelfTraining.ignoredRegions(p, kept, 0.5));
+        // a fallback image: the previous masks are the training masks
+        assertEquals(List.of(object.bbox(), shifted.bbox(), elsewhere.bbox(), wrongClass.bbox(), half.bbox()),
+                SelfTraining.ignoredRegions(p, PREVIOUS, 0.25));
+    }
+
+    /**
+     * Ignored regions against the objects: a region on an object the training masks miss counts,
+     * one on an object they hit (or on nothing) does not; written and read back as boxes.
+     */
+    @Test
+    void ignoredRegionsAgainstTheObjectsAndTheirFile(@TempDir Path dir) throws Exception {
+        Mask hit = rect(2, 2, 12, 12), missed = rect(14, 20, 19, 29);
+        var truth = List.of(new io.wiseseg.data.AnnotatedImage(IMAGE, List.of(Instance.of(0, hit, 1),
+                Instance.of(2, missed, 1)), null));
+        var training = List.of(new ImagePrediction("a", H, W, List.of(Instance.of(0, hit, 0.9f))));
+        var ignored = java.util.Map.of("a", List.of(missed.bbox(), hit.bbox(), new Box(0, 14, 8, 19)));
+        SelfTraining.IgnoredRegions r = SelfTraining.IgnoredRegions.of(0.2, truth, training, ignored);
+        assertEquals(3, r.regions());
+        assertEquals(1, r.onMissedObjects());
+        Path file = dir.resolve("ignore.json");
+        SelfTraining.writeIgnored(file, 0.2, ignored);
+        assertEquals(ignored, SelfTraining.readIgnored(file));
+        Files.writeString(file, "{\"images\": {\"a\": [[1, 2, 3]]}}");
+        var e = assertThrows(java.io.IOException.class, () -> SelfTraining.readIgnored(file));
+        assertTrue(e.getMessage().contains("ignore.json: image a: a box needs 4 numbers"), e.getMessage());
+    }
+
+    @Test
+    void runJsonRecordsTheIgnoreScoreAndRefusesChangingIt(@TempDir Path dir) throws Exception {
+        WiseRun.Settings s = new WiseRun.Settings("train", "val", 64, 1, 16, PseudoLabelling.Settings.defaults(), 64, 64,
+                1, false, 0, 0);
+        WiseRun.checkSettings(dir, s, SelfTraining.Settings.tuned(1).withIgnoreScore(0.2));
+        assertTrue(Files.readString(dir.resolve("run.json")).contains("\"ignoreScore\" : 0.2"));
+        WiseRun.checkSettings(dir, s, SelfTraining.Settings.tuned(2).withIgnoreScore(0.2)); // one more round
+        var e = assertThrows(IllegalArgumentException.class,
+                () -> WiseRun.checkSettings(dir, s, SelfTraining.Settings.tuned(2)));
+        assertTrue(e.getMessage().contains("(selfTraining.ignoreScore: 0.2 → null)"), e.getMessage());
+        var other = assertThrows(IllegalArgumentException.class,
+                () -> WiseRun.checkSettings(dir, s, SelfTraining.Settings.tuned(2).withIgnoreScore(0.3)));
+        assertTrue(other.getMessage().contains("(selfTraining.ignoreScore: 0.2 → 0.3)"), other.getMessage());
+        // a run made without ignored regions refuses them
+        Path plain = Files.createDirectories(dir.resolve("plain"));
+        WiseRun.checkSettings(plain, s, SelfTraining.Settings.tuned(1));
+        assertThrows(IllegalArgumentException.class,
+                () -> WiseRun.checkSettings(plain, s, SelfTraining.Settings.tuned(1).withIgnoreScore(0.2)));
+        assertThrows(IllegalArgumentException.class, () -> SelfTraining.Settings.tuned(1).withIgnoreScore(1.5));
+    }
+
     @Test
     void refusesNegativeRoundsAndScoresOutsideZeroOne() {
         assertThrows(IllegalArgumentException.class, () -> new SelfTraining.Settings(-1, 0.5));

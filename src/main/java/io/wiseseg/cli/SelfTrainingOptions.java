@@ -16,14 +16,27 @@ final class SelfTrainingOptions {
                     + "object recall; needs the settings search, else ${DEFAULT-VALUE}) (default: ${DEFAULT-VALUE}).")
     String roundScore;
 
+    @Option(names = "--round-ignore", paramLabel = "S", description = "With --rounds: the last Mask R-CNN's other "
+            + "predictions on a train image scored at least S (below the round's score, or of a class the image is "
+            + "not labelled with) that overlap none of its training masks become ignored regions: the round's "
+            + "Mask R-CNN samples no anchor or RoI on them as background, as an object nobody labelled may be there "
+            + "(default: none).")
+    Double roundIgnore;
+
     /** The settings, or a one-line error naming the flag. */
     SelfTraining.Settings settings() {
         if (rounds < 0) {
             throw new UserException("--rounds must be >= 0, got " + rounds);
         }
-        if (roundScore.equals(SelfTraining.SCORE_TUNED)) {
-            return SelfTraining.Settings.tuned(rounds);
+        if (roundIgnore != null && !(roundIgnore >= 0 && roundIgnore <= 1)) {
+            throw new UserException("--round-ignore must be a number in [0, 1], got " + roundIgnore);
         }
+        SelfTraining.Settings s = roundScore.equals(SelfTraining.SCORE_TUNED) ? SelfTraining.Settings.tuned(rounds)
+                : new SelfTraining.Settings(rounds, fixedScore());
+        return roundIgnore == null ? s : s.withIgnoreScore(roundIgnore);
+    }
+
+    private double fixedScore() {
         double score;
         try {
             score = Double.parseDouble(roundScore);
@@ -34,6 +47,6 @@ final class SelfTrainingOptions {
             throw new UserException("--round-score must be a number in [0, 1] or '" + SelfTraining.SCORE_TUNED
                     + "', got '" + roundScore + "'");
         }
-        return new SelfTraining.Settings(rounds, score);
+        return score;
     }
 }

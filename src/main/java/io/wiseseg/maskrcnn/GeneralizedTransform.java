@@ -86,13 +86,7 @@ final class GeneralizedTransform {
 
     private static Target resizeTarget(Target t, int h, int w, int[] out) {
         float rh = (float) out[0] / (float) h, rw = (float) out[1] / (float) w;
-        float[] boxes = t.boxes().clone();
-        for (int i = 0; i < boxes.length; i += 4) {
-            boxes[i] *= rw;
-            boxes[i + 1] *= rh;
-            boxes[i + 2] *= rw;
-            boxes[i + 3] *= rh;
-        }
+        float[] boxes = scaled(t.boxes(), rw, rh), ignore = scaled(t.ignore(), rw, rh);
         Tensor masks = t.masks();
         if (masks.size(0) > 0) {
             masks = torch.upsample_nearest2d(masks.unsqueeze(1).to(torch.ScalarType.Float), new long[] {out[0], out[1]})
@@ -100,7 +94,18 @@ final class GeneralizedTransform {
         } else {
             masks = torch.zeros(new long[] {0, out[0], out[1]}, Tensors.options(masks, torch.ScalarType.Byte));
         }
-        return new Target(boxes, t.labels(), masks);
+        return new Target(boxes, t.labels(), masks, ignore);
+    }
+
+    private static float[] scaled(float[] flat, float rw, float rh) {
+        float[] out = flat.clone();
+        for (int i = 0; i < out.length; i += 4) {
+            out[i] *= rw;
+            out[i + 1] *= rh;
+            out[i + 2] *= rw;
+            out[i + 3] *= rh;
+        }
+        return out;
     }
 
     /**

@@ -135,7 +135,7 @@ public final class MaskRcnn extends Module {
             Rpn.Output proposals;
             try (Span s = span("rpn")) {
                 proposals = given != null ? new Rpn.Output(uploaded(given, features.get(0)), null, null, null)
-                        : rpn.forward(features, batch.sizes(), batch.images().size(2), batch.images().size(3), null, false,
+                        : rpn.forward(features, batch.sizes(), batch.images().size(2), batch.images().size(3), null, null, false,
                                 null);
             }
             List<RoiHeads.Detected> detected;
@@ -256,13 +256,14 @@ public final class MaskRcnn extends Module {
         GeneralizedTransform.Batch batch = transform.apply(placed(images), targets);
         List<Tensor> features = backbone.forward(batch.images());
         List<GroundTruth> gt = new ArrayList<>();
-        List<Tensor> gtBoxes = new ArrayList<>();
+        List<Tensor> gtBoxes = new ArrayList<>(), ignoreBoxes = new ArrayList<>();
         for (Target t : batch.targets()) {
             gt.add(GroundTruth.of(t, features.get(0)));
             gtBoxes.add(gt.getLast().boxes());
+            ignoreBoxes.add(gt.getLast().ignore());
         }
-        Rpn.Output r = rpn.forward(features, batch.sizes(), batch.images().size(2), batch.images().size(3), gtBoxes, true,
-                random);
+        Rpn.Output r = rpn.forward(features, batch.sizes(), batch.images().size(2), batch.images().size(3), gtBoxes,
+                ignoreBoxes, true, random);
         RoiHeads.Losses h = roiHeads.losses(features.subList(0, 4), r.proposals(), batch.sizes(), gt, random);
         return new Losses(r, h, features);
     }

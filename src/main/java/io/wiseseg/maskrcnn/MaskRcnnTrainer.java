@@ -3,6 +3,7 @@ package io.wiseseg.maskrcnn;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.wiseseg.data.Box;
 import io.wiseseg.data.ClassSet;
 import io.wiseseg.data.Instance;
 import io.wiseseg.data.ProgressListener;
@@ -40,8 +41,16 @@ import org.bytedeco.pytorch.TensorVector;
 public final class MaskRcnnTrainer {
     private static final String CATEGORY = "train";
 
-    /** One training image: its id, a way to read its pixels, and its instances. */
-    public record Example(String id, Supplier<RgbImage> image, List<Instance> instances) {}
+    /**
+     * One training image: its id, a way to read its pixels, its instances, and regions to ignore
+     * (where an unlabelled object may be: no anchor or RoI there is trained as background).
+     */
+    public record Example(String id, Supplier<RgbImage> image, List<Instance> instances, List<Box> ignore) {
+        /** An example without ignored regions. */
+        public Example(String id, Supplier<RgbImage> image, List<Instance> instances) {
+            this(id, image, instances, List.of());
+        }
+    }
 
     /**
      * WISE's Mask R-CNN stage: batch 1, lr 0.00125, momentum 0.9, weight decay 1e-4; warm-up over
@@ -254,7 +263,7 @@ public final class MaskRcnnTrainer {
             for (Example e : batch) {
                 RgbImage rgb = e.image().get();
                 Tensor image = Samples.image(rgb);
-                Target target = Samples.target(e.instances(), rgb.height(), rgb.width());
+                Target target = Samples.target(e.instances(), e.ignore(), rgb.height(), rgb.width());
                 if (options.flip() && random.nextBoolean()) {
                     image = Samples.flipImage(image);
                     target = Samples.flipTarget(target, rgb.width());

@@ -140,6 +140,7 @@ final class RoiHeads extends Module {
             matched = torch.zeros(new long[] {p}, Tensors.options(props, ScalarType.Long));
             labels = matched;
         }
+        labels = IgnoredBackground.apply(labels, props, t.ignore(), config.boxBgIou());
         BalancedSampler.Sample s = sampler.sample(labels, random);
         // sync (CUDA): the box head's batch is the sampled count, which is data; ascending, as torch.where
         Tensor chosen = s.positive().bitwise_or(s.negative()).nonzero().view(-1);

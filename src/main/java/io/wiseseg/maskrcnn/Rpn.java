@@ -47,9 +47,12 @@ final class Rpn extends Module {
     /** Every anchor's objectness logit (N × A), box deltas (N × A × 4), the anchors (A × 4), and A per level. */
     record Raw(Tensor objectness, Tensor deltas, Tensor anchors, long[] perLevel) {}
 
-    /** gtBoxes: per image G × 4 on the features' device (training only). */
+    /**
+     * gtBoxes: per image G × 4 on the features' device; ignoreBoxes: per image K × 4, regions
+     * whose anchors are never negatives (null: none). Both for training only.
+     */
     Output forward(List<Tensor> features, List<int[]> imageSizes, long paddedH, long paddedW, List<Tensor> gtBoxes,
-            boolean training, Random random) {
+            List<Tensor> ignoreBoxes, boolean training, Random random) {
         Raw raw = raw(features, paddedH, paddedW);
         int preN = training ? config.rpnPreNmsTrain() : config.rpnPreNmsTest();
         int postN = training ? config.rpnPostNmsTrain() : config.rpnPostNmsTest();
@@ -71,7 +74,7 @@ final class Rpn extends Module {
         if (!training) {
             return new Output(proposals, scores, null, null);
         }
-        Tensor[] l = losses(raw, gtBoxes, random);
+        Tensor[] l = losses(raw, gtBoxes, ignoreBoxes, random);
         return new Output(proposals, scores, l[0], l[1]);
     }
 
@@ -130,9 +133,11 @@ final class Rpn extends Module {
 
     /**
      * The objectness and box losses over the sampled anchors of each image (torchvision's
-     * compute_loss), as masked sums over all anchors: fixed shapes, so no sync.
+     * compute_loss), as masked sums over all anchors: fixed shapes, so no sync. A negative anchor
+     * (below the background IoU with every ground-truth box) that reaches that IoU with an ignored
+     * box is not sampled: it may cover an object nobody labelled.
      */
-    Tensor[] losses(Raw raw, List<Tensor> gtBoxes, Random random) {
+    Tensor[] losses(Raw raw, List<Tensor> gtBoxes, List<Tensor> ignoreBoxes, Random random) {
         Tensor objSum = null, boxSum = null, count = null;
         for (int i = 0; i < gtBoxes.size(); i++) {
             Tensor gt = gtBoxes.get(i), logits = raw.objectness().select(0, i);
@@ -144,6 +149,8 @@ final class Rpn extends Module {
             } else {
                 labels = torch.zeros(new long[] {logits.size(0)}, Tensors.options(logits, ScalarType.Float));
             }
+            labels = IgnoredBackground.apply(labels, raw.anchors(), ignoreBoxes == null ? null : ignoreBoxes.get(i),
+                    config.rpnBgIou());
             BalancedSampler.Sample s = sampler.sample(labels, random);
             Tensor sampled = s.positive().bitwise_or(s.negative());
             Tensor bce = torch.binary_cross_entropy_with_logits(logits, s.positive().to(ScalarType.Float),

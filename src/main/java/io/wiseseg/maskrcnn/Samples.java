@@ -25,6 +25,11 @@ final class Samples {
      * box = the mask's box, as torchvision's reference scripts derive it. Empty masks are skipped.
      */
     static Target target(List<Instance> instances, int height, int width) {
+        return target(instances, List.of(), height, width);
+    }
+
+    /** {@link #target(List, int, int)} with ignored regions ({@link Target#ignore()}), as boxes. */
+    static Target target(List<Instance> instances, List<Box> ignore, int height, int width) {
         List<Instance> kept = new ArrayList<>();
         for (Instance in : instances) {
             if (!in.mask().isEmpty()) {
@@ -56,7 +61,15 @@ final class Samples {
         Tensor stacked = kept.isEmpty()
                 ? torch.zeros(new long[] {0, height, width}, new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Byte))
                 : torch.stack(masks, 0);
-        return new Target(boxes, labels, stacked);
+        float[] ignored = new float[ignore.size() * 4];
+        for (int i = 0; i < ignore.size(); i++) {
+            Box b = ignore.get(i);
+            ignored[4 * i] = b.x1();
+            ignored[4 * i + 1] = b.y1();
+            ignored[4 * i + 2] = b.x2();
+            ignored[4 * i + 3] = b.y2();
+        }
+        return new Target(boxes, labels, stacked, ignored);
     }
 
     /** The horizontal mirror of an image tensor and its target. */
@@ -65,13 +78,18 @@ final class Samples {
     }
 
     static Target flipTarget(Target t, int width) {
-        float[] b = t.boxes().clone();
+        return new Target(mirrored(t.boxes(), width), t.labels(), t.count() == 0 ? t.masks() : t.masks().flip(2),
+                mirrored(t.ignore(), width));
+    }
+
+    private static float[] mirrored(float[] flat, int width) {
+        float[] b = flat.clone();
         for (int i = 0; i < b.length; i += 4) {
             float x1 = b[i];
             b[i] = width - b[i + 2];
             b[i + 2] = width - x1;
         }
-        return new Target(b, t.labels(), t.count() == 0 ? t.masks() : t.masks().flip(2));
+        return b;
     }
 
     /** Instances of the data package from detections at the image's size (masks thresholded). */

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.wiseseg.backbone.ResNet;
 import io.wiseseg.data.AnnotatedImage;
+import io.wiseseg.data.Box;
 import io.wiseseg.data.ClassSet;
 import io.wiseseg.data.CocoDataset;
 import io.wiseseg.data.CocoJson;
@@ -73,8 +74,12 @@ public final class SelfTraining {
      * @param tuneScore      choose each round's threshold of {@link #SCORE_CANDIDATES} on the run's
      *                       tuning images instead ({@link #chooseScore}); {@code scoreThreshold} then
      *                       serves only a run without tuning images
+     * @param ignoreScore    null, or: the model's predictions scored at least this that the round does
+     *                       not keep (below the threshold, of a class the image is not labelled with)
+     *                       become ignored regions of its training images ({@link #ignoredRegions}):
+     *                       the round's model never learns them as background
      */
-    public record Settings(int rounds, double scoreThreshold, boolean tuneScore) {
+    public record Settings(int rounds, double scoreThreshold, boolean tuneScore, Double ignoreScore) {
         public static final double DEFAULT_SCORE = 0.5;
         /** No self-training. */
         public static final Settings NONE = new Settings(0, DEFAULT_SCORE);
@@ -86,16 +91,24 @@ public final class SelfTraining {
             if (!(scoreThreshold >= 0 && scoreThreshold <= 1)) {
                 throw new IllegalArgumentException("the round score threshold must be in [0, 1], got " + scoreThreshold);
             }
+            if (ignoreScore != null && !(ignoreScore >= 0 && ignoreScore <= 1)) {
+                throw new IllegalArgumentException("the round's ignore score must be in [0, 1], got " + ignoreScore);
+            }
         }
 
         /** A fixed threshold. */
         public Settings(int rounds, double scoreThreshold) {
-            this(rounds, scoreThreshold, false);
+            this(rounds, scoreThreshold, false, null);
         }
 
         /** Each round's threshold chosen on the run's tuning images. */
         public static Settings tuned(int rounds) {
-            return new Settings(rounds, DEFAULT_SCORE, true);
+            return new Settings(rounds, DEFAULT_SCORE, true, null);
+        }
+
+        /** These settings with ignored regions from predictions scored at least {@code score}. */
+        public Settings withIgnoreScore(double score) {
+            return new Settings(rounds, scoreThreshold, tuneScore, score);
         }
     }
 
@@ -223,14 +236,131 @@ public final class SelfTraining {
      * @param diagnostics    its training masks against the training split's objects
      * @param scoreThreshold the score its training masks were kept at
      * @param scoreChoice    how that threshold was chosen on the tuning images; null when fixed
+     * @param ignored        its ignored regions against the training split's objects; null without
      */
     public record Round(int round, String row, Path trainingMasks, Path maskRcnnDir, List<ImagePrediction> predictions,
             int fellBack, int trainImages, PseudoMaskDiagnostics diagnostics, double scoreThreshold,
-            ScoreChoice scoreChoice) {}
+            ScoreChoice scoreChoice, IgnoredRegions ignored) {}
 
-    /** Trains round {@code k}'s Mask R-CNN on the given training masks and predicts the eval split. */
+    /**
+     * A round's ignored regions: how many, and how many of them lie on an object its training
+     * masks miss (box IoU ≥ 0.5 with the box of an object no training mask of its class hits at
+     * mask IoU ≥ 0.5): what the regions are for.
+     */
+    public record IgnoredRegions(double score, int regions, int onMissedObjects) {
+        ObjectNode toJson() {
+            return JsonNodeFactory.instance.objectNode().put("score", score).put("regions", regions)
+                    .put("onMissedObjects", onMissedObjects);
+        }
+
+        static IgnoredRegions of(double score, List<AnnotatedImage> truth, List<ImagePrediction> training,
+                Map<String, List<Box>> ignored) {
+            Map<String, ImagePrediction> byId = new HashMap<>();
+            training.forEach(p -> byId.put(p.imageId(), p));
+            int regions = 0, onMissed = 0;
+            for (AnnotatedImage a : truth) {
+                List<Box> boxes = ignored.getOrDefault(a.image().id(), List.of());
+                regions += boxes.size();
+                ImagePrediction masks = byId.get(a.image().id());
+                List<Box> missed = new ArrayList<>();
+                for (Instance object : a.instances()) {
+                    boolean hit = false;
+                    for (Instance m : masks == null ? List.<Instance>of() : masks.instances()) {
+                        hit |= m.classId() == object.classId() && m.mask().iou(object.mask()) >= PseudoMaskDiagnostics.IOU;
+                    }
+                    if (!hit && !object.mask().isEmpty()) {
+                        missed.add(object.mask().bbox());
+                    }
+                }
+                for (Box b : boxes) {
+                    if (missed.stream().anyMatch(o -> boxIou(o, b) >= PseudoMaskDiagnostics.IOU)) {
+                        onMissed++;
+                    }
+                }
+            }
+            return new IgnoredRegions(score, regions, onMissed);
+        }
+
+        String line() {
+            return String.format(Locale.ROOT, "%d ignored regions (predictions scored >= %.2f not kept), %d of them on "
+                    + "an object the training masks miss", regions, score, onMissedObjects);
+        }
+    }
+
+    static double boxIou(Box a, Box b) {
+        double iw = Math.min(a.x2(), b.x2()) - Math.max(a.x1(), b.x1()), ih = Math.min(a.y2(), b.y2()) - Math.max(a.y1(), b.y1());
+        if (iw <= 0 || ih <= 0) {
+            return 0;
+        }
+        double inter = iw * ih, union = (a.x2() - a.x1()) * (a.y2() - a.y1()) + (b.x2() - b.x1()) * (b.y2() - b.y1()) - inter;
+        return union <= 0 ? 0 : inter / union;
+    }
+
+    /**
+     * Trains round {@code k}'s Mask R-CNN on the given training masks (and ignored regions: a file of
+     * {@link #readIgnored}, or null) and predicts the eval split.
+     */
     interface Trainer {
-        List<ImagePrediction> train(Path trainingMasks, Path dir, String what) throws IOException;
+        List<ImagePrediction> train(Path trainingMasks, Path ignored, Path dir, String what) throws IOException;
+    }
+
+    /**
+     * An image's ignored regions: the boxes of {@code predicted}'s instances scored at least
+     * {@code floor} with a non-empty mask that overlap none of the image's training masks
+     * ({@code kept}) at mask IoU ≥ {@link #SAME_OBJECT_IOU}, whatever their class. The image's
+     * objects are all of its labelled classes, so a confident detection of another class is most
+     * likely an object under the wrong name; below the round's threshold, an object the model is
+     * unsure of. Either way the next model should not learn it as background.
+     */
+    public static List<Box> ignoredRegions(ImagePrediction predicted, ImagePrediction kept, double floor) {
+        List<Box> out = new ArrayList<>();
+        for (Instance in : predicted.instances()) {
+            if (in.score() < floor || in.mask().area() == 0) {
+                continue;
+            }
+            boolean trained = false;
+            for (Instance k : kept.instances()) {
+                trained |= k.mask().iou(in.mask()) >= SAME_OBJECT_IOU;
+            }
+            if (!trained) {
+                out.add(in.mask().bbox());
+            }
+        }
+        return out;
+    }
+
+    /** Writes each image's ignored regions (x1, y1, x2, y2 boxes in pixels), by image id. */
+    static void writeIgnored(Path file, double floor, Map<String, List<Box>> byImage) throws IOException {
+        ObjectNode o = JsonNodeFactory.instance.objectNode().put("score", floor);
+        ObjectNode images = o.putObject("images");
+        byImage.forEach((id, boxes) -> {
+            var a = images.putArray(id);
+            for (Box b : boxes) {
+                a.addArray().add(b.x1()).add(b.y1()).add(b.x2()).add(b.y2());
+            }
+        });
+        AtomicFiles.writeString(file, o.toPrettyString());
+    }
+
+    /** A file of {@link #writeIgnored}: each image's ignored boxes, by image id. */
+    public static Map<String, List<Box>> readIgnored(Path file) throws IOException {
+        JsonNode images = new ObjectMapper().readTree(file.toFile()).get("images");
+        if (images == null || !images.isObject()) {
+            throw new IOException(file + ": no \"images\" object of ignored regions");
+        }
+        Map<String, List<Box>> out = new HashMap<>();
+        for (var e : images.properties()) {
+            List<Box> boxes = new ArrayList<>();
+            for (JsonNode b : e.getValue()) {
+                if (b.size() != 4) {
+                    throw new IOException(file + ": image " + e.getKey() + ": a box needs 4 numbers, got " + b);
+                }
+                boxes.add(new Box((float) b.get(0).asDouble(), (float) b.get(1).asDouble(), (float) b.get(2).asDouble(),
+                        (float) b.get(3).asDouble()));
+            }
+            out.put(e.getKey(), boxes);
+        }
+        return out;
     }
 
     /**
@@ -252,7 +382,8 @@ public final class SelfTraining {
             Path masks = out.resolve("pseudo-" + rule + "-" + trainSplit + "-r" + k + ".json");
             Path dir = out.resolve("maskrcnn-" + rule + "-r" + k);
             String what = "self-training round " + k;
-            Path fallbacks = fallbackFile(masks), scoreFile = scoreFile(masks);
+            Path fallbacks = sibling(masks, "-fallbacks.txt"), scoreFile = sibling(masks, "-score.json");
+            Path ignoreFile = settings.ignoreScore() == null ? null : sibling(masks, "-ignore.json");
             boolean tuned = settings.tuneScore() && !tuneIds.isEmpty();
             if (!Files.isRegularFile(masks)) {
                 if (truth == null) {
@@ -262,7 +393,7 @@ public final class SelfTraining {
                         .toList() : List.of();
                 List<String> kept = new ArrayList<>();
                 MaskChoice next = nextMasks(voc, images, tune, CocoJson.readResults(previousMasks, blank), previousDir,
-                        settings.scoreThreshold(), what, device, listener, kept);
+                        settings.scoreThreshold(), settings.ignoreScore(), what, device, listener, kept);
                 // the score and the list first: a masks file on disk always has them
                 if (next.choice() != null) {
                     AtomicFiles.writeString(scoreFile, next.choice().toJson().toPrettyString());
@@ -270,7 +401,14 @@ public final class SelfTraining {
                     Files.deleteIfExists(scoreFile);
                 }
                 AtomicFiles.writeString(fallbacks, kept.stream().map(id -> id + "\n").collect(Collectors.joining()));
+                if (ignoreFile != null) {
+                    writeIgnored(ignoreFile, settings.ignoreScore(), next.ignored());
+                }
                 CocoJson.writeResults(masks, next.masks(), voc.classes());
+            }
+            if (ignoreFile != null && !Files.isRegularFile(ignoreFile)) {
+                throw new IOException(masks + " was made without ignored regions (" + ignoreFile.getFileName()
+                        + " is missing); use another folder or delete the round's files");
             }
             ScoreChoice choice = Files.isRegularFile(scoreFile)
                     ? ScoreChoice.fromJson(new ObjectMapper().readTree(scoreFile.toFile())) : null;
@@ -280,13 +418,18 @@ public final class SelfTraining {
             }
             List<ImagePrediction> training = CocoJson.readResults(masks, blank);
             int fellBack = Files.readAllLines(fallbacks).size();
-            List<ImagePrediction> predictions = trainer.train(masks, dir, what);
             if (truth == null) {
                 truth = voc.annotated(trainSplit);
             }
+            IgnoredRegions ignored = null;
+            if (ignoreFile != null) {
+                ignored = IgnoredRegions.of(settings.ignoreScore(), truth, training, readIgnored(ignoreFile));
+                listener.stageDone("    " + what + ": " + ignored.line());
+            }
+            List<ImagePrediction> predictions = trainer.train(masks, ignoreFile, dir, what);
             PseudoMaskDiagnostics d = Evaluation.pseudoMaskDiagnostics(truth, training, voc.classes());
             rounds.add(new Round(k, ROW_PREFIX + k, masks, dir, predictions, fellBack, images.size(), d, threshold,
-                    choice));
+                    choice, ignored));
             listener.stageDone(String.format(Locale.ROOT,
                     "    %s: %d training masks at score >= %.2f (%d of %d images kept round %d's), precision %.1f %%, "
                             + "object recall %.1f %% on %s; Mask R-CNN %s", what, d.pseudoMasks(), threshold, fellBack,
@@ -297,8 +440,8 @@ public final class SelfTraining {
         return rounds;
     }
 
-    /** A round's training masks, and its score choice (null for a fixed threshold). */
-    private record MaskChoice(List<ImagePrediction> masks, ScoreChoice choice) {}
+    /** A round's training masks, its score choice (null for a fixed threshold), and its ignored regions by image. */
+    private record MaskChoice(List<ImagePrediction> masks, ScoreChoice choice, Map<String, List<Box>> ignored) {}
 
     /**
      * Round k's model on each training image, selected ({@link #select}) against round k's masks:
@@ -306,8 +449,8 @@ public final class SelfTraining {
      * picks on them (they are predicted first, their predictions kept for the choice).
      */
     private static MaskChoice nextMasks(VocDataset voc, List<LabelledImage> images, List<AnnotatedImage> tune,
-            List<ImagePrediction> previous, Path modelDir, double threshold, String what, Device device,
-            RunListener listener, List<String> fellBack) throws IOException {
+            List<ImagePrediction> previous, Path modelDir, double threshold, Double ignoreScore, String what,
+            Device device, RunListener listener, List<String> fellBack) throws IOException {
         Map<String, ImagePrediction> previousById = new HashMap<>();
         previous.forEach(p -> previousById.put(p.imageId(), p));
         Predictor predictor = new Predictor(MaskRcnnCheckpoint.load(modelDir, device).model());
@@ -324,6 +467,7 @@ public final class SelfTraining {
             threshold = choice.chosen();
         }
         List<ImagePrediction> out = new ArrayList<>(images.size());
+        Map<String, List<Box>> ignored = new LinkedHashMap<>();
         String task = what + ": predict the training images";
         listener.progress(task, 0, images.size());
         for (LabelledImage li : images) {
@@ -331,12 +475,15 @@ public final class SelfTraining {
                     : predict(predictor, voc, li);
             Choice c = select(li, predicted, previousById.get(li.id()), threshold);
             out.add(c.masks());
+            if (ignoreScore != null) {
+                ignored.put(li.id(), ignoredRegions(predicted, c.masks(), ignoreScore));
+            }
             if (c.fellBack()) {
                 fellBack.add(li.id());
             }
             listener.progress(task, out.size(), images.size());
         }
-        return new MaskChoice(out, choice);
+        return new MaskChoice(out, choice, ignored);
     }
 
     private static ImagePrediction predict(Predictor predictor, VocDataset voc, LabelledImage li) throws IOException {
@@ -345,16 +492,14 @@ public final class SelfTraining {
         }
     }
 
-    /** Round k's score choice (tuned thresholds only), next to its masks file. */
-    static Path scoreFile(Path masks) {
+    /**
+     * A file next to round k's masks file, named after it: {@code -score.json} (the score choice,
+     * tuned thresholds only), {@code -fallbacks.txt} (the images that kept the previous round's
+     * masks, one id a line), {@code -ignore.json} (ignored regions, {@link #writeIgnored}).
+     */
+    static Path sibling(Path masks, String suffix) {
         String name = masks.getFileName().toString();
-        return masks.resolveSibling(name.substring(0, name.length() - ".json".length()) + "-score.json");
-    }
-
-    /** The ids of the images that kept the previous round's masks, one a line, next to round k's masks file. */
-    static Path fallbackFile(Path masks) {
-        String name = masks.getFileName().toString();
-        return masks.resolveSibling(name.substring(0, name.length() - ".json".length()) + "-fallbacks.txt");
+        return masks.resolveSibling(name.substring(0, name.length() - ".json".length()) + suffix);
     }
 
     /** run.json's key of the self-training settings (present only in runs made with rounds). */
@@ -378,10 +523,17 @@ public final class SelfTraining {
         } else {
             block.put("roundScore", want.scoreThreshold());
         }
-        if (have != null && have.has("roundScore") && !have.get("roundScore").equals(block.get("roundScore"))) {
-            throw new IllegalArgumentException(out + " holds a run with other settings (" + SETTINGS_KEY
-                    + ".roundScore: " + have.get("roundScore") + " → " + block.get("roundScore")
-                    + "); use another folder or delete it");
+        if (want.ignoreScore() != null) {
+            block.put("ignoreScore", want.ignoreScore());
+        }
+        for (String key : List.of("roundScore", "ignoreScore")) {
+            // ignoreScore: absent in runs without ignored regions, so compared only once a run has a block
+            boolean differs = have != null && (key.equals("roundScore") ? have.has(key) : have.has("roundScore"))
+                    && !java.util.Objects.equals(have.get(key), block.get(key));
+            if (differs) {
+                throw new IllegalArgumentException(out + " holds a run with other settings (" + SETTINGS_KEY + "." + key
+                        + ": " + have.get(key) + " → " + block.get(key) + "); use another folder or delete it");
+            }
         }
         return block;
     }
@@ -418,6 +570,9 @@ public final class SelfTraining {
             m.put("scoreThreshold", r.scoreThreshold());
             if (r.scoreChoice() != null) {
                 m.set("scoreChoice", r.scoreChoice().toJson());
+            }
+            if (r.ignored() != null) {
+                m.set("ignoredRegions", r.ignored().toJson());
             }
             double ap50 = numbers.get(r.row())[1];
             findings.add(String.format(Locale.ROOT, "Self-training round %d against WISE at AP50: %.1f vs %.1f (%+.1f); "

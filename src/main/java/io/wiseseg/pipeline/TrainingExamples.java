@@ -1,6 +1,7 @@
 package io.wiseseg.pipeline;
 
 import io.wiseseg.data.AnnotatedImage;
+import io.wiseseg.data.Box;
 import io.wiseseg.data.ClassSet;
 import io.wiseseg.data.CocoDataset;
 import io.wiseseg.data.CocoJson;
@@ -12,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What a Mask R-CNN trains on: images of a split and their (pseudo or ground-truth) instances. The
@@ -80,6 +82,23 @@ public final class TrainingExamples {
                 mapped.add(new Instance(ours.id(name), in.mask(), in.box(), in.score()));
             }
             out.add(new MaskRcnnTrainer.Example(li.id(), () -> voc.readImage(li), mapped));
+        }
+        return out;
+    }
+
+    /**
+     * {@code examples} with the ignored regions of a file of {@link SelfTraining#readIgnored} (none
+     * for an image it does not name); {@code ignored} null: the examples as they are.
+     */
+    public static List<MaskRcnnTrainer.Example> withIgnored(List<MaskRcnnTrainer.Example> examples, Path ignored)
+            throws IOException {
+        if (ignored == null) {
+            return examples;
+        }
+        Map<String, List<Box>> byImage = SelfTraining.readIgnored(ignored);
+        List<MaskRcnnTrainer.Example> out = new ArrayList<>(examples.size());
+        for (MaskRcnnTrainer.Example e : examples) {
+            out.add(new MaskRcnnTrainer.Example(e.id(), e.image(), e.instances(), byImage.getOrDefault(e.id(), List.of())));
         }
         return out;
     }

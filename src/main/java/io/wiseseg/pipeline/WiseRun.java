@@ -460,9 +460,9 @@ public final class WiseRun {
         Settings chosen = s; // after the settings search, if any
         List<SelfTraining.Round> rounds = SelfTraining.run(voc, s.trainSplit(), selfTraining,
                 tuned == null ? List.of() : tuned.imageIds(), out, rule,
-                pseudo.get(s.trainSplit()), out.resolve("maskrcnn-" + rule), (masks, dir, what) -> maskRcnn(voc,
-                        chosen, TrainingExamples.of(voc, voc.root(), chosen.trainSplit(), masks), start, dir, what,
-                        device, listener),
+                pseudo.get(s.trainSplit()), out.resolve("maskrcnn-" + rule), (masks, ignored, dir, what) -> maskRcnn(
+                        voc, chosen, TrainingExamples.withIgnored(TrainingExamples.of(voc, voc.root(),
+                                chosen.trainSplit(), masks), ignored), start, dir, what, device, listener),
                 device, listener);
         if (!rounds.isEmpty()) {
             stage(stageTimes, "self-training (" + rounds.size() + " rounds)", t0);
@@ -591,7 +591,9 @@ public final class WiseRun {
                             + "tuning images (F1 of precision and object recall)" : selfTraining.scoreThreshold())
                     + ", of each image's labelled classes, "
                     + "one per object (same class, mask IoU >= " + SelfTraining.SAME_OBJECT_IOU + "); an image with "
-                    + "none keeps its previous masks; each round's Mask R-CNN trained afresh as above");
+                    + "none keeps its previous masks" + (selfTraining.ignoreScore() == null ? "" : "; its other "
+                    + "predictions scored >= " + selfTraining.ignoreScore() + " not on a training mask are ignored "
+                    + "regions (never sampled as background)") + "; each round's Mask R-CNN trained afresh as above");
         }
         return m;
     }
