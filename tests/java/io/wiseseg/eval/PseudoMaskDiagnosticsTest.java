@@ -42,7 +42,9 @@ class PseudoMaskDiagnosticsTest {
         ImagePrediction pj = EvaluatorTest.preds("j", W, inst(0, 0, 5, 0.9)); // no object: a miss
         ImagePrediction elsewhere = EvaluatorTest.preds("k", W, inst(0, 0, 5, 0.9)); // no ground truth: ignored
         PseudoMaskDiagnostics d = PseudoMaskDiagnostics.of(List.of(i, j), List.of(pi, pj, elsewhere), TWO);
-        assertEquals(new PseudoMaskDiagnostics(2, 7, 3, 3, 1, 3, 2, 1, 1.0 + 0.4), d);
+        // all three objects are small (5 px each): one of them hit
+        assertEquals(new PseudoMaskDiagnostics(2, 7, 3, 3, 1, 3, 2, 1, 1.0 + 0.4, new PseudoMaskDiagnostics.BySize(3, 0, 0),
+                new PseudoMaskDiagnostics.BySize(1, 0, 0)), d);
         assertEquals(3.5, d.masksPerImage(), 1e-12);
         assertEquals(1.5, d.objectsPerImage(), 1e-12);
         assertEquals(3.0 / 7, d.precision(), 1e-12);
@@ -56,6 +58,9 @@ class PseudoMaskDiagnosticsTest {
         assertTrue(text.contains("object recall              33.3 %  (1 of 3 objects hit)"), text);
         assertTrue(text.contains("duplicates                      2"), text);
         assertTrue(text.contains("wrong class                     1"), text);
+        assertTrue(text.contains("  small objects            33.3 %  (1 of 3 hit (mask area under 32² px))"), text);
+        assertTrue(text.contains("  medium objects                -  (0 of 0 hit (32² to 96² px))"), text);
+        assertEquals(1, d.toJson().get("bySize").get("small").get("objectsHit").asInt());
         assertEquals(2, d.toJson().get("duplicates").asInt());
         assertEquals(3.0 / 7, d.toJson().get("precision").asDouble(), 1e-12);
     }
@@ -84,7 +89,9 @@ class PseudoMaskDiagnosticsTest {
     void emptyInputsGiveUndefinedRatiosNotErrors() {
         GroundTruth none = EvaluatorTest.image("i", W, null);
         PseudoMaskDiagnostics d = PseudoMaskDiagnostics.of(List.of(none), List.of(), TWO);
-        assertEquals(new PseudoMaskDiagnostics(1, 0, 0, 0, 0, 0, 0, 0, 0), d);
+        assertEquals(new PseudoMaskDiagnostics(1, 0, 0, 0, 0, 0, 0, 0, 0, PseudoMaskDiagnostics.BySize.NONE,
+                PseudoMaskDiagnostics.BySize.NONE), d);
+        assertTrue(Double.isNaN(d.recallBySize()[0]));
         assertTrue(Double.isNaN(d.precision()) && Double.isNaN(d.recall()) && Double.isNaN(d.meanBestIou()));
         assertTrue(d.toJson().get("precision").isNull());
         assertTrue(d.toText().contains("precision                       -"), d.toText());
@@ -94,6 +101,7 @@ class PseudoMaskDiagnosticsTest {
     void randomImagesMatchASlowLiteralCount() {
         Random r = new Random(16);
         int duplicates = 0, wrongClass = 0, hits = 0;
+        int[] sizes = new int[3];
         for (int trial = 0; trial < 300; trial++) {
             int h = 1 + r.nextInt(6), w = 1 + r.nextInt(9);
             List<GroundTruth> gts = new ArrayList<>();
@@ -122,8 +130,9 @@ class PseudoMaskDiagnosticsTest {
                 }
                 preds.add(new ImagePrediction(id, h, w, masks));
             }
-            PseudoMaskDiagnostics fast = PseudoMaskDiagnostics.of(gts, preds, TWO);
-            PseudoMaskDiagnostics slow = slow(gts, preds);
+            // size bounds for these small images: small under 4 px, medium under 12
+            PseudoMaskDiagnostics fast = PseudoMaskDiagnostics.of(gts, preds, TWO, 4, 12);
+            PseudoMaskDiagnostics slow = slow(gts, preds, 4, 12);
             assertEquals(slow.images(), fast.images());
             assertEquals(slow.pseudoMasks(), fast.pseudoMasks());
             assertEquals(slow.objects(), fast.objects());
@@ -134,12 +143,20 @@ class PseudoMaskDiagnosticsTest {
             assertEquals(slow.wrongClass(), fast.wrongClass(), "trial " + trial);
             // a sum of the same doubles in the same order
             assertEquals(slow.sumBestIou(), fast.sumBestIou(), 1e-12, "trial " + trial);
+            assertEquals(slow.objectsBySize(), fast.objectsBySize(), "trial " + trial);
+            assertEquals(slow.hitBySize(), fast.hitBySize(), "trial " + trial);
+            for (var s : List.of(fast.objectsBySize(), fast.hitBySize())) {
+                sizes[0] += s.small();
+                sizes[1] += s.medium();
+                sizes[2] += s.large();
+            }
             hits += fast.hits();
             duplicates += fast.duplicates();
             wrongClass += fast.wrongClass();
         }
         // the random cases do exercise every count
         assertTrue(hits > 100 && duplicates > 20 && wrongClass > 20, hits + " " + duplicates + " " + wrongClass);
+        assertTrue(sizes[0] > 50 && sizes[1] > 50 && sizes[2] > 50, Arrays.toString(sizes));
     }
 
     static Mask randomMask(Random r, int h, int w) {
@@ -167,6 +184,12 @@ class PseudoMaskDiagnosticsTest {
      * pixel by pixel; a hit on an object some earlier mask already hit is a duplicate.
      */
     static PseudoMaskDiagnostics slow(List<GroundTruth> gts, List<ImagePrediction> preds) {
+        return slow(gts, preds, PseudoMaskDiagnostics.SMALL_AREA, PseudoMaskDiagnostics.MEDIUM_AREA);
+    }
+
+    /** {@link #slow(List, List)} with the given size bounds: an object's size is its mask's pixel count. */
+    static PseudoMaskDiagnostics slow(List<GroundTruth> gts, List<ImagePrediction> preds, long small, long medium) {
+        int[] all = new int[3], hitBy = new int[3];
         int masks = 0, objects = 0, hitMasks = 0, objectsHit = 0, hits = 0, duplicates = 0, wrongClass = 0;
         double sumBest = 0;
         for (GroundTruth g : gts) {
@@ -202,6 +225,15 @@ class PseudoMaskDiagnosticsTest {
             }
             for (int o = 0; o < os.size(); o++) {
                 objectsHit += hit[o] ? 1 : 0;
+                int px = 0;
+                for (int y = 0; y < os.get(o).mask().height(); y++) {
+                    for (int x = 0; x < os.get(o).mask().width(); x++) {
+                        px += os.get(o).mask().get(y, x) ? 1 : 0;
+                    }
+                }
+                int size = px < small ? 0 : px < medium ? 1 : 2;
+                all[size]++;
+                hitBy[size] += hit[o] ? 1 : 0;
                 double best = 0;
                 for (ImagePrediction p : preds) { // in listing order, as the fast count sums
                     if (p.imageId().equals(g.id())) {
@@ -216,6 +248,7 @@ class PseudoMaskDiagnosticsTest {
             }
         }
         return new PseudoMaskDiagnostics(gts.size(), masks, objects, hitMasks, objectsHit, hits, duplicates, wrongClass,
-                sumBest);
+                sumBest, new PseudoMaskDiagnostics.BySize(all[0], all[1], all[2]),
+                new PseudoMaskDiagnostics.BySize(hitBy[0], hitBy[1], hitBy[2]));
     }
 }

@@ -32,15 +32,38 @@ import java.util.Map;
  * @param sumBestIou  over the objects, the best IoU of a same-class pseudo mask (0 when none):
  *                    {@link #meanBestIou()} = sumBestIou / objects, ABO with the class required
  *                    and void pixels kept (unlike {@link Abo}'s defaults)
+ * @param objectsBySize the objects by COCO's size classes of their mask area: small under 32² px,
+ *                    medium under 96², large the rest (objects as the image has them, void excluded)
+ * @param hitBySize   the objects hit, by the same classes: recall by size, where small objects are
+ *                    what weak supervision finds last
  */
 public record PseudoMaskDiagnostics(int images, int pseudoMasks, int objects, int hitMasks, int objectsHit, int hits,
-        int duplicates, int wrongClass, double sumBestIou) {
+        int duplicates, int wrongClass, double sumBestIou, BySize objectsBySize, BySize hitBySize) {
     /** The IoU at which a pseudo mask hits an object. */
     public static final double IOU = 0.5;
+    /** COCO's area bounds (px) of small and of medium objects: below 32², below 96². */
+    public static final long SMALL_AREA = 32 * 32, MEDIUM_AREA = 96 * 96;
+
+    /** Counts by COCO size class. */
+    public record BySize(int small, int medium, int large) {
+        public static final BySize NONE = new BySize(0, 0, 0);
+
+        BySize plus(long area, long smallArea, long mediumArea) {
+            return area < smallArea ? new BySize(small + 1, medium, large)
+                    : area < mediumArea ? new BySize(small, medium + 1, large) : new BySize(small, medium, large + 1);
+        }
+    }
 
     /** The diagnostics of {@code predictions} (pseudo masks, one entry per image, any order) against {@code groundTruth}. */
     public static PseudoMaskDiagnostics of(List<GroundTruth> groundTruth, List<ImagePrediction> predictions,
             ClassSet classes) {
+        return of(groundTruth, predictions, classes, SMALL_AREA, MEDIUM_AREA);
+    }
+
+    /** {@link #of(List, List, ClassSet)} with other size bounds (tests on small images). */
+    static PseudoMaskDiagnostics of(List<GroundTruth> groundTruth, List<ImagePrediction> predictions,
+            ClassSet classes, long smallArea, long mediumArea) {
+        BySize bySize = BySize.NONE, hitBySize = BySize.NONE;
         Map<String, List<Instance>> preds = Overlap.byImage(groundTruth, predictions, classes.size());
         int masks = 0, objects = 0, hitMasks = 0, objectsHit = 0, hits = 0, wrongClass = 0;
         double sumBest = 0;
@@ -79,10 +102,21 @@ public record PseudoMaskDiagnostics(int images, int pseudoMasks, int objects, in
             for (int o = 0; o < gts.size(); o++) {
                 objectsHit += hit[o] ? 1 : 0;
                 sumBest += best[o];
+                long area = gts.get(o).mask().area();
+                bySize = bySize.plus(area, smallArea, mediumArea);
+                if (hit[o]) {
+                    hitBySize = hitBySize.plus(area, smallArea, mediumArea);
+                }
             }
         }
         return new PseudoMaskDiagnostics(groundTruth.size(), masks, objects, hitMasks, objectsHit, hits,
-                hits - objectsHit, wrongClass, sumBest);
+                hits - objectsHit, wrongClass, sumBest, bySize, hitBySize);
+    }
+
+    /** The fraction of small, medium and large objects hit (NaN for a size without objects). */
+    public double[] recallBySize() {
+        return new double[] {ratio(hitBySize.small(), objectsBySize.small()),
+            ratio(hitBySize.medium(), objectsBySize.medium()), ratio(hitBySize.large(), objectsBySize.large())};
     }
 
     /** Pseudo masks per image (NaN without images). */
@@ -125,6 +159,12 @@ public record PseudoMaskDiagnostics(int images, int pseudoMasks, int objects, in
                 new Row("objects per image", fixed(objectsPerImage()), objects + " objects"),
                 new Row("precision", percent(precision()), hitMasks + " of " + pseudoMasks + " pseudo masks hit an object"),
                 new Row("object recall", percent(recall()), objectsHit + " of " + objects + " objects hit"),
+                new Row("  small objects", percent(recallBySize()[0]), hitBySize.small() + " of "
+                        + objectsBySize.small() + " hit (mask area under 32² px)"),
+                new Row("  medium objects", percent(recallBySize()[1]), hitBySize.medium() + " of "
+                        + objectsBySize.medium() + " hit (32² to 96² px)"),
+                new Row("  large objects", percent(recallBySize()[2]), hitBySize.large() + " of "
+                        + objectsBySize.large() + " hit (96² px and more)"),
                 new Row("duplicates", Integer.toString(duplicates), "hits on an object already hit by a higher-scored mask"),
                 new Row("wrong class", Integer.toString(wrongClass), "masks hitting only objects of another class"),
                 new Row("mean best IoU", percent(meanBestIou()), "per object, its class's best pseudo mask; ABO-style"));
@@ -169,6 +209,14 @@ public record PseudoMaskDiagnostics(int images, int pseudoMasks, int objects, in
         put(n, "precision", precision());
         put(n, "recall", recall());
         put(n, "meanBestIou", meanBestIou());
+        String[] names = {"small", "medium", "large"};
+        int[] all = {objectsBySize.small(), objectsBySize.medium(), objectsBySize.large()};
+        int[] hit = {hitBySize.small(), hitBySize.medium(), hitBySize.large()};
+        ObjectNode sizes = n.putObject("bySize");
+        for (int i = 0; i < 3; i++) {
+            ObjectNode s = sizes.putObject(names[i]).put("objects", all[i]).put("objectsHit", hit[i]);
+            put(s, "recall", recallBySize()[i]);
+        }
         return n;
     }
 
