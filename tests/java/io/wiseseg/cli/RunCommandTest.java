@@ -302,4 +302,34 @@ class RunCommandTest {
         assertTrue(negative.err().startsWith("wiseseg: --classifier-backbone-lr-factor: "), negative.err());
         assertFalse(Files.exists(tmp.resolve("r2")), "refused before any work");
     }
+
+    /**
+     * {@code --maskrcnn-min-scale S}: printed in the settings line, recorded in the folder (only
+     * when not 1, so earlier runs resume), a change refused by name, a scale outside (0, 1] one
+     * line before any work.
+     */
+    @Test
+    void maskRcnnMinScaleIsRecordedAndChecked(@TempDir Path tmp) throws Exception {
+        Path data = TinyVoc.write(tmp.resolve("voc"), 8, 4, 2);
+        Path out = tmp.resolve("run");
+        List<String> args = new ArrayList<>(List.of("run", "--dataset", data.toString(), "--out", out.toString(),
+                "--classifier-iterations", "2", "--maskrcnn-iterations", "2", "--no-upper-bound", "--overlays", "0",
+                "--tune-fraction", "0"));
+        args.addAll(List.of("--maskrcnn-min-scale", "0.5"));
+        CliRun r = CliRun.run(args.toArray(String[]::new));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains(", scales 0.5..1;"), r.out());
+        assertEquals(0.5, new ObjectMapper().readTree(out.resolve("run.json").toFile()).get("maskRcnnMinScale")
+                .asDouble());
+        args.set(args.size() - 1, "0.7");
+        CliRun other = CliRun.run(args.toArray(String[]::new));
+        assertEquals(2, other.code(), other.err());
+        assertTrue(other.err().contains("maskRcnnMinScale: 0.5 → 0.7"), other.err());
+        args.set(args.size() - 1, "0");
+        args.set(4, tmp.resolve("r2").toString());
+        CliRun zero = CliRun.run(args.toArray(String[]::new));
+        assertEquals(2, zero.code(), zero.err());
+        assertEquals("wiseseg: --maskrcnn-min-scale: must be in (0, 1], got 0.0", zero.err().strip());
+        assertFalse(Files.exists(tmp.resolve("r2")), "refused before any work");
+    }
 }

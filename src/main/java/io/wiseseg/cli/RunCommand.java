@@ -115,6 +115,12 @@ final class RunCommand implements Callable<Integer> {
             + "backbone changes less on few images).")
     double classifierBackboneLrFactor;
 
+    @Option(names = "--maskrcnn-min-scale", paramLabel = "S", defaultValue = "1",
+            description = "Multi-scale training of the Mask R-CNNs: each step's images at a scale drawn from [S, 1] of "
+            + "the Mask R-CNN's sizes, so that it also sees objects smaller than its training masks show them "
+            + "(default: ${DEFAULT-VALUE}: at its sizes only).")
+    double maskRcnnMinScale;
+
     @Option(names = "--no-upper-bound", description = "Skip the fully supervised Mask R-CNN (trained on the GT masks).")
     boolean noUpperBound;
 
@@ -133,6 +139,9 @@ final class RunCommand implements Callable<Integer> {
         if (!(classifierBackboneLrFactor >= 0) || Double.isInfinite(classifierBackboneLrFactor)) {
             throw new UserException("--classifier-backbone-lr-factor: must be a finite number >= 0, got "
                     + classifierBackboneLrFactor);
+        }
+        if (!(maskRcnnMinScale > 0 && maskRcnnMinScale <= 1)) {
+            throw new UserException("--maskrcnn-min-scale: must be in (0, 1], got " + maskRcnnMinScale);
         }
         if (classifierWeights != null) {
             try {
@@ -159,7 +168,7 @@ final class RunCommand implements Callable<Integer> {
                 maskRcnnEpochs != null ? maskRcnnEpochs : auto.maskRcnnEpochs(), !noUpperBound, overlays, seed,
                 classifierSchedule, maskRcnnSchedule)
                 .withClassifierWeights(classifierWeights == null ? null : classifierWeights.toAbsolutePath().toString());
-        s = s.withClassifierBackboneLrFactor(classifierBackboneLrFactor);
+        s = s.withClassifierBackboneLrFactor(classifierBackboneLrFactor).withMaskRcnnMinScale(maskRcnnMinScale);
         PrintWriter w = spec.commandLine().getOut();
         w.printf("settings: classifier %d px, %s, output stride %d%s; rule %s%s; Mask R-CNN %d..%d px, %s%s; CPU threads: %d%n",
                 s.classifierImageSize(), s.classifierLength(), s.outputStride(),
@@ -167,7 +176,8 @@ final class RunCommand implements Callable<Integer> {
                         + (s.classifierBackboneLrFactor() == WiseRun.Settings.DEFAULT_BACKBONE_LR_FACTOR ? ""
                                 : ", backbone lr × " + s.classifierBackboneLrFactor()), rule,
                 mergeIou == null ? "" : " (merge at IoU >= " + mergeIou + ")", s.maskRcnnMinSize(),
-                s.maskRcnnMaxSize(), s.maskRcnnLength(), s.upperBound() ? "; with the upper bound" : "",
+                s.maskRcnnMaxSize(), s.maskRcnnLength() + (s.maskRcnnMinScale() == 1 ? ""
+                        : ", scales " + s.maskRcnnMinScale() + "..1"), s.upperBound() ? "; with the upper bound" : "",
                 ThreadsOption.inUse());
         w.flush();
         WiseRun.Result result;

@@ -23,6 +23,12 @@ final class GeneralizedTransform {
         this.divisible = divisible;
     }
 
+    /** This transform at {@code scale} × its sizes (at least 1 px), for multi-scale training. */
+    GeneralizedTransform scaled(double scale) {
+        return new GeneralizedTransform(Math.max(1, (int) Math.round(minSize * scale)),
+                Math.max(1, (int) Math.round(maxSize * scale)), divisible);
+    }
+
     /** The padded batch, each image's size after resizing and before, and the resized targets. */
     record Batch(Tensor images, List<int[]> sizes, List<int[]> originalSizes, List<Target> targets) {}
 

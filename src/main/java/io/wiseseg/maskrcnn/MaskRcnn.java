@@ -253,7 +253,16 @@ public final class MaskRcnn extends Module {
 
     /** The training losses for images (3 × H × W in [0, 1]) and their targets (at the images' sizes). */
     public Losses losses(List<Tensor> images, List<Target> targets, Random random) {
-        GeneralizedTransform.Batch batch = transform.apply(placed(images), targets);
+        return losses(images, targets, 1, random);
+    }
+
+    /**
+     * {@link #losses(List, List, Random)} with the images resized to {@code scale} × the model's
+     * sizes (multi-scale training; 1: the sizes themselves).
+     */
+    public Losses losses(List<Tensor> images, List<Target> targets, double scale, Random random) {
+        GeneralizedTransform sized = scale == 1 ? transform : transform.scaled(scale);
+        GeneralizedTransform.Batch batch = sized.apply(placed(images), targets);
         List<Tensor> features = backbone.forward(batch.images());
         List<GroundTruth> gt = new ArrayList<>();
         List<Tensor> gtBoxes = new ArrayList<>(), ignoreBoxes = new ArrayList<>();

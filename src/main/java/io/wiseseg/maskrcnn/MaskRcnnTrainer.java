@@ -65,8 +65,11 @@ public final class MaskRcnnTrainer {
      */
     public record Options(int epochs, int batchSize, double lr, double momentum, double weightDecay,
             int warmupIterations, double warmupFactor, List<Integer> decayEpochs, double decayFactor,
-            boolean flip, long seed, int iterations, List<Integer> decaySteps, double maxGradNorm) {
+            boolean flip, long seed, int iterations, List<Integer> decaySteps, double maxGradNorm, double minScale) {
         public Options {
+            if (!(minScale > 0 && minScale <= 1)) {
+                throw new IllegalArgumentException("the smallest training scale must be in (0, 1], got " + minScale);
+            }
             if (!(maxGradNorm >= 0) || Double.isInfinite(maxGradNorm)) {
                 throw new IllegalArgumentException("the gradient norm limit must be >= 0 (0: none), got " + maxGradNorm);
             }
@@ -88,13 +91,23 @@ public final class MaskRcnnTrainer {
         public Options(int epochs, int batchSize, double lr, double momentum, double weightDecay, int warmupIterations,
                 double warmupFactor, List<Integer> decayEpochs, double decayFactor, boolean flip, long seed) {
             this(epochs, batchSize, lr, momentum, weightDecay, warmupIterations, warmupFactor, decayEpochs, decayFactor,
-                    flip, seed, 0, List.of(), 0);
+                    flip, seed, 0, List.of(), 0, 1);
         }
 
         /** These options with each step's gradient norm limited to {@code maxGradNorm} (0: no limit). */
         public Options withMaxGradNorm(double maxGradNorm) {
             return new Options(epochs, batchSize, lr, momentum, weightDecay, warmupIterations, warmupFactor, decayEpochs,
-                    decayFactor, flip, seed, iterations, decaySteps, maxGradNorm);
+                    decayFactor, flip, seed, iterations, decaySteps, maxGradNorm, minScale);
+        }
+
+        /**
+         * These options with each step's images drawn at a scale in [{@code minScale}, 1] of the
+         * model's sizes (multi-scale training, as torchvision's and detectron2's recipes resize to a
+         * random shorter side); 1: the model's sizes only.
+         */
+        public Options withMinScale(double minScale) {
+            return new Options(epochs, batchSize, lr, momentum, weightDecay, warmupIterations, warmupFactor, decayEpochs,
+                    decayFactor, flip, seed, iterations, decaySteps, maxGradNorm, minScale);
         }
 
         public static Options wise(int epochs) {
@@ -124,7 +137,7 @@ public final class MaskRcnnTrainer {
                 steps = step < schedule.iterations() ? List.of(step) : List.of();
             }
             return new Options(this.epochs, batchSize, lr, momentum, weightDecay, warmupIterations, warmupFactor, epochs,
-                    schedule.lrGamma(), flip, seed, schedule.iterations(), steps, maxGradNorm);
+                    schedule.lrGamma(), flip, seed, schedule.iterations(), steps, maxGradNorm, minScale);
         }
 
         /** Where the decay falls in a run of {@code iterations} steps with no lr steps given: after two thirds. */
@@ -275,7 +288,10 @@ public final class MaskRcnnTrainer {
             MaskRcnn.Losses losses;
             double value;
             try (Trace.Span s = Trace.span("forward", CATEGORY)) {
-                losses = model.losses(images, targets, random);
+                // drawn only when asked for: runs at one scale keep their random stream
+                double scale = options.minScale() < 1 ? options.minScale() + (1 - options.minScale()) * random.nextDouble()
+                        : 1;
+                losses = model.losses(images, targets, scale, random);
                 value = losses.totalValue();
             }
             if (!Double.isFinite(value)) {

@@ -97,11 +97,15 @@ public final class WiseRun {
      *                            classifier's, and so the Mask R-CNNs'; null: from scratch
      * @param classifierBackboneLrFactor the classifier backbone's learning rate is its head's (0.02)
      *                            times this; 1 (the default) trains a backbone from scratch at full rate
+     * @param maskRcnnMinScale    the Mask R-CNNs train each step at a scale drawn from [this, 1] of
+     *                            their sizes (multi-scale training: objects smaller than the
+     *                            training masks show them); 1 (the default): at their sizes only
      */
     public record Settings(String trainSplit, String evalSplit, int classifierImageSize, int classifierEpochs,
             int outputStride, PseudoLabelling.Settings pseudo, int maskRcnnMinSize, int maskRcnnMaxSize,
             int maskRcnnEpochs, boolean upperBound, int overlays, long seed, StepSchedule classifierSchedule,
-            StepSchedule maskRcnnSchedule, String classifierWeights, double classifierBackboneLrFactor) {
+            StepSchedule maskRcnnSchedule, String classifierWeights, double classifierBackboneLrFactor,
+            double maskRcnnMinScale) {
         /** The classifier backbone's learning-rate factor when none is given. */
         public static final double DEFAULT_BACKBONE_LR_FACTOR = 1.0;
 
@@ -126,6 +130,20 @@ public final class WiseRun {
                 throw new IllegalArgumentException("the classifier's backbone learning-rate factor must be a finite "
                         + "number >= 0, got " + classifierBackboneLrFactor);
             }
+            if (!(maskRcnnMinScale > 0 && maskRcnnMinScale <= 1)) {
+                throw new IllegalArgumentException("the Mask R-CNN's smallest training scale must be in (0, 1], got "
+                        + maskRcnnMinScale);
+            }
+        }
+
+        /** Settings with the Mask R-CNNs trained at their sizes only. */
+        public Settings(String trainSplit, String evalSplit, int classifierImageSize, int classifierEpochs,
+                int outputStride, PseudoLabelling.Settings pseudo, int maskRcnnMinSize, int maskRcnnMaxSize,
+                int maskRcnnEpochs, boolean upperBound, int overlays, long seed, StepSchedule classifierSchedule,
+                StepSchedule maskRcnnSchedule, String classifierWeights, double classifierBackboneLrFactor) {
+            this(trainSplit, evalSplit, classifierImageSize, classifierEpochs, outputStride, pseudo, maskRcnnMinSize,
+                    maskRcnnMaxSize, maskRcnnEpochs, upperBound, overlays, seed, classifierSchedule, maskRcnnSchedule,
+                    classifierWeights, classifierBackboneLrFactor, 1.0);
         }
 
         /** Settings with the default backbone learning-rate factor. */
@@ -188,50 +206,50 @@ public final class WiseRun {
         public Settings withEpochs(int classifier, int maskRcnn) {
             return new Settings(trainSplit, evalSplit, classifierImageSize, classifier, outputStride, pseudo,
                     maskRcnnMinSize, maskRcnnMaxSize, maskRcnn, upperBound, overlays, seed, classifierSchedule,
-                    maskRcnnSchedule, classifierWeights, classifierBackboneLrFactor);
+                    maskRcnnSchedule, classifierWeights, classifierBackboneLrFactor, maskRcnnMinScale);
         }
 
         public Settings withPseudo(PseudoLabelling.Settings pseudo) {
             return new Settings(trainSplit, evalSplit, classifierImageSize, classifierEpochs, outputStride, pseudo,
                     maskRcnnMinSize, maskRcnnMaxSize, maskRcnnEpochs, upperBound, overlays, seed, classifierSchedule,
-                    maskRcnnSchedule, classifierWeights, classifierBackboneLrFactor);
+                    maskRcnnSchedule, classifierWeights, classifierBackboneLrFactor, maskRcnnMinScale);
         }
 
         public Settings withSizes(int classifierImageSize, int maskRcnnMinSize, int maskRcnnMaxSize) {
             return new Settings(trainSplit, evalSplit, classifierImageSize, classifierEpochs, outputStride, pseudo,
                     maskRcnnMinSize, maskRcnnMaxSize, maskRcnnEpochs, upperBound, overlays, seed, classifierSchedule,
-                    maskRcnnSchedule, classifierWeights, classifierBackboneLrFactor);
+                    maskRcnnSchedule, classifierWeights, classifierBackboneLrFactor, maskRcnnMinScale);
         }
 
         public Settings withUpperBound(boolean upperBound) {
             return new Settings(trainSplit, evalSplit, classifierImageSize, classifierEpochs, outputStride, pseudo,
                     maskRcnnMinSize, maskRcnnMaxSize, maskRcnnEpochs, upperBound, overlays, seed, classifierSchedule,
-                    maskRcnnSchedule, classifierWeights, classifierBackboneLrFactor);
+                    maskRcnnSchedule, classifierWeights, classifierBackboneLrFactor, maskRcnnMinScale);
         }
 
         public Settings withOverlays(int overlays) {
             return new Settings(trainSplit, evalSplit, classifierImageSize, classifierEpochs, outputStride, pseudo,
                     maskRcnnMinSize, maskRcnnMaxSize, maskRcnnEpochs, upperBound, overlays, seed, classifierSchedule,
-                    maskRcnnSchedule, classifierWeights, classifierBackboneLrFactor);
+                    maskRcnnSchedule, classifierWeights, classifierBackboneLrFactor, maskRcnnMinScale);
         }
 
         public Settings withSeed(long seed) {
             return new Settings(trainSplit, evalSplit, classifierImageSize, classifierEpochs, outputStride, pseudo,
                     maskRcnnMinSize, maskRcnnMaxSize, maskRcnnEpochs, upperBound, overlays, seed, classifierSchedule,
-                    maskRcnnSchedule, classifierWeights, classifierBackboneLrFactor);
+                    maskRcnnSchedule, classifierWeights, classifierBackboneLrFactor, maskRcnnMinScale);
         }
 
         public Settings withSplits(String trainSplit, String evalSplit) {
             return new Settings(trainSplit, evalSplit, classifierImageSize, classifierEpochs, outputStride, pseudo,
                     maskRcnnMinSize, maskRcnnMaxSize, maskRcnnEpochs, upperBound, overlays, seed, classifierSchedule,
-                    maskRcnnSchedule, classifierWeights, classifierBackboneLrFactor);
+                    maskRcnnSchedule, classifierWeights, classifierBackboneLrFactor, maskRcnnMinScale);
         }
 
         /** These settings with the stages' schedules in optimizer steps. */
         public Settings withSchedules(StepSchedule classifier, StepSchedule maskRcnn) {
             return new Settings(trainSplit, evalSplit, classifierImageSize, classifierEpochs, outputStride, pseudo,
                     maskRcnnMinSize, maskRcnnMaxSize, maskRcnnEpochs, upperBound, overlays, seed, classifier, maskRcnn,
-                    classifierWeights, classifierBackboneLrFactor);
+                    classifierWeights, classifierBackboneLrFactor, maskRcnnMinScale);
         }
 
         /**
@@ -242,7 +260,7 @@ public final class WiseRun {
         public Settings withClassifierWeights(String classifierWeights) {
             return new Settings(trainSplit, evalSplit, classifierImageSize, classifierEpochs, outputStride, pseudo,
                     maskRcnnMinSize, maskRcnnMaxSize, maskRcnnEpochs, upperBound, overlays, seed, classifierSchedule,
-                    maskRcnnSchedule, classifierWeights, classifierBackboneLrFactor);
+                    maskRcnnSchedule, classifierWeights, classifierBackboneLrFactor, maskRcnnMinScale);
         }
 
         /**
@@ -250,10 +268,17 @@ public final class WiseRun {
          * below 1 a pretrained backbone (--classifier-weights) changes less while PRM's recipe
          * fine-tunes it on few images.
          */
+        /** These settings with the Mask R-CNNs trained at scales drawn from [{@code scale}, 1] of their sizes. */
+        public Settings withMaskRcnnMinScale(double scale) {
+            return new Settings(trainSplit, evalSplit, classifierImageSize, classifierEpochs, outputStride, pseudo,
+                    maskRcnnMinSize, maskRcnnMaxSize, maskRcnnEpochs, upperBound, overlays, seed, classifierSchedule,
+                    maskRcnnSchedule, classifierWeights, classifierBackboneLrFactor, scale);
+        }
+
         public Settings withClassifierBackboneLrFactor(double factor) {
             return new Settings(trainSplit, evalSplit, classifierImageSize, classifierEpochs, outputStride, pseudo,
                     maskRcnnMinSize, maskRcnnMaxSize, maskRcnnEpochs, upperBound, overlays, seed, classifierSchedule,
-                    maskRcnnSchedule, classifierWeights, factor);
+                    maskRcnnSchedule, classifierWeights, factor, maskRcnnMinScale);
         }
 
         /** The classifier's length as the run prints it: "12 epochs" or "900 iterations". */
@@ -554,7 +579,8 @@ public final class WiseRun {
         int steps = s.maskRcnnSchedule().byIterations() ? s.maskRcnnSchedule().iterations()
                 : s.maskRcnnEpochs() * ((examples.size() + 3) / 4);
         MaskRcnnTrainer.Options options = MaskRcnnTrainer.Options.wise(s.maskRcnnEpochs(), 4, 0.02,
-                Math.min(100, steps / 8), true, s.seed()).withSchedule(s.maskRcnnSchedule()).withMaxGradNorm(MAX_GRAD_NORM);
+                Math.min(100, steps / 8), true, s.seed()).withSchedule(s.maskRcnnSchedule()).withMaxGradNorm(MAX_GRAD_NORM)
+                .withMinScale(s.maskRcnnMinScale());
         if (Files.isRegularFile(predictions)) { // finished earlier: only the predictions are needed
             return MaskRcnnTraining.readPredictions(voc, s.evalSplit(), predictions);
         }
@@ -584,7 +610,8 @@ public final class WiseRun {
                         : ", seeds of one class merged at mask IoU >= " + s.pseudo().mergeIou()));
         m.put("Mask R-CNN", "ResNet-18-FPN at width " + WIDTH + ", backbone from the PRM classifier, "
                 + s.maskRcnnLength() + ", batch 4, lr 0.02, " + s.maskRcnnMinSize() + ".." + s.maskRcnnMaxSize()
-                + " px");
+                + " px" + (s.maskRcnnMinScale() == 1 ? "" : ", trained at scales drawn from " + s.maskRcnnMinScale()
+                        + "..1 of that"));
         if (selfTraining.rounds() > 0) {
             m.put("self-training", selfTraining.rounds() + " rounds: the previous Mask R-CNN's predictions on the "
                     + "train images scored >= " + (selfTraining.tuneScore() ? "a threshold chosen each round on the "
@@ -657,6 +684,10 @@ public final class WiseRun {
         // and the backbone's full learning rate (the one runs had before the setting existed)
         if (s.classifierBackboneLrFactor() == Settings.DEFAULT_BACKBONE_LR_FACTOR) {
             want.remove("classifierBackboneLrFactor");
+        }
+        // and Mask R-CNNs trained at one scale
+        if (s.maskRcnnMinScale() == 1) {
+            want.remove("maskRcnnMinScale");
         }
         Path file = out.resolve(SETTINGS_FILE);
         if (Files.exists(file)) {
