@@ -273,7 +273,7 @@ public final class SelfTraining {
                     }
                 }
                 for (Box b : boxes) {
-                    if (missed.stream().anyMatch(o -> boxIou(o, b) >= PseudoMaskDiagnostics.IOU)) {
+                    if (missed.stream().anyMatch(o -> o.iou(b) >= PseudoMaskDiagnostics.IOU)) {
                         onMissed++;
                     }
                 }
@@ -287,14 +287,6 @@ public final class SelfTraining {
         }
     }
 
-    static double boxIou(Box a, Box b) {
-        double iw = Math.min(a.x2(), b.x2()) - Math.max(a.x1(), b.x1()), ih = Math.min(a.y2(), b.y2()) - Math.max(a.y1(), b.y1());
-        if (iw <= 0 || ih <= 0) {
-            return 0;
-        }
-        double inter = iw * ih, union = (a.x2() - a.x1()) * (a.y2() - a.y1()) + (b.x2() - b.x1()) * (b.y2() - b.y1()) - inter;
-        return union <= 0 ? 0 : inter / union;
-    }
 
     /**
      * Trains round {@code k}'s Mask R-CNN on the given training masks (and ignored regions: a file of
