@@ -62,6 +62,8 @@ class PrmCommandsTest {
         assertTrue(loc.out().contains("classification mAP") && loc.out().contains("instances with a peak"), loc.out());
         assertTrue(loc.out().matches("(?s).*objects shown alone \\(\\d+\\): class scored highest of all 6 .*"), loc.out());
         assertTrue(loc.out().contains("class threshold 0.0"), loc.out());
+        assertTrue(loc.out().matches("(?s).*\n  small \\(mask under 32² px\\): (none|[0-9.]+ of \\d+), medium \\(to 96²\\): "
+                + "(none|[0-9.]+ of \\d+), large: (none|[0-9.]+ of \\d+)\n.*"), loc.out());
         CliRun labelled = run("localisation", "--checkpoint", runDir.toString(), "--dataset", data.toString(),
                 "--peak-threshold", "0", "--image-labels", "--points", "PEAK");
         assertEquals(0, labelled.code(), labelled.err());

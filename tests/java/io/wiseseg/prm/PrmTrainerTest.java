@@ -74,6 +74,14 @@ class PrmTrainerTest {
         assertTrue(labelled.peaks() >= labelCount, labelled.peaks() + " peaks for " + labelCount + " labels");
         assertEquals(l.instances(), labelled.instances());
         assertTrue(labelled.instanceRecall() >= l.instanceRecall(), labelled + " vs " + l);
+        // The size split counts every instance once, and its found ones are the recall's.
+        for (PrmEvaluation.Localisation x : List.of(l, labelled)) {
+            var all = x.instancesBySize();
+            var hit = x.foundBySize();
+            assertEquals(x.instances(), all.small() + all.medium() + all.large(), x.toString());
+            assertEquals(Math.round(x.instanceRecall() * x.instances()), hit.small() + hit.medium() + hit.large());
+            assertTrue(hit.small() <= all.small() && hit.medium() <= all.medium() && hit.large() <= all.large());
+        }
         assertTrue(Files.isRegularFile(tmp.resolve("run").resolve(PrmCheckpoint.MODEL)));
         assertEquals(tiny(EPOCHS), PrmCheckpoint.config(tmp.resolve("run")));
     }

@@ -97,6 +97,13 @@ final class LocalisationCommand implements Runnable {
                 size, points);
         w.printf("classification mAP %.3f (chance %.3f)%n", c.meanAp(), c.chanceMeanAp());
         w.printf("instances with a peak of their class: %.3f%n", l.instanceRecall());
+        double[] bySize = l.recallBySize();
+        int[] counts = {l.instancesBySize().small(), l.instancesBySize().medium(), l.instancesBySize().large()};
+        String[] shown = new String[3];
+        for (int i = 0; i < 3; i++) {
+            shown[i] = counts[i] == 0 ? "none" : String.format("%.3f of %d", bySize[i], counts[i]);
+        }
+        w.printf("  small (mask under 32² px): %s, medium (to 96²): %s, large: %s%n", shown[0], shown[1], shown[2]);
         w.printf("peaks inside an instance of their class: %.3f%n", l.peakPrecision());
         w.printf("objects shown alone (%d): class scored highest of all %d %.3f (chance %.3f), of the image's labels "
                 + "%.3f (chance %.3f)%n", alone.objects(), alone.classes(), alone.accuracy(), alone.chance(),

@@ -48,6 +48,11 @@ public record PseudoMaskDiagnostics(int images, int pseudoMasks, int objects, in
     public record BySize(int small, int medium, int large) {
         public static final BySize NONE = new BySize(0, 0, 0);
 
+        /** These counts with one more object of mask area {@code area} px, by COCO's bounds. */
+        public BySize plus(long area) {
+            return plus(area, SMALL_AREA, MEDIUM_AREA);
+        }
+
         BySize plus(long area, long smallArea, long mediumArea) {
             return area < smallArea ? new BySize(small + 1, medium, large)
                     : area < mediumArea ? new BySize(small, medium + 1, large) : new BySize(small, medium, large + 1);

@@ -5,6 +5,7 @@ import io.wiseseg.data.Dataset;
 import io.wiseseg.data.Instance;
 import io.wiseseg.data.LabelledImage;
 import io.wiseseg.data.ProgressListener;
+import io.wiseseg.eval.PseudoMaskDiagnostics.BySize;
 import io.wiseseg.kernels.Device;
 import io.wiseseg.util.Tensors;
 import java.util.List;
@@ -28,8 +29,23 @@ public final class PrmEvaluation {
      *
      * @param instanceRecall fraction of ground-truth instances containing ≥ 1 peak of their class
      * @param peakPrecision  fraction of kept peaks inside an instance of their class
+     * @param instancesBySize the instances by COCO's size classes of their mask area
+     * @param foundBySize    the instances containing a peak of their class, by the same classes: whether
+     *                       the peaks miss the small objects (the pseudo masks cannot find them then)
      */
-    public record Localisation(int images, int instances, int peaks, double instanceRecall, double peakPrecision) {}
+    public record Localisation(int images, int instances, int peaks, double instanceRecall, double peakPrecision,
+            BySize instancesBySize, BySize foundBySize) {
+        /** Instance recall of small, medium and large instances (NaN where a class has none). */
+        public double[] recallBySize() {
+            return new double[] {ratio(foundBySize.small(), instancesBySize.small()),
+                ratio(foundBySize.medium(), instancesBySize.medium()),
+                ratio(foundBySize.large(), instancesBySize.large())};
+        }
+
+        private static double ratio(int a, int b) {
+            return b == 0 ? Double.NaN : (double) a / b;
+        }
+    }
 
     private PrmEvaluation() {}
 
@@ -93,6 +109,7 @@ public final class PrmEvaluation {
             PointRule rule, boolean imageLabels, ProgressListener listener) {
         List<LabelledImage> images = dataset.labelled(split);
         int instances = 0, found = 0, peaks = 0, inside = 0;
+        BySize bySize = BySize.NONE, foundBySize = BySize.NONE;
         listener.progress("localise " + split, 0, images.size());
         for (int i = 0; i < images.size(); i++) {
             LabelledImage image = images.get(i);
@@ -126,9 +143,12 @@ public final class PrmEvaluation {
             }
             for (Instance inst : truth.instances()) {
                 instances++;
+                long area = inst.mask().area();
+                bySize = bySize.plus(area);
                 for (int[] pt : points) {
                     if (pt[0] == inst.classId() && inst.mask().get(pt[1], pt[2])) {
                         found++;
+                        foundBySize = foundBySize.plus(area);
                         break;
                     }
                 }
@@ -145,7 +165,7 @@ public final class PrmEvaluation {
             listener.progress("localise " + split, i + 1, images.size());
         }
         return new Localisation(images.size(), instances, peaks, instances == 0 ? Double.NaN : (double) found / instances,
-                peaks == 0 ? Double.NaN : (double) inside / peaks);
+                peaks == 0 ? Double.NaN : (double) inside / peaks, bySize, foundBySize);
     }
 
     /** The image as the network sees it at test time (see {@link ImageTensors#inputSize}). */
