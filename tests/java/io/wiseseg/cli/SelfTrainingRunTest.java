@@ -15,6 +15,8 @@ import java.util.Comparator;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * {@code wiseseg run --rounds 1} at toy size: the round's files, its row in the table, the report
@@ -179,23 +181,18 @@ class SelfTrainingRunTest {
         return to;
     }
 
-    @Test
-    void refusesARoundScoreThatIsNeitherANumberNorTuned(@TempDir Path tmp) throws Exception {
+    /** A bad round option is refused in one line, before the run folder exists. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "--round-score  | best | --round-score must be a number in [0, 1] or 'tuned', got 'best'",
+        "--round-ignore | 2    | --round-ignore must be a number in [0, 1], got 2.0"})
+    void refusesABadRoundOptionInOneLine(String option, String value, String message, @TempDir Path tmp)
+            throws Exception {
         Path data = TinyVoc.write(tmp.resolve("voc"), 4, 2, 1);
         CliRun r = CliRun.run("run", "--dataset", data.toString(), "--out", tmp.resolve("run").toString(), "--rounds",
-                "1", "--round-score", "best");
+                "1", option, value);
         assertEquals(2, r.code());
-        assertEquals("wiseseg: --round-score must be a number in [0, 1] or 'tuned', got 'best'", r.err().strip());
-        assertFalse(Files.exists(tmp.resolve("run")));
-    }
-
-    @Test
-    void refusesAnIgnoreScoreOutsideZeroOne(@TempDir Path tmp) throws Exception {
-        Path data = TinyVoc.write(tmp.resolve("voc"), 4, 2, 1);
-        CliRun r = CliRun.run("run", "--dataset", data.toString(), "--out", tmp.resolve("run").toString(), "--rounds",
-                "1", "--round-ignore", "2");
-        assertEquals(2, r.code());
-        assertEquals("wiseseg: --round-ignore must be a number in [0, 1], got 2.0", r.err().strip());
+        assertEquals("wiseseg: " + message, r.err().strip());
         assertFalse(Files.exists(tmp.resolve("run")));
     }
 
