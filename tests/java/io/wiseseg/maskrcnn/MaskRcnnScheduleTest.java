@@ -4,13 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.wiseseg.data.AnnotatedImage;
 import io.wiseseg.data.ProgressListener;
-import io.wiseseg.data.SyntheticDataset;
 import io.wiseseg.data.VocDataset;
 import io.wiseseg.kernels.Device;
 import io.wiseseg.util.StepSchedule;
-import io.wiseseg.util.TorchRuntime;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -35,14 +32,8 @@ class MaskRcnnScheduleTest {
 
     @BeforeAll
     static void data(@TempDir Path dir) {
-        TorchRuntime.ensureLoaded();
-        torch.set_num_threads(1); // tiny tensors on a shared 2-core machine (see MaskRcnnTrainingTest)
-        Device.cpu().setNumThreads(1);
-        dataset = SyntheticDataset.generate(dir.resolve("synth"), new SyntheticDataset.Options(4, 64, 64, 5, 2,
-                List.of("disc", "square"), 0.02, 0.0, false), ProgressListener.NONE);
-        for (AnnotatedImage a : dataset.annotated("train")) {
-            EXAMPLES.add(new MaskRcnnTrainer.Example(a.image().id(), () -> dataset.readImage(a.image()), a.instances()));
-        }
+        dataset = MaskRcnnTrainingTest.tinyDataset(dir);
+        EXAMPLES.addAll(MaskRcnnTrainingTest.examples(dataset));
     }
 
     /**

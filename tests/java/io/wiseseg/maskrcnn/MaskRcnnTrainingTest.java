@@ -32,6 +32,15 @@ class MaskRcnnTrainingTest {
 
     @BeforeAll
     static void data(@TempDir Path dir) {
+        dataset = tinyDataset(dir);
+        train = dataset.annotated("train");
+    }
+
+    /**
+     * The Mask R-CNN tests' data: four 64-pixel images of discs and squares, written under
+     * {@code dir}; LibTorch and the kernels set to one thread for them.
+     */
+    static VocDataset tinyDataset(Path dir) {
         TorchRuntime.ensureLoaded();
         // One thread: with tiny tensors a 2-thread parallel region mostly waits for its second
         // thread, which on a loaded 2-core machine costs ~20 ms per operation (measured: 100 small
@@ -40,8 +49,16 @@ class MaskRcnnTrainingTest {
         Device.cpu().setNumThreads(1);
         SyntheticDataset.Options o = new SyntheticDataset.Options(4, 64, 64, 5, 2, List.of("disc", "square"), 0.02, 0.0,
                 false);
-        dataset = SyntheticDataset.generate(dir.resolve("synth"), o, ProgressListener.NONE);
-        train = dataset.annotated("train");
+        return SyntheticDataset.generate(dir.resolve("synth"), o, ProgressListener.NONE);
+    }
+
+    /** The train split of {@code dataset} as training examples on its GT masks. */
+    static List<MaskRcnnTrainer.Example> examples(VocDataset dataset) {
+        List<MaskRcnnTrainer.Example> examples = new ArrayList<>();
+        for (AnnotatedImage a : dataset.annotated("train")) {
+            examples.add(new MaskRcnnTrainer.Example(a.image().id(), () -> dataset.readImage(a.image()), a.instances()));
+        }
+        return examples;
     }
 
     /** A narrow detector for 64-pixel images: few proposals and sampled RoIs. */

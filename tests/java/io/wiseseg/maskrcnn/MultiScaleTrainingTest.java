@@ -6,16 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.wiseseg.data.AnnotatedImage;
 import io.wiseseg.data.Box;
 import io.wiseseg.data.Instance;
 import io.wiseseg.data.Mask;
 import io.wiseseg.data.ProgressListener;
-import io.wiseseg.data.SyntheticDataset;
 import io.wiseseg.data.VocDataset;
 import io.wiseseg.kernels.Device;
 import io.wiseseg.util.StepSchedule;
-import io.wiseseg.util.TorchRuntime;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -36,14 +33,8 @@ class MultiScaleTrainingTest {
 
     @BeforeAll
     static void data(@TempDir Path dir) {
-        TorchRuntime.ensureLoaded();
-        torch.set_num_threads(1);
-        Device.cpu().setNumThreads(1);
-        dataset = SyntheticDataset.generate(dir.resolve("synth"), new SyntheticDataset.Options(4, 64, 64, 5, 2,
-                List.of("disc", "square"), 0.02, 0.0, false), ProgressListener.NONE);
-        for (AnnotatedImage a : dataset.annotated("train")) {
-            EXAMPLES.add(new MaskRcnnTrainer.Example(a.image().id(), () -> dataset.readImage(a.image()), a.instances()));
-        }
+        dataset = MaskRcnnTrainingTest.tinyDataset(dir);
+        EXAMPLES.addAll(MaskRcnnTrainingTest.examples(dataset));
     }
 
     @Test
