@@ -34,6 +34,7 @@ class DemoCommandTest {
         assertTrue(Files.isRegularFile(out.resolve("metrics-iou.json")));
         // no merge (the default) leaves run.json as it was before the setting existed: old folders resume
         assertTrue(!Files.readString(out.resolve("run.json")).contains("mergeIou"));
+        assertTrue(!Files.readString(out.resolve("run.json")).contains("classConflictIou")); // likewise
         // the pseudo-mask settings are chosen on a tenth of the train images by default (issue #16)
         assertTrue(first.out().contains("2b/5"), first.out());
         assertTrue(Files.isRegularFile(out.resolve("tune.json")));

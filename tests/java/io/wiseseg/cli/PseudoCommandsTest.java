@@ -124,6 +124,31 @@ class PseudoCommandsTest {
                 runDir.toString(), "--merge-iou", "1.5", "--out", merged.toString());
         assertEquals(2, badMerge.code());
         assertTrue(badMerge.err().contains("--merge-iou must be in (0, 1], got 1.5"), badMerge.err());
+        // --class-conflict-iou: one class per object, recorded with the settings; no two kept masks of
+        // different classes overlap at that IoU
+        Path oneClass = tmp.resolve("pseudo-one-class.json");
+        CliRun oc = run("pseudo", "--dataset", data.toString(), "--split", "val", "--checkpoint", runDir.toString(),
+                "--peak-threshold", "0", "--class-conflict-iou", "0.5", "--out", oneClass.toString());
+        assertEquals(0, oc.code(), oc.err());
+        assertTrue(Files.readString(tmp.resolve("pseudo-one-class.json.parts").resolve("SETTINGS"))
+                .contains("; one class per object: classes overlapping at iou>=0.5"));
+        var dataset = io.wiseseg.data.VocDataset.open(data);
+        var blank = new io.wiseseg.data.CocoDataset(dataset.classes(),
+                io.wiseseg.data.CocoDataset.defaultCategoryIds(dataset.classes()), dataset.annotated("val"),
+                java.util.Map.of());
+        for (var image : io.wiseseg.data.CocoJson.readResults(oneClass, blank)) {
+            var in = image.instances();
+            for (int i = 0; i < in.size(); i++) {
+                for (int j = i + 1; j < in.size(); j++) {
+                    assertTrue(in.get(i).classId() == in.get(j).classId() || in.get(i).mask().iou(in.get(j).mask()) < 0.5,
+                            image.imageId());
+                }
+            }
+        }
+        CliRun badClasses = run("pseudo", "--dataset", data.toString(), "--split", "val", "--checkpoint",
+                runDir.toString(), "--class-conflict-iou", "0", "--out", oneClass.toString());
+        assertEquals(2, badClasses.code());
+        assertTrue(badClasses.err().contains("--class-conflict-iou must be in (0, 1], got 0.0"), badClasses.err());
         // with image labels, every pseudo mask is of a class the image is labelled with
         Path labelled = tmp.resolve("pseudo-labels.json");
         CliRun l = run("pseudo", "--dataset", data.toString(), "--split", "val", "--checkpoint", runDir.toString(),

@@ -92,6 +92,15 @@ class PseudoLabellingTest {
         PseudoLabelling merging = PseudoLabelling.fromGroundTruthCentres(proposals(), settings("wise").withMergeIou(1));
         assertTrue(merging.description().endsWith("; merge same-class iou>=1.0"), merging.description());
         assertTrue(!PseudoLabelling.fromGroundTruthCentres(proposals(), settings("wise")).description().contains("merge"));
+        // one class per object: off by default, its IoU checked, and it needs a classifier's class maps
+        assertEquals(PseudoLabelling.Settings.NO_MERGE, PseudoLabelling.Settings.defaults().classConflictIou());
+        assertEquals(0.5, settings("iou").withClassConflictIou(0.5).classConflictIou());
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+                () -> settings("iou").withClassConflictIou(1.2));
+        assertTrue(bad.getMessage().contains("class-conflict IoU must be in (0, 1]"), bad.getMessage());
+        IllegalArgumentException noMaps = assertThrows(IllegalArgumentException.class,
+                () -> PseudoLabelling.fromGroundTruthCentres(proposals(), settings("wise").withClassConflictIou(0.5)));
+        assertTrue(noMaps.getMessage().contains("needs a classifier's class maps"), noMaps.getMessage());
     }
 
     private ProposalCache proposals() {

@@ -189,6 +189,31 @@ class SettingsSearchTest {
     }
 
     @Test
+    void theClassConflictAxisDoublesTheCandidatesAndIsWrittenOnlyWhenSearched() {
+        PseudoLabelling.Settings base = PseudoLabelling.Settings.defaults();
+        SettingsSearch.Grid plain = SettingsSearch.Grid.defaults(0f);
+        SettingsSearch.Grid both = SettingsSearch.Grid.parse("classes=0,0.5", plain);
+        assertEquals(List.of(0.0, 0.5), both.classConflictIous());
+        // the default grid's spec is what it was before the axis existed (run folders stay valid)
+        assertEquals("rule=iou,wise,prm;blur=0.01,0.02,0.04;fraction=0.3,0.5,0.7;proposals=100,0;peak=0.0;"
+                + "merge=0.0,0.5;nms=false", plain.spec());
+        assertEquals(plain.spec() + ";classes=0.0,0.5", both.spec());
+        assertEquals(both, SettingsSearch.Grid.parse(both.spec(), plain));
+        List<PseudoLabelling.Settings> c = both.candidates(base);
+        assertEquals(2 * plain.candidates(base).size(), c.size()); // every candidate with and without
+        assertEquals(plain.candidates(base).size(), c.stream().filter(x -> x.classConflictIou() == 0.5).count());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> SettingsSearch.Grid.parse("classes=2", plain));
+        assertTrue(e.getMessage().contains("classes must be in (0, 1], or 0 for none"), e.getMessage());
+        // settings JSON: the field only when set, read back either way
+        PseudoLabelling.Settings on = base.withClassConflictIou(0.5);
+        assertEquals(on, SettingsSearch.settingsFrom(SettingsSearch.settingsJson(on)));
+        assertEquals(base, SettingsSearch.settingsFrom(SettingsSearch.settingsJson(base)));
+        assertFalse(SettingsSearch.settingsJson(base).has("classConflictIou"));
+        assertNotEquals(SettingsSearch.describe(base), SettingsSearch.describe(on));
+    }
+
+    @Test
     void aResultReadsBackAsWritten(@TempDir Path tmp) throws Exception {
         PseudoLabelling.Settings s = PseudoLabelling.Settings.defaults().withMergeIou(0.5);
         SettingsSearch.Result r = new SettingsSearch.Result(0.25, 3, SettingsSearch.Grid.defaults(0f).spec(),

@@ -137,4 +137,29 @@ class PseudoLabellerTest {
         assertTrue(merging.description().endsWith("; merge same-class iou>=0.9"), merging.description());
         assertEquals(BestObjectness.wise().description(), wise().description());
     }
+
+    @Test
+    void classConflictsNeedTheClassMapsAndLeaveOneClassPerObject() {
+        // a class-0 and a class-1 seed in LEFT both choose it (best objectness); class 1 responds more there
+        List<Seed> seeds = List.of(new Seed(0, 1, 1, 1f), new Seed(1, 2, 2, 1f), new Seed(0, 8, 8, 1f));
+        PseudoLabeller oneClass = new PseudoLabeller(BestObjectness.wise(), null, new ClassConflicts(0.5), null,
+                Inputs.scorer());
+        ImageEvidence without = new ImageEvidence("a", H, W, seeds, null, null, Inputs.proposals(LEFT, 0.9, CORNER, 0.8),
+                null);
+        assertEquals(3, wise().select(without).size());
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> oneClass.select(without));
+        assertTrue(e.getMessage().contains("needs the class maps"), e.getMessage());
+        float[] maps = new float[2 * H * W];
+        for (int i = 0; i < H * W; i++) {
+            maps[i] = 1f;
+            maps[H * W + i] = LEFT.get(i / W, i % W) ? 2f : 0f;
+        }
+        ImageEvidence with = new ImageEvidence("a", H, W, seeds, null, Inputs.maps(maps, 2, H, W),
+                Inputs.proposals(LEFT, 0.9, CORNER, 0.8), null);
+        List<PseudoInstance> kept = oneClass.select(with);
+        assertEquals(List.of(1, 0), kept.stream().map(PseudoInstance::classId).toList());
+        assertEquals(List.of(LEFT, CORNER), kept.stream().map(PseudoInstance::mask).toList());
+        assertTrue(oneClass.description().endsWith("; one class per object: classes overlapping at iou>=0.5 keep the "
+                + "strongest class response"), oneClass.description());
+    }
 }

@@ -70,6 +70,9 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--merge-iou", paramLabel = "IOU", description = RuleNames.MERGE_IOU_HELP)
     Double mergeIou;
 
+    @Option(names = "--class-conflict-iou", paramLabel = "IOU", description = RuleNames.CLASS_CONFLICT_HELP)
+    Double classConflictIou;
+
     @Option(names = "--overlays", defaultValue = "8", description = "Overlay PNGs to write (default: ${DEFAULT-VALUE}).")
     int overlays;
 
@@ -101,6 +104,7 @@ final class DemoCommand implements Callable<Integer> {
         threads.apply();
         var device = deviceOption.resolve();
         double merge = RuleNames.mergeIou(mergeIou); // checked before any work
+        double classes = RuleNames.classConflictIou(classConflictIou);
         var tuning = tune.options(0f);
         var classifierSchedule = schedules.classifier(epochs != null);
         var maskRcnnSchedule = schedules.maskRcnn(maskRcnnEpochs != null);
@@ -130,7 +134,7 @@ final class DemoCommand implements Callable<Integer> {
         w.printf("    synthetic: %d images of %d×%d, up to %d objects, seed %d, made in %.0f s; CPU threads: %d%n",
                 n, SIZE, SIZE, MAX_INSTANCES, seed, (System.nanoTime() - t0) / 1e9, ThreadsOption.inUse());
         WiseRun.Settings settings = new WiseRun.Settings("train", "val", SIZE, e, 16,
-                new PseudoLabelling.Settings(rule, RuleSettings.defaults(), 0f, true, false, merge), SIZE, SIZE, me,
+                new PseudoLabelling.Settings(rule, RuleSettings.defaults(), 0f, true, false, merge, classes), SIZE, SIZE, me,
                 withUpperBound, overlays, seed, classifierSchedule, maskRcnnSchedule);
         WiseRun.Result result;
         try (ProgressBarListener bar = new ProgressBarListener()) {

@@ -116,6 +116,9 @@ final class PseudoCommand implements Runnable {
     @Option(names = "--merge-iou", paramLabel = "IOU", description = RuleNames.MERGE_IOU_HELP)
     Double mergeIou;
 
+    @Option(names = "--class-conflict-iou", paramLabel = "IOU", description = RuleNames.CLASS_CONFLICT_HELP)
+    Double classConflictIou;
+
     @Override
     public void run() {
         threads.value(); // a bad count is refused before any work
@@ -133,7 +136,8 @@ final class PseudoCommand implements Runnable {
         }
         String chosen = RuleNames.check(rule != null ? rule : seeds.checkpoint == null ? "wise" : "iou");
         PseudoLabelling.Settings settings = new PseudoLabelling.Settings(chosen, new RuleSettings(t, singlePoint,
-                mapBlur, mapFraction, proposalCount), peakThreshold, imageLabels, nms, RuleNames.mergeIou(mergeIou));
+                mapBlur, mapFraction, proposalCount), peakThreshold, imageLabels, nms, RuleNames.mergeIou(mergeIou),
+                RuleNames.classConflictIou(classConflictIou));
         PrintWriter w = spec.commandLine().getOut();
         try (ProgressBarListener bar = new ProgressBarListener()) {
             ProposalSource source = proposals != null ? new ProposalFiles(proposals)

@@ -28,6 +28,23 @@ final class RuleNames implements Iterable<String> {
             + "overlap at mask IoU >= IOU become one instance, the best-scored seed's (1: only seeds that chose the "
             + "same proposal). Default: no merge.";
 
+    /** The help of {@code --class-conflict-iou} (pseudo, run, demo). */
+    static final String CLASS_CONFLICT_HELP = "One class per object: after the merge, pseudo masks of different "
+            + "classes that overlap at mask IoU >= IOU keep only the one whose class responds most inside it (the mean "
+            + "of its class response map over its mask), as an image labelled with two classes gives peaks of both on "
+            + "one object. Default: none.";
+
+    /** {@code --class-conflict-iou}'s value as a setting: {@code PseudoLabelling.Settings.NO_MERGE} when unset. */
+    static double classConflictIou(Double flag) {
+        if (flag == null) {
+            return PseudoLabelling.Settings.NO_MERGE;
+        }
+        if (!(flag > 0 && flag <= 1)) {
+            throw new UserException("--class-conflict-iou must be in (0, 1], got " + flag);
+        }
+        return flag;
+    }
+
     /** {@code --merge-iou}'s value as a setting: {@code PseudoLabelling.Settings.NO_MERGE} when unset. */
     static double mergeIou(Double flag) {
         if (flag == null) {

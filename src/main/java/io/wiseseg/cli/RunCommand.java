@@ -95,6 +95,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--merge-iou", paramLabel = "IOU", description = RuleNames.MERGE_IOU_HELP)
     Double mergeIou;
 
+    @Option(names = "--class-conflict-iou", paramLabel = "IOU", description = RuleNames.CLASS_CONFLICT_HELP)
+    Double classConflictIou;
+
     @Option(names = "--peak-threshold", defaultValue = "0",
             description = "Keep classifier peaks at least this high (default: ${DEFAULT-VALUE}, for a classifier "
                     + "trained from scratch).")
@@ -162,7 +165,8 @@ final class RunCommand implements Callable<Integer> {
                 classifierSize != null ? classifierSize : auto.classifierImageSize(),
                 epochs != null ? epochs : auto.classifierEpochs(), outputStride,
                 new PseudoLabelling.Settings(rule, new RuleSettings(Double.NEGATIVE_INFINITY, false, mapBlur, mapFraction,
-                        proposalCount), peakThreshold, true, false, RuleNames.mergeIou(mergeIou)),
+                        proposalCount), peakThreshold, true, false, RuleNames.mergeIou(mergeIou),
+                        RuleNames.classConflictIou(classConflictIou)),
                 minSize != null ? minSize : auto.maskRcnnMinSize(),
                 maxSize != null ? maxSize : Math.max(auto.maskRcnnMaxSize(), minSize != null ? minSize : 0),
                 maskRcnnEpochs != null ? maskRcnnEpochs : auto.maskRcnnEpochs(), !noUpperBound, overlays, seed,
@@ -175,7 +179,9 @@ final class RunCommand implements Callable<Integer> {
                 (classifierWeights == null ? "" : ", backbone from " + classifierWeights)
                         + (s.classifierBackboneLrFactor() == WiseRun.Settings.DEFAULT_BACKBONE_LR_FACTOR ? ""
                                 : ", backbone lr × " + s.classifierBackboneLrFactor()), rule,
-                mergeIou == null ? "" : " (merge at IoU >= " + mergeIou + ")", s.maskRcnnMinSize(),
+                (mergeIou == null ? "" : " (merge at IoU >= " + mergeIou + ")")
+                        + (classConflictIou == null ? "" : " (one class per object at IoU >= " + classConflictIou + ")"),
+                s.maskRcnnMinSize(),
                 s.maskRcnnMaxSize(), s.maskRcnnLength() + (s.maskRcnnMinScale() == 1 ? ""
                         : ", scales " + s.maskRcnnMinScale() + "..1"), s.upperBound() ? "; with the upper bound" : "",
                 ThreadsOption.inUse());

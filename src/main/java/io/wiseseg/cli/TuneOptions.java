@@ -23,8 +23,8 @@ final class TuneOptions {
 
     @Option(names = "--tune-grid", paramLabel = "SPEC", description = "With --tune-fraction: the axes to search instead "
             + "of the default's, e.g. 'rule=iou,wise;blur=0.02,0.04;fraction=0.5;proposals=100,0;peak=0,1;merge=0,0.5;"
-            + "nms=false,true' (default: rule=iou,wise,prm; blur=0.01,0.02,0.04; fraction=0.3,0.5,0.7; "
-            + "proposals=100,0; peak=--peak-threshold; merge=0,0.5; nms=false).")
+            + "nms=false,true;classes=0,0.5' (default: rule=iou,wise,prm; blur=0.01,0.02,0.04; fraction=0.3,0.5,0.7; "
+            + "proposals=100,0; peak=--peak-threshold; merge=0,0.5; nms=false; classes=0, see --class-conflict-iou).")
     String grid;
 
     /** The search to run, checked: a bad fraction or grid is a one-line error naming the flag. */

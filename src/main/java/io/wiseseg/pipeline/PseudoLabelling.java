@@ -13,6 +13,7 @@ import io.wiseseg.prm.PrmCheckpoint;
 import io.wiseseg.prm.PrmConfig;
 import io.wiseseg.prm.PrmNetwork;
 import io.wiseseg.proposals.ProposalSource;
+import io.wiseseg.pseudo.ClassConflicts;
 import io.wiseseg.pseudo.ImageEvidence;
 import io.wiseseg.pseudo.InstanceNms;
 import io.wiseseg.pseudo.OracleSeeds;
@@ -62,10 +63,13 @@ public final class PseudoLabelling {
      * @param mergeIou      one pseudo mask per object: seeds of one class whose chosen proposals overlap at
      *                      mask IoU ≥ this become one instance, the best-scored seed's ({@code 1}: only
      *                      seeds that chose the same proposal); {@link #NO_MERGE} (0): no merge, the default
+     * @param classConflictIou one class per object: after the merge, pseudo masks of different classes that
+     *                      overlap at mask IoU ≥ this keep only the one whose class responds most inside it
+     *                      ({@link ClassConflicts}); {@link #NO_MERGE} (0): none, the default
      */
     public record Settings(String rule, RuleSettings ruleSettings, float peakThreshold, boolean imageLabels,
-            boolean instanceNms, double mergeIou) {
-        /** {@link #mergeIou()} for no merge. */
+            boolean instanceNms, double mergeIou, double classConflictIou) {
+        /** {@link #mergeIou()} for no merge, and {@link #classConflictIou()} for no resolution. */
         public static final double NO_MERGE = 0;
 
         public Settings {
@@ -73,9 +77,19 @@ public final class PseudoLabelling {
             if (!(mergeIou == NO_MERGE || mergeIou > 0 && mergeIou <= 1)) {
                 throw new IllegalArgumentException("the merge IoU must be in (0, 1], or 0 for no merge; got " + mergeIou);
             }
+            if (!(classConflictIou == NO_MERGE || classConflictIou > 0 && classConflictIou <= 1)) {
+                throw new IllegalArgumentException("the class-conflict IoU must be in (0, 1], or 0 for none; got "
+                        + classConflictIou);
+            }
             if (!SelectionRules.names().contains(rule)) {
                 throw new IllegalArgumentException("unknown selection rule '" + rule + "'; one of " + SelectionRules.names());
             }
+        }
+
+        /** Without a resolution of class conflicts (as before it existed). */
+        public Settings(String rule, RuleSettings ruleSettings, float peakThreshold, boolean imageLabels,
+                boolean instanceNms, double mergeIou) {
+            this(rule, ruleSettings, peakThreshold, imageLabels, instanceNms, mergeIou, NO_MERGE);
         }
 
         /** Without a merge of overlapping seeds (as before it existed). */
@@ -91,7 +105,18 @@ public final class PseudoLabelling {
 
         /** These settings with {@link #mergeIou()} = {@code mergeIou}. */
         public Settings withMergeIou(double mergeIou) {
-            return new Settings(rule, ruleSettings, peakThreshold, imageLabels, instanceNms, mergeIou);
+            return new Settings(rule, ruleSettings, peakThreshold, imageLabels, instanceNms, mergeIou,
+                    classConflictIou);
+        }
+
+        /** These settings with {@link #classConflictIou()} = {@code iou}. */
+        public Settings withClassConflictIou(double iou) {
+            return new Settings(rule, ruleSettings, peakThreshold, imageLabels, instanceNms, mergeIou, iou);
+        }
+
+        /** What the seeds' evidence must carry for these settings with {@code rule}'s needs. */
+        SelectionRule.Evidence needs(SelectionRule.Evidence ruleNeeds) {
+            return classConflictIou == NO_MERGE ? ruleNeeds : SelectionRule.Evidence.CLASS_MAPS;
         }
     }
 
@@ -115,6 +140,7 @@ public final class PseudoLabelling {
         SelectionRule rule = SelectionRules.create(settings.rule(), settings.ruleSettings());
         return new PseudoLabeller(rule,
                 settings.mergeIou() == Settings.NO_MERGE ? null : InstanceNms.sameClass(settings.mergeIou()),
+                settings.classConflictIou() == Settings.NO_MERGE ? null : new ClassConflicts(settings.classConflictIou()),
                 rule.instanceNmsByDefault() || settings.instanceNms() ? InstanceNms.prm() : null,
                 new ProposalScorer(Device.cpu()));
     }
@@ -170,7 +196,7 @@ public final class PseudoLabelling {
             }
             // seeds at the maxima of the peak response maps, where WISE places its points
             return new PrmEvidence(voc, network, prm, config.imageSize(), proposals,
-                    PrmEvidence.needsOf(rule, PrmEvidence.Point.RESPONSE_MAX), PrmEvidence.Point.RESPONSE_MAX,
+                    settings.needs(PrmEvidence.needsOf(rule, PrmEvidence.Point.RESPONSE_MAX)), PrmEvidence.Point.RESPONSE_MAX,
                     settings.imageLabels());
         });
     }
@@ -207,6 +233,9 @@ public final class PseudoLabelling {
         if (rule.evidence() != SelectionRule.Evidence.PEAKS) {
             throw new IllegalArgumentException("rule " + settings.rule() + " needs "
                     + rule.evidence().name().toLowerCase(Locale.ROOT).replace('_', ' ') + ": use a classifier");
+        }
+        if (settings.classConflictIou() != Settings.NO_MERGE) {
+            throw new IllegalArgumentException("one class per object needs a classifier's class maps");
         }
     }
 

@@ -82,11 +82,16 @@ public final class SettingsSearch {
      * @param peakThresholds classifier peaks kept above this
      * @param mergeIous      the merge of one class's overlapping seeds ({@link PseudoLabelling.Settings#NO_MERGE}: none)
      * @param instanceNms    PRM's instance NMS after the rule (a rule that needs it always has it)
+     * @param classConflictIous one class per object ({@link PseudoLabelling.Settings#classConflictIou}; 0: none)
      */
     public record Grid(List<String> rules, List<Double> mapBlurs, List<Double> mapFractions,
-            List<Integer> proposalCounts, List<Float> peakThresholds, List<Double> mergeIous, List<Boolean> instanceNms) {
+            List<Integer> proposalCounts, List<Float> peakThresholds, List<Double> mergeIous, List<Boolean> instanceNms,
+            List<Double> classConflictIous) {
         /** The axes' names in {@link #parse} and {@link #spec}. */
-        static final List<String> KEYS = List.of("rule", "blur", "fraction", "proposals", "peak", "merge", "nms");
+        static final List<String> KEYS = List.of("rule", "blur", "fraction", "proposals", "peak", "merge", "nms",
+                "classes");
+        /** The class-conflict axis of grids made before it existed: none. */
+        static final List<Double> NO_CLASS_CONFLICTS = List.of(PseudoLabelling.Settings.NO_MERGE);
 
         public Grid {
             rules = distinct("rule", rules);
@@ -96,6 +101,7 @@ public final class SettingsSearch {
             peakThresholds = distinct("peak", peakThresholds);
             mergeIous = distinct("merge", mergeIous);
             instanceNms = distinct("nms", instanceNms);
+            classConflictIous = distinct("classes", classConflictIous);
             for (String r : rules) {
                 if (!SelectionRules.names().contains(r)) {
                     throw new IllegalArgumentException("tuning grid: unknown rule '" + r + "'; one of "
@@ -117,6 +123,17 @@ public final class SettingsSearch {
             for (double m : mergeIous) {
                 require(m == PseudoLabelling.Settings.NO_MERGE || m > 0 && m <= 1, "merge", m, "in (0, 1], or 0 for none");
             }
+            for (double c : classConflictIous) {
+                require(c == PseudoLabelling.Settings.NO_MERGE || c > 0 && c <= 1, "classes", c,
+                        "in (0, 1], or 0 for none");
+            }
+        }
+
+        /** Without the class-conflict axis (none), as grids were before it existed. */
+        public Grid(List<String> rules, List<Double> mapBlurs, List<Double> mapFractions, List<Integer> proposalCounts,
+                List<Float> peakThresholds, List<Double> mergeIous, List<Boolean> instanceNms) {
+            this(rules, mapBlurs, mapFractions, proposalCounts, peakThresholds, mergeIous, instanceNms,
+                    NO_CLASS_CONFLICTS);
         }
 
         /**
@@ -136,7 +153,7 @@ public final class SettingsSearch {
         /**
          * {@code defaults} with the axes a spec names replaced, e.g.
          * {@code "rule=iou,wise;blur=0.02,0.04;peak=0,1;merge=0,0.5;nms=false,true"}; keys: rule,
-         * blur, fraction, proposals, peak, merge, nms.
+         * blur, fraction, proposals, peak, merge, nms, classes (one class per object: 0 none, else the IoU).
          *
          * @throws IllegalArgumentException naming the part that is wrong
          */
@@ -163,17 +180,23 @@ public final class SettingsSearch {
                         values(axes, "proposals", Integer::parseInt, defaults.proposalCounts()),
                         values(axes, "peak", Float::parseFloat, defaults.peakThresholds()),
                         values(axes, "merge", Double::parseDouble, defaults.mergeIous()),
-                        values(axes, "nms", SettingsSearch::parseBoolean, defaults.instanceNms()));
+                        values(axes, "nms", SettingsSearch::parseBoolean, defaults.instanceNms()),
+                        values(axes, "classes", Double::parseDouble, defaults.classConflictIous()));
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("tuning grid: " + e.getMessage());
             }
         }
 
-        /** The grid as {@link #parse} reads it back, every axis written out. */
+        /**
+         * The grid as {@link #parse} reads it back, every axis written out but the class-conflict
+         * one when it is none (so that a run folder made before that axis existed stays valid).
+         */
         public String spec() {
-            List<List<?>> all = List.of(rules, mapBlurs, mapFractions, proposalCounts, peakThresholds, mergeIous, instanceNms);
+            List<List<?>> all = List.of(rules, mapBlurs, mapFractions, proposalCounts, peakThresholds, mergeIous, instanceNms,
+                    classConflictIous);
             StringBuilder b = new StringBuilder();
-            for (int i = 0; i < KEYS.size(); i++) {
+            int axes = classConflictIous.equals(NO_CLASS_CONFLICTS) ? KEYS.size() - 1 : KEYS.size();
+            for (int i = 0; i < axes; i++) {
                 b.append(i == 0 ? "" : ";").append(KEYS.get(i)).append('=');
                 b.append(String.join(",", all.get(i).stream().map(String::valueOf).toList()));
             }
@@ -195,9 +218,11 @@ public final class SettingsSearch {
                             for (float peak : peakThresholds) {
                                 for (double merge : mergeIous) {
                                     for (boolean nms : instanceNms) {
-                                        all.add(new PseudoLabelling.Settings(rule, new RuleSettings(
-                                                b.objectnessThreshold(), b.singlePoint(), blur, fraction, count), peak,
-                                                base.imageLabels(), nms, merge));
+                                        for (double classes : classConflictIous) {
+                                            all.add(new PseudoLabelling.Settings(rule, new RuleSettings(
+                                                    b.objectnessThreshold(), b.singlePoint(), blur, fraction, count),
+                                                    peak, base.imageLabels(), nms, merge, classes));
+                                        }
                                     }
                                 }
                             }
@@ -416,6 +441,9 @@ public final class SettingsSearch {
                 .put("mapBlur", r.mapBlur()).put("mapFraction", r.mapFraction()).put("proposalCount", r.proposalCount());
         o.put("peakThreshold", s.peakThreshold()).put("imageLabels", s.imageLabels())
                 .put("instanceNms", s.instanceNms()).put("mergeIou", s.mergeIou());
+        if (s.classConflictIou() != PseudoLabelling.Settings.NO_MERGE) { // absent: as before the setting existed
+            o.put("classConflictIou", s.classConflictIou());
+        }
         return o;
     }
 
@@ -425,7 +453,8 @@ public final class SettingsSearch {
                 Double.parseDouble(r.get("objectnessThreshold").asText()), r.get("singlePoint").asBoolean(),
                 r.get("mapBlur").asDouble(), r.get("mapFraction").asDouble(), r.get("proposalCount").asInt()),
                 (float) o.get("peakThreshold").asDouble(), o.get("imageLabels").asBoolean(),
-                o.get("instanceNms").asBoolean(), o.get("mergeIou").asDouble());
+                o.get("instanceNms").asBoolean(), o.get("mergeIou").asDouble(),
+                o.path("classConflictIou").asDouble(PseudoLabelling.Settings.NO_MERGE));
     }
 
     /** A candidate in words: its labeller's description and its peak threshold (equal words: equal pseudo masks). */
@@ -474,7 +503,7 @@ public final class SettingsSearch {
         float lowest = evidenceThreshold(candidates);
         SelectionRule.Evidence needs = SelectionRule.Evidence.PEAK_RESPONSE_MAPS; // seeds at the maps' maxima
         for (PseudoLabelling.Settings c : candidates) {
-            if (SelectionRules.create(c.rule(), c.ruleSettings()).evidence() == SelectionRule.Evidence.CLASS_MAPS) {
+            if (c.needs(SelectionRules.create(c.rule(), c.ruleSettings()).evidence()) == SelectionRule.Evidence.CLASS_MAPS) {
                 needs = SelectionRule.Evidence.CLASS_MAPS;
             }
         }

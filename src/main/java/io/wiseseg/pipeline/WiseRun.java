@@ -607,7 +607,9 @@ public final class WiseRun {
                 + (s.pseudo().imageLabels() ? "each image's labelled classes" : "every class scored present")
                 + ", selective search (fast) proposals"
                 + (s.pseudo().mergeIou() == PseudoLabelling.Settings.NO_MERGE ? ""
-                        : ", seeds of one class merged at mask IoU >= " + s.pseudo().mergeIou()));
+                        : ", seeds of one class merged at mask IoU >= " + s.pseudo().mergeIou())
+                + (s.pseudo().classConflictIou() == PseudoLabelling.Settings.NO_MERGE ? ""
+                        : ", one class per object at mask IoU >= " + s.pseudo().classConflictIou()));
         m.put("Mask R-CNN", "ResNet-18-FPN at width " + WIDTH + ", backbone from the PRM classifier, "
                 + s.maskRcnnLength() + ", batch 4, lr 0.02, " + s.maskRcnnMinSize() + ".." + s.maskRcnnMaxSize()
                 + " px" + (s.maskRcnnMinScale() == 1 ? "" : ", trained at scales drawn from " + s.maskRcnnMinScale()
@@ -676,6 +678,10 @@ public final class WiseRun {
         // no merge is how runs were made before the setting existed: their folders stay valid
         if (s.pseudo().mergeIou() == PseudoLabelling.Settings.NO_MERGE) {
             ((ObjectNode) want.get("pseudo")).remove("mergeIou");
+        }
+        // and no resolution of class conflicts
+        if (s.pseudo().classConflictIou() == PseudoLabelling.Settings.NO_MERGE) {
+            ((ObjectNode) want.get("pseudo")).remove("classConflictIou");
         }
         // likewise a classifier from scratch
         if (s.classifierWeights() == null) {

@@ -25,7 +25,8 @@ import java.util.List;
 /**
  * Turns seeds, maps and proposals into pseudo masks: the rule picks one proposal per seed, then
  * optionally the seeds of one class whose choices overlap are merged (one pseudo mask per object,
- * {@link InstanceNms#sameClass}), then optional instance NMS, then void pixels are zeroed (an
+ * {@link InstanceNms#sameClass}), then optionally overlapping choices of different classes are
+ * resolved to one class ({@link ClassConflicts}), then optional instance NMS, then void pixels are zeroed (an
  * instance left empty is dropped).
  *
  * <p>For a split, {@link #labelSplit} writes one COCO results file (image_id, category_id,
@@ -47,6 +48,7 @@ public final class PseudoLabeller {
 
     private final SelectionRule rule;
     private final InstanceNms merge;
+    private final ClassConflicts conflicts;
     private final InstanceNms nms;
     private final ProposalScorer scorer;
     private final StageTimes times = new StageTimes();
@@ -61,8 +63,20 @@ public final class PseudoLabeller {
      * @param nms   instance NMS after it, or null for none
      */
     public PseudoLabeller(SelectionRule rule, InstanceNms merge, InstanceNms nms, ProposalScorer scorer) {
+        this(rule, merge, null, nms, scorer);
+    }
+
+    /**
+     * @param merge     the merge of one class's overlapping choices, or null for none
+     * @param conflicts after it, one class per object ({@link ClassConflicts}; the evidence must then
+     *                  carry class maps), or null for none
+     * @param nms       instance NMS after them, or null for none
+     */
+    public PseudoLabeller(SelectionRule rule, InstanceNms merge, ClassConflicts conflicts, InstanceNms nms,
+            ProposalScorer scorer) {
         this.rule = rule;
         this.merge = merge;
+        this.conflicts = conflicts;
         this.nms = nms;
         this.scorer = scorer;
     }
@@ -74,6 +88,7 @@ public final class PseudoLabeller {
 
     public String description() {
         return rule.description() + (merge == null ? "" : "; " + merge.description())
+                + (conflicts == null ? "" : "; " + conflicts.description())
                 + (nms == null ? "" : "; " + nms.description());
     }
 
@@ -90,6 +105,12 @@ public final class PseudoLabeller {
         }
         if (merge != null) {
             chosen = merge.apply(chosen);
+        }
+        if (conflicts != null) {
+            if (e.classMaps() == null) {
+                throw new IllegalStateException("image " + e.imageId() + ": one class per object needs the class maps");
+            }
+            chosen = conflicts.apply(chosen, e.classMaps());
         }
         if (nms != null) {
             chosen = nms.apply(chosen);
