@@ -36,22 +36,21 @@ final class RuleNames implements Iterable<String> {
 
     /** {@code --class-conflict-iou}'s value as a setting: {@code PseudoLabelling.Settings.NO_MERGE} when unset. */
     static double classConflictIou(Double flag) {
-        if (flag == null) {
-            return PseudoLabelling.Settings.NO_MERGE;
-        }
-        if (!(flag > 0 && flag <= 1)) {
-            throw new UserException("--class-conflict-iou must be in (0, 1], got " + flag);
-        }
-        return flag;
+        return iouOrNone("--class-conflict-iou", flag);
     }
 
     /** {@code --merge-iou}'s value as a setting: {@code PseudoLabelling.Settings.NO_MERGE} when unset. */
     static double mergeIou(Double flag) {
+        return iouOrNone("--merge-iou", flag);
+    }
+
+    /** An optional IoU flag: in (0, 1], or {@code PseudoLabelling.Settings.NO_MERGE} (0) when unset. */
+    private static double iouOrNone(String name, Double flag) {
         if (flag == null) {
             return PseudoLabelling.Settings.NO_MERGE;
         }
         if (!(flag > 0 && flag <= 1)) {
-            throw new UserException("--merge-iou must be in (0, 1], got " + flag);
+            throw new UserException(name + " must be in (0, 1], got " + flag);
         }
         return flag;
     }
