@@ -43,8 +43,8 @@ class PseudoMaskDiagnosticsTest {
         ImagePrediction elsewhere = EvaluatorTest.preds("k", W, inst(0, 0, 5, 0.9)); // no ground truth: ignored
         PseudoMaskDiagnostics d = PseudoMaskDiagnostics.of(List.of(i, j), List.of(pi, pj, elsewhere), TWO);
         // all three objects are small (5 px each): one of them hit
-        assertEquals(new PseudoMaskDiagnostics(2, 7, 3, 3, 1, 3, 2, 1, 1.0 + 0.4, new PseudoMaskDiagnostics.BySize(3, 0, 0),
-                new PseudoMaskDiagnostics.BySize(1, 0, 0)), d);
+        assertEquals(new PseudoMaskDiagnostics(2, 7, 3, 3, 1, 3, 2, 1, 1.0 + 0.4, new io.wiseseg.data.BySize(3, 0, 0),
+                new io.wiseseg.data.BySize(1, 0, 0)), d);
         assertEquals(3.5, d.masksPerImage(), 1e-12);
         assertEquals(1.5, d.objectsPerImage(), 1e-12);
         assertEquals(3.0 / 7, d.precision(), 1e-12);
@@ -89,8 +89,8 @@ class PseudoMaskDiagnosticsTest {
     void emptyInputsGiveUndefinedRatiosNotErrors() {
         GroundTruth none = EvaluatorTest.image("i", W, null);
         PseudoMaskDiagnostics d = PseudoMaskDiagnostics.of(List.of(none), List.of(), TWO);
-        assertEquals(new PseudoMaskDiagnostics(1, 0, 0, 0, 0, 0, 0, 0, 0, PseudoMaskDiagnostics.BySize.NONE,
-                PseudoMaskDiagnostics.BySize.NONE), d);
+        assertEquals(new PseudoMaskDiagnostics(1, 0, 0, 0, 0, 0, 0, 0, 0, io.wiseseg.data.BySize.NONE,
+                io.wiseseg.data.BySize.NONE), d);
         assertTrue(Double.isNaN(d.recallBySize()[0]));
         assertTrue(Double.isNaN(d.precision()) && Double.isNaN(d.recall()) && Double.isNaN(d.meanBestIou()));
         assertTrue(d.toJson().get("precision").isNull());
@@ -248,7 +248,7 @@ class PseudoMaskDiagnosticsTest {
             }
         }
         return new PseudoMaskDiagnostics(gts.size(), masks, objects, hitMasks, objectsHit, hits, duplicates, wrongClass,
-                sumBest, new PseudoMaskDiagnostics.BySize(all[0], all[1], all[2]),
-                new PseudoMaskDiagnostics.BySize(hitBy[0], hitBy[1], hitBy[2]));
+                sumBest, new io.wiseseg.data.BySize(all[0], all[1], all[2]),
+                new io.wiseseg.data.BySize(hitBy[0], hitBy[1], hitBy[2]));
     }
 }

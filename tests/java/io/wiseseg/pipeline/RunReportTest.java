@@ -41,7 +41,7 @@ class RunReportTest {
         Path report = tmp.resolve("report.html");
         RunReport.write(report, new RunReport.Content("t & <u>", Map.of("k", "v"), table(1, 2, 3), List.of("f"),
                 new PseudoMaskDiagnostics(2, 7, 3, 3, 1, 3, 2, 1, 1.4,
-                        PseudoMaskDiagnostics.BySize.NONE, PseudoMaskDiagnostics.BySize.NONE), Map.of("stage", 12.4), List.of("ground truth", "x"), List.of(png)));
+                        io.wiseseg.data.BySize.NONE, io.wiseseg.data.BySize.NONE), Map.of("stage", 12.4), List.of("ground truth", "x"), List.of(png)));
         String html = Files.readString(report);
         assertTrue(html.contains("<title>t &amp; &lt;u&gt;</title>"), html);
         assertTrue(html.contains("<td>upper &lt;gt&gt;</td><td class=\"n\">0.0</td><td class=\"n\">3.0</td>"), html);

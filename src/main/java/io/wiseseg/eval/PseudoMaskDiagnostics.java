@@ -2,6 +2,7 @@ package io.wiseseg.eval;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.wiseseg.data.BySize;
 import io.wiseseg.data.ClassSet;
 import io.wiseseg.data.ImagePrediction;
 import io.wiseseg.data.Instance;
@@ -41,23 +42,8 @@ public record PseudoMaskDiagnostics(int images, int pseudoMasks, int objects, in
         int duplicates, int wrongClass, double sumBestIou, BySize objectsBySize, BySize hitBySize) {
     /** The IoU at which a pseudo mask hits an object. */
     public static final double IOU = 0.5;
-    /** COCO's area bounds (px) of small and of medium objects: below 32², below 96². */
-    public static final long SMALL_AREA = 32 * 32, MEDIUM_AREA = 96 * 96;
-
-    /** Counts by COCO size class. */
-    public record BySize(int small, int medium, int large) {
-        public static final BySize NONE = new BySize(0, 0, 0);
-
-        /** These counts with one more object of mask area {@code area} px, by COCO's bounds. */
-        public BySize plus(long area) {
-            return plus(area, SMALL_AREA, MEDIUM_AREA);
-        }
-
-        BySize plus(long area, long smallArea, long mediumArea) {
-            return area < smallArea ? new BySize(small + 1, medium, large)
-                    : area < mediumArea ? new BySize(small, medium + 1, large) : new BySize(small, medium, large + 1);
-        }
-    }
+    /** COCO's area bounds (px) of small and of medium objects ({@link BySize}'s). */
+    public static final long SMALL_AREA = BySize.SMALL_AREA, MEDIUM_AREA = BySize.MEDIUM_AREA;
 
     /** The diagnostics of {@code predictions} (pseudo masks, one entry per image, any order) against {@code groundTruth}. */
     public static PseudoMaskDiagnostics of(List<GroundTruth> groundTruth, List<ImagePrediction> predictions,

@@ -1,11 +1,11 @@
 package io.wiseseg.prm;
 
 import io.wiseseg.data.AnnotatedImage;
+import io.wiseseg.data.BySize;
 import io.wiseseg.data.Dataset;
 import io.wiseseg.data.Instance;
 import io.wiseseg.data.LabelledImage;
 import io.wiseseg.data.ProgressListener;
-import io.wiseseg.eval.PseudoMaskDiagnostics.BySize;
 import io.wiseseg.kernels.Device;
 import io.wiseseg.util.Tensors;
 import java.util.List;
