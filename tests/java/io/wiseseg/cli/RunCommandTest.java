@@ -176,6 +176,39 @@ class RunCommandTest {
                 "--maskrcnn-epochs", "1", "--no-upper-bound", "--map-blur", "0.04", "--tune-fraction", "0");
         assertEquals(2, none.code());
         assertTrue(none.err().contains("other settings (tune: {\"fraction\":0.25,\"grid\":"), none.err());
+        // and so is another ranking
+        args[args.length - 3] = "0.25";
+        List<String> f1 = new ArrayList<>(List.of(args));
+        f1.addAll(List.of("--tune-metric", "f1"));
+        CliRun ranked = CliRun.run(f1.toArray(String[]::new));
+        assertEquals(2, ranked.code());
+        assertTrue(ranked.err().contains("tune.metric"), ranked.err());
+    }
+
+    /**
+     * {@code --tune-metric f1}: the candidates ranked by F1 of their precision and object recall
+     * on the tuning images (recorded in tune.json and run.json), the best first.
+     */
+    @Test
+    void tuneMetricF1RanksTheCandidatesByF1(@TempDir Path tmp) throws Exception {
+        Path data = TinyVoc.write(tmp.resolve("voc"), 24, 6, 3);
+        Path out = tmp.resolve("run");
+        CliRun r = CliRun.run("run", "--dataset", data.toString(), "--out", out.toString(), "--epochs", "1",
+                "--maskrcnn-epochs", "1", "--overlays", "0", "--no-upper-bound", "--tune-fraction", "0.25",
+                "--tune-grid", "rule=iou;blur=0.02;fraction=0.3,0.7;proposals=1,100;merge=0", "--tune-metric", "f1");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("candidates, best F1 "), r.out());
+        JsonNode tune = new ObjectMapper().readTree(out.resolve("tune.json").toFile());
+        assertEquals("f1", tune.get("metric").asText());
+        double previous = Double.POSITIVE_INFINITY;
+        for (JsonNode row : tune.get("ranked")) {
+            double p = row.get("precision").asDouble(), rc = row.get("recall").asDouble(), f = row.get("f1").asDouble();
+            assertEquals(p + rc == 0 ? 0 : 2 * p * rc / (p + rc), f, 1e-12, row.toString());
+            assertTrue(f <= previous, "ranked by F1: " + tune);
+            previous = f;
+        }
+        assertEquals("f1", new ObjectMapper().readTree(out.resolve("run.json").toFile()).get("tune").get("metric")
+                .asText());
     }
 
     @Test
@@ -183,7 +216,8 @@ class RunCommandTest {
         Path data = TinyVoc.write(tmp.resolve("voc"), 4, 2, 1);
         for (String[] bad : new String[][] {{"--tune-fraction", "1.5"}, {"--tune-fraction", "-0.1"},
             {"--tune-fraction", "NaN"}, {"--tune-fraction", "0.5", "--tune-grid", "blur=-1"},
-            {"--tune-fraction", "0", "--tune-grid", "blur=0.1"}}) {
+            {"--tune-fraction", "0", "--tune-grid", "blur=0.1"}, {"--tune-fraction", "0.5", "--tune-metric", "ap"},
+            {"--tune-fraction", "0", "--tune-metric", "f1"}}) {
             List<String> args = new ArrayList<>(List.of("run", "--dataset", data.toString(), "--out",
                     tmp.resolve("run").toString()));
             args.addAll(List.of(bad));

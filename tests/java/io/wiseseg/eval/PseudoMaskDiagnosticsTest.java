@@ -49,6 +49,7 @@ class PseudoMaskDiagnosticsTest {
         assertEquals(1.5, d.objectsPerImage(), 1e-12);
         assertEquals(3.0 / 7, d.precision(), 1e-12);
         assertEquals(1.0 / 3, d.recall(), 1e-12);
+        assertEquals(2 * (3.0 / 7) * (1.0 / 3) / (3.0 / 7 + 1.0 / 3), d.f1(), 1e-12); // 0.375
         assertEquals(1.4 / 3, d.meanBestIou(), 1e-12); // A 1, B 0.4, C 0 (only a cat touched it)
         assertEquals(d, slow(List.of(i, j), List.of(pi, pj, elsewhere)));
 
@@ -93,6 +94,7 @@ class PseudoMaskDiagnosticsTest {
                 io.wiseseg.data.BySize.NONE), d);
         assertTrue(Double.isNaN(d.recallBySize()[0]));
         assertTrue(Double.isNaN(d.precision()) && Double.isNaN(d.recall()) && Double.isNaN(d.meanBestIou()));
+        assertEquals(0, d.f1(), "nothing right, nothing covered: F1 0, not NaN");
         assertTrue(d.toJson().get("precision").isNull());
         assertTrue(d.toText().contains("precision                       -"), d.toText());
     }

@@ -114,7 +114,7 @@ class SettingsSearchTest {
             return evidence.get(image.id());
         };
         SettingsSearch.Result r = SettingsSearch.search(images, source, image -> truth.get(image.id()),
-                new ClassSet(List.of("thing")), candidates, ProgressListener.NONE);
+                new ClassSet(List.of("thing")), candidates, SettingsSearch.Metric.AP50, ProgressListener.NONE);
 
         assertEquals(List.of("img0", "img1", "img2"), calls, "each image's evidence once, for all candidates");
         assertEquals(List.of(2, 1, 0), r.ranked().stream().map(SettingsSearch.Row::candidate).toList(), r.lines(9)
@@ -124,6 +124,34 @@ class SettingsSearchTest {
         assertTrue(r.ranked().get(1).ap50() < 75, r.lines(9).toString());
         assertEquals(0, r.ranked().get(2).ap25(), 1e-9);
         assertTrue(r.ranked().get(0).description().contains("peaks > 0.7"), r.ranked().get(0).description());
+        // precision and object recall by hand: the strong seeds' masks hit the three objects; the
+        // raw maps' candidate adds the three blobs (3 of 6 right); best objectness hits nothing
+        assertEquals(List.of(1.0, 0.5), List.of(r.ranked().get(0).precision(), r.ranked().get(1).precision()));
+        assertEquals(List.of(1.0, 1.0, 0.0), r.ranked().stream().map(SettingsSearch.Row::recall).toList());
+        assertEquals(List.of(1.0, 2 / 3.0, 0.0), r.ranked().stream().map(SettingsSearch.Row::f1).toList());
+        SettingsSearch.Result byF1 = SettingsSearch.search(images, image -> evidence.get(image.id()),
+                image -> truth.get(image.id()), new ClassSet(List.of("thing")), candidates, SettingsSearch.Metric.F1,
+                ProgressListener.NONE);
+        assertEquals(SettingsSearch.Metric.F1, byF1.metric());
+        assertEquals(r.ranked(), byF1.ranked(), "F1 agrees here");
+    }
+
+    /** F1 first, ties to AP50 (then as AP50 ranks); AP50's ranking of the same rows differs. */
+    @Test
+    void f1RanksByF1ThenAP50() {
+        PseudoLabelling.Settings s = PseudoLabelling.Settings.defaults();
+        List<SettingsSearch.Row> rows = new ArrayList<>(List.of(
+                new SettingsSearch.Row(0, s, "ranked well, few", 30, 60, 10, 50, 0.9, 0.2, 2 * 0.9 * 0.2 / 1.1),
+                new SettingsSearch.Row(1, s, "many, ranked badly", 30, 40, 10, 50, 0.5, 0.5, 0.5),
+                new SettingsSearch.Row(2, s, "many, ranked better", 30, 45, 10, 50, 0.5, 0.5, 0.5),
+                new SettingsSearch.Row(3, s, "none", 0, 0, 0, 0, 0, 0, 0)));
+        rows.sort(SettingsSearch.Metric.F1.ranking());
+        assertEquals(List.of(2, 1, 0, 3), rows.stream().map(SettingsSearch.Row::candidate).toList());
+        rows.sort(SettingsSearch.Metric.AP50.ranking());
+        assertEquals(List.of(0, 2, 1, 3), rows.stream().map(SettingsSearch.Row::candidate).toList());
+        assertEquals(SettingsSearch.Metric.F1, SettingsSearch.Metric.of("f1"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SettingsSearch.Metric.of("map"));
+        assertTrue(e.getMessage().contains("unknown tuning metric 'map'; one of ap50, f1"), e.getMessage());
     }
 
     @Test
@@ -157,7 +185,7 @@ class SettingsSearchTest {
                 new SettingsSearch.Row(3, s, "d", 20, 50, 6, 41),
                 new SettingsSearch.Row(4, s, "e", 20, 50, 6, 41),
                 new SettingsSearch.Row(5, s, "f", 0, 51, 0, 0)));
-        rows.sort(SettingsSearch.RANKING);
+        rows.sort(SettingsSearch.Metric.AP50.ranking());
         assertEquals(List.of("f", "d", "e", "c", "b", "a"), rows.stream().map(SettingsSearch.Row::description).toList());
     }
 
@@ -217,11 +245,23 @@ class SettingsSearchTest {
     void aResultReadsBackAsWritten(@TempDir Path tmp) throws Exception {
         PseudoLabelling.Settings s = PseudoLabelling.Settings.defaults().withMergeIou(0.5);
         SettingsSearch.Result r = new SettingsSearch.Result(0.25, 3, SettingsSearch.Grid.defaults(0f).spec(),
-                List.of("a", "b"), List.of(new SettingsSearch.Row(1, s, "x", 1, 2, 3, 4),
-                        new SettingsSearch.Row(0, PseudoLabelling.Settings.defaults(), "y", 0, 0, 0, 0)));
+                SettingsSearch.Metric.F1, List.of("a", "b"), List.of(
+                        new SettingsSearch.Row(1, s, "x", 1, 2, 3, 4, 0.5, 0.25, 1 / 3.0),
+                        new SettingsSearch.Row(0, PseudoLabelling.Settings.defaults(), "y", 0, 0, 0, 0, 0, 0, 0)));
         r.write(tmp.resolve("tune.json"));
         assertEquals(r, SettingsSearch.Result.read(tmp.resolve("tune.json")));
         assertFalse(Files.readString(tmp.resolve("tune.json")).contains("NaN"));
+        // a search written before the metric and F1 were recorded: AP50-ranked, NaN where nothing was written
+        SettingsSearch.Result old = new SettingsSearch.Result(0.25, 3, SettingsSearch.Grid.defaults(0f).spec(),
+                SettingsSearch.Metric.AP50, List.of("a"), List.of(new SettingsSearch.Row(0, s, "x", 1, 2, 3, 4)));
+        com.fasterxml.jackson.databind.node.ObjectNode json = old.toJson();
+        json.remove("metric");
+        Files.writeString(tmp.resolve("old.json"), json.toString());
+        assertFalse(Files.readString(tmp.resolve("old.json")).contains("f1"));
+        SettingsSearch.Result back = SettingsSearch.Result.read(tmp.resolve("old.json"));
+        assertEquals(SettingsSearch.Metric.AP50, back.metric());
+        assertTrue(Double.isNaN(back.ranked().getFirst().f1()));
+        assertEquals(old, back);
     }
 
     private static List<String> ids(List<LabelledImage> images) {

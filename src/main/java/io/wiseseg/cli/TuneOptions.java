@@ -27,6 +27,13 @@ final class TuneOptions {
             + "proposals=100,0; peak=--peak-threshold; merge=0,0.5; nms=false; classes=0, see --class-conflict-iou).")
     String grid;
 
+    @Option(names = "--tune-metric", paramLabel = "ap50|f1", defaultValue = "ap50", description = "With --tune-fraction: "
+            + "what ranks the candidates: 'ap50', the pseudo masks' AP50 on the tuning images, or 'f1', F1 of their "
+            + "precision and object recall at IoU 0.5 (the Mask R-CNN learns from every pseudo mask alike, so their "
+            + "ranking, which AP rewards, does not matter to it); ties go to AP50, AP25, AP75, ABO (default: "
+            + "${DEFAULT-VALUE}).")
+    String metric;
+
     /** The search to run, checked: a bad fraction or grid is a one-line error naming the flag. */
     SettingsSearch.Options options(float peakThreshold) {
         if (!(fraction >= 0 && fraction <= 1)) {
@@ -36,11 +43,21 @@ final class TuneOptions {
             if (grid != null) {
                 throw new UserException("--tune-grid needs a --tune-fraction above 0");
             }
+            if (!metric.equals(SettingsSearch.Metric.AP50.word())) {
+                throw new UserException("--tune-metric needs a --tune-fraction above 0");
+            }
             return SettingsSearch.Options.OFF;
+        }
+        SettingsSearch.Metric ranking;
+        try {
+            ranking = SettingsSearch.Metric.of(metric);
+        } catch (IllegalArgumentException e) {
+            throw new UserException("--tune-metric: " + e.getMessage());
         }
         SettingsSearch.Grid defaults = SettingsSearch.Grid.defaults(peakThreshold);
         try {
-            return new SettingsSearch.Options(fraction, grid == null ? defaults : SettingsSearch.Grid.parse(grid, defaults));
+            return new SettingsSearch.Options(fraction, grid == null ? defaults : SettingsSearch.Grid.parse(grid, defaults),
+                    ranking);
         } catch (IllegalArgumentException e) {
             throw new UserException("--tune-grid: " + e.getMessage());
         }

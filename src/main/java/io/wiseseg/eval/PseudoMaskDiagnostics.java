@@ -130,6 +130,16 @@ public record PseudoMaskDiagnostics(int images, int pseudoMasks, int objects, in
         return ratio(objectsHit, objects);
     }
 
+    /**
+     * F1 of precision and object recall, 0 when either is 0 or undefined (no pseudo masks, no
+     * objects): how many masks are right and how many objects they cover, whatever their scores,
+     * which is what a Mask R-CNN trained on them sees (it learns from every mask alike).
+     */
+    public double f1() {
+        double p = pseudoMasks == 0 ? 0 : precision(), r = objects == 0 ? 0 : recall();
+        return p + r == 0 ? 0 : 2 * p * r / (p + r);
+    }
+
     /** Mean over objects of the best same-class pseudo mask's IoU (NaN without objects). */
     public double meanBestIou() {
         return objects == 0 ? Double.NaN : sumBestIou / objects;

@@ -11,6 +11,7 @@ import io.wiseseg.data.ImagePrediction;
 import io.wiseseg.data.LabelledImage;
 import io.wiseseg.data.ProgressListener;
 import io.wiseseg.data.VocDataset;
+import io.wiseseg.eval.PseudoMaskDiagnostics;
 import io.wiseseg.kernels.Device;
 import io.wiseseg.kernels.PeakFinder;
 import io.wiseseg.prm.PeakResponseMaps;
@@ -40,6 +41,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Random;
 import java.util.Set;
 import java.util.function.Function;
@@ -60,10 +62,13 @@ import org.bytedeco.pytorch.Tensor;
  * strongest). The tuning images' masks are the only masks read; the images themselves stay in
  * the train split (their pseudo masks, not their masks, train the Mask R-CNN).
  *
- * <p>Ranking: pseudo-mask AP50 first (the table's headline column, and WISE's measure of the
- * training targets); ties, common on a few images, go to AP25 (the masks found the objects,
- * which a Mask R-CNN can tighten), then AP75, then ABO, then the candidate's place in the grid,
- * where the run's own settings come first (a tie never moves away from them).
+ * <p>Ranking ({@link Metric}): by default pseudo-mask AP50 first (the table's headline column,
+ * and WISE's measure of the training targets); ties, common on a few images, go to AP25 (the
+ * masks found the objects, which a Mask R-CNN can tighten), then AP75, then ABO, then the
+ * candidate's place in the grid, where the run's own settings come first (a tie never moves away
+ * from them). {@link Metric#F1} ranks by F1 of precision and object recall at IoU 0.5 first
+ * (then as AP50 does): the Mask R-CNN learns from every pseudo mask alike, so how many are right
+ * and how many objects they cover matter to it, their ranking (what AP rewards) does not.
  */
 public final class SettingsSearch {
     /** The search's file in a run folder. */
@@ -279,14 +284,56 @@ public final class SettingsSearch {
         };
     }
 
+    /** What ranks the candidates: the first key; ties go to AP50, AP25, AP75, ABO, then grid order. */
+    public enum Metric {
+        /** The pseudo masks' AP50 on the tuning images (the default). */
+        AP50(Comparator.comparingDouble(Row::ap50).reversed()),
+        /** F1 of the pseudo masks' precision and object recall at IoU 0.5 ({@link PseudoMaskDiagnostics#f1}). */
+        F1(Comparator.comparingDouble(Row::f1).reversed().thenComparing(Comparator.comparingDouble(Row::ap50).reversed()));
+
+        private final Comparator<Row> ranking;
+
+        Metric(Comparator<Row> first) {
+            ranking = first.thenComparing(Comparator.comparingDouble(Row::ap25).reversed())
+                    .thenComparing(Comparator.comparingDouble(Row::ap75).reversed())
+                    .thenComparing(Comparator.comparingDouble(Row::abo).reversed())
+                    .thenComparingInt(Row::candidate);
+        }
+
+        /** Best first. */
+        public Comparator<Row> ranking() {
+            return ranking;
+        }
+
+        /** The word run.json, tune.json and the CLI use: {@code ap50} or {@code f1}. */
+        public String word() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        /**
+         * The metric a {@link #word} names.
+         *
+         * @throws IllegalArgumentException naming the words there are
+         */
+        public static Metric of(String word) {
+            for (Metric m : values()) {
+                if (m.word().equals(word)) {
+                    return m;
+                }
+            }
+            throw new IllegalArgumentException("unknown tuning metric '" + word + "'; one of ap50, f1");
+        }
+    }
+
     /**
      * What a run searches.
      *
      * @param fraction the share of the train split's images whose masks choose the settings, in
      *                 (0, 1]; 0: no search (the run's own settings)
      * @param grid     the candidates (ignored when off)
+     * @param metric   what ranks them
      */
-    public record Options(double fraction, Grid grid) {
+    public record Options(double fraction, Grid grid, Metric metric) {
         /** No search. */
         public static final Options OFF = new Options(0, null);
         /** The share of the train split that {@code wiseseg run}, {@code demo} and {@link WiseRun} tune on by default. */
@@ -300,7 +347,13 @@ public final class SettingsSearch {
             return new Options(DEFAULT_FRACTION, Grid.defaults(peakThreshold));
         }
 
+        /** Ranked by {@link Metric#AP50}. */
+        public Options(double fraction, Grid grid) {
+            this(fraction, grid, Metric.AP50);
+        }
+
         public Options {
+            Objects.requireNonNull(metric, "metric");
             if (!(fraction >= 0 && fraction <= 1)) {
                 throw new IllegalArgumentException("the tuning fraction must be in (0, 1], or 0 for none; got " + fraction);
             }
@@ -315,13 +368,21 @@ public final class SettingsSearch {
     }
 
     /**
-     * One candidate's scores on the tuning images.
+     * One candidate's scores on the tuning images: WISE's protocol in percent, and the pseudo
+     * masks' precision, object recall and their F1 at IoU 0.5 as fractions
+     * ({@link PseudoMaskDiagnostics}; NaN in a search written before they were recorded).
      *
      * @param candidate   its place in the candidate list (0: the run's own settings)
      * @param description the rule, merge and NMS in words (as the pseudo masks' SETTINGS file) and the peak threshold
      */
     public record Row(int candidate, PseudoLabelling.Settings settings, String description, double ap25, double ap50,
-            double ap75, double abo) {}
+            double ap75, double abo, double precision, double recall, double f1) {
+        /** Without precision, recall and F1 (NaN). */
+        public Row(int candidate, PseudoLabelling.Settings settings, String description, double ap25, double ap50,
+                double ap75, double abo) {
+            this(candidate, settings, description, ap25, ap50, ap75, abo, Double.NaN, Double.NaN, Double.NaN);
+        }
+    }
 
     /**
      * A search's outcome.
@@ -329,11 +390,14 @@ public final class SettingsSearch {
      * @param fraction the share of the train split tuned on
      * @param seed     the seed that chose the images
      * @param grid     the grid ({@link Grid#spec})
+     * @param metric   what ranked the candidates
      * @param imageIds the tuning images
      * @param ranked   every candidate, best first
      */
-    public record Result(double fraction, long seed, String grid, List<String> imageIds, List<Row> ranked) {
+    public record Result(double fraction, long seed, String grid, Metric metric, List<String> imageIds,
+            List<Row> ranked) {
         public Result {
+            Objects.requireNonNull(metric, "metric");
             imageIds = List.copyOf(imageIds);
             ranked = List.copyOf(ranked);
         }
@@ -346,13 +410,14 @@ public final class SettingsSearch {
         /** The table as text, the best {@code top} rows (and the run's own settings if below them). */
         public List<String> lines(int top) {
             List<String> out = new ArrayList<>();
-            out.add(String.format(Locale.ROOT, "%4s %6s %6s %6s %6s  %s", "rank", "AP25", "AP50", "AP75", "ABO",
-                    "settings (* = the run's own)"));
+            out.add(String.format(Locale.ROOT, "%4s %6s %6s %6s %6s %6s %6s %6s  %s", "rank", "AP25", "AP50", "AP75",
+                    "ABO", "P %", "R %", "F1 %", "settings (* = the run's own)"));
             for (int i = 0; i < ranked.size(); i++) {
                 Row r = ranked.get(i);
                 if (i < top || r.candidate() == 0) {
-                    out.add(String.format(Locale.ROOT, "%4d %6.1f %6.1f %6.1f %6.1f  %s%s", i + 1, r.ap25(), r.ap50(),
-                            r.ap75(), r.abo(), r.candidate() == 0 ? "* " : "", r.description()));
+                    out.add(String.format(Locale.ROOT, "%4d %6.1f %6.1f %6.1f %6.1f %6.1f %6.1f %6.1f  %s%s", i + 1,
+                            r.ap25(), r.ap50(), r.ap75(), r.abo(), 100 * r.precision(), 100 * r.recall(),
+                            100 * r.f1(), r.candidate() == 0 ? "* " : "", r.description()));
                 }
             }
             return out;
@@ -364,16 +429,18 @@ public final class SettingsSearch {
             h.append("<h2>Pseudo-mask settings chosen on ").append(imageIds.size())
                     .append(" tuning images of the train split</h2>\n<p>")
                     .append(RunReport.esc(String.format(Locale.ROOT, "A seeded %.0f %% of the train split (seed %d); "
-                            + "their ground-truth masks score each candidate's pseudo masks (WISE's protocol; ranked by "
-                            + "AP50, then AP25, AP75, ABO). The chosen settings label the train and scored splits; "
-                            + "the scored split's masks play no part in the choice. Grid: %s.", 100 * fraction, seed,
-                            grid)))
+                            + "their ground-truth masks score each candidate's pseudo masks (WISE's protocol, and "
+                            + "precision, object recall and their F1 at IoU 0.5; ranked by %s, then AP25, AP75, ABO). "
+                            + "The chosen settings label the train and scored splits; the scored split's masks play "
+                            + "no part in the choice. Grid: %s.", 100 * fraction, seed,
+                            metric == Metric.F1 ? "F1, then AP50" : "AP50", grid)))
                     .append("</p>\n<table>\n<tr><th>rank</th><th>AP25</th><th>AP50</th><th>AP75</th><th>ABO</th>"
-                            + "<th>settings (* = the run's own)</th></tr>\n");
+                            + "<th>P %</th><th>R %</th><th>F1 %</th><th>settings (* = the run's own)</th></tr>\n");
             for (int i = 0; i < ranked.size(); i++) {
                 Row r = ranked.get(i);
                 h.append("<tr><td class=\"n\">").append(i + 1).append("</td>");
-                for (double x : new double[] {r.ap25(), r.ap50(), r.ap75(), r.abo()}) {
+                for (double x : new double[] {r.ap25(), r.ap50(), r.ap75(), r.abo(), 100 * r.precision(),
+                    100 * r.recall(), 100 * r.f1()}) {
                     h.append("<td class=\"n\">").append(String.format(Locale.ROOT, "%.1f", x)).append("</td>");
                 }
                 h.append("<td>").append(r.candidate() == 0 ? "* " : "").append(RunReport.esc(r.description()))
@@ -385,7 +452,7 @@ public final class SettingsSearch {
         public ObjectNode toJson() {
             ObjectMapper json = new ObjectMapper();
             ObjectNode o = json.createObjectNode();
-            o.put("fraction", fraction).put("seed", seed).put("grid", grid);
+            o.put("fraction", fraction).put("seed", seed).put("grid", grid).put("metric", metric.word());
             ArrayNode ids = o.putArray("images");
             imageIds.forEach(ids::add);
             o.set("chosen", settingsJson(best()));
@@ -394,6 +461,9 @@ public final class SettingsSearch {
                 ObjectNode n = rows.addObject();
                 n.put("candidate", r.candidate()).put("description", r.description()).put("ap25", r.ap25())
                         .put("ap50", r.ap50()).put("ap75", r.ap75()).put("abo", r.abo());
+                if (Double.isFinite(r.f1())) { // a search read from before they were recorded has none
+                    n.put("precision", r.precision()).put("recall", r.recall()).put("f1", r.f1());
+                }
                 n.set("settings", settingsJson(r.settings()));
             }
             return o;
@@ -418,12 +488,16 @@ public final class SettingsSearch {
                 for (JsonNode n : o.get("ranked")) {
                     rows.add(new Row(n.get("candidate").asInt(), settingsFrom(n.get("settings")),
                             n.get("description").asText(), n.get("ap25").asDouble(), n.get("ap50").asDouble(),
-                            n.get("ap75").asDouble(), n.get("abo").asDouble()));
+                            n.get("ap75").asDouble(), n.get("abo").asDouble(), n.path("precision").asDouble(Double.NaN),
+                            n.path("recall").asDouble(Double.NaN), n.path("f1").asDouble(Double.NaN)));
                 }
                 if (rows.isEmpty()) {
                     throw new IllegalArgumentException("no candidates");
                 }
-                return new Result(o.get("fraction").asDouble(), o.get("seed").asLong(), o.get("grid").asText(), ids, rows);
+                // searches written before the metric was recorded ranked by AP50
+                Metric metric = Metric.of(o.path("metric").asText(Metric.AP50.word()));
+                return new Result(o.get("fraction").asDouble(), o.get("seed").asLong(), o.get("grid").asText(), metric,
+                        ids, rows);
             } catch (IOException | RuntimeException e) {
                 throw new IOException(file + ": not a settings search's " + FILE + " (" + e.getMessage() + ")", e);
             }
@@ -496,8 +570,8 @@ public final class SettingsSearch {
      * trained classifier; loads LibTorch itself.
      */
     public static Result search(VocDataset voc, PrmNetwork network, PrmConfig config, ProposalSource proposals,
-            PseudoLabelling.Settings base, Grid grid, List<LabelledImage> images, double fraction, long seed,
-            ProgressListener listener) {
+            PseudoLabelling.Settings base, Grid grid, Metric metric, List<LabelledImage> images, double fraction,
+            long seed, ProgressListener listener) {
         TorchRuntime.ensureLoaded();
         List<PseudoLabelling.Settings> candidates = grid.candidates(base);
         float lowest = evidenceThreshold(candidates);
@@ -511,8 +585,8 @@ public final class SettingsSearch {
                 PeakResponseMaps.DEFAULT_CLASS_THRESHOLD, lowest);
         PrmEvidence evidence = new PrmEvidence(voc, network, prm, config.imageSize(), proposals, needs,
                 PrmEvidence.Point.RESPONSE_MAX, base.imageLabels());
-        Result r = search(images, evidence, voc::annotate, voc.classes(), candidates, listener);
-        return new Result(fraction, seed, grid.spec(), r.imageIds(), r.ranked());
+        Result r = search(images, evidence, voc::annotate, voc.classes(), candidates, metric, listener);
+        return new Result(fraction, seed, grid.spec(), metric, r.imageIds(), r.ranked());
     }
 
     /** The lowest peak threshold among {@code candidates}: the one the evidence is computed at. */
@@ -531,11 +605,12 @@ public final class SettingsSearch {
      * rules read; seeds are filtered per candidate ({@link #atThreshold}, image-label seeds as
      * {@code candidates.get(0).imageLabels()} says).
      *
-     * @param truth the ground truth of a tuning image (the only masks read)
+     * @param truth  the ground truth of a tuning image (the only masks read)
+     * @param metric what ranks the candidates
      */
     public static Result search(List<LabelledImage> images, PseudoLabeller.EvidenceSource evidence,
             Function<LabelledImage, AnnotatedImage> truth, ClassSet classes, List<PseudoLabelling.Settings> candidates,
-            ProgressListener listener) {
+            Metric metric, ProgressListener listener) {
         if (images.isEmpty() || candidates.isEmpty()) {
             throw new IllegalArgumentException("a search needs tuning images and candidates, got " + images.size()
                     + " and " + candidates.size());
@@ -565,18 +640,13 @@ public final class SettingsSearch {
         List<Row> rows = new ArrayList<>();
         for (int c = 0; c < candidates.size(); c++) {
             Evaluation ev = Evaluation.of(gt, predictions.get(c), classes);
-            rows.add(new Row(c, candidates.get(c), describe(candidates.get(c)), ev.ap25(), ev.ap50(), ev.ap75(), ev.abo()));
+            PseudoMaskDiagnostics d = Evaluation.pseudoMaskDiagnostics(gt, predictions.get(c), classes);
+            rows.add(new Row(c, candidates.get(c), describe(candidates.get(c)), ev.ap25(), ev.ap50(), ev.ap75(), ev.abo(),
+                    d.pseudoMasks() == 0 ? 0 : d.precision(), d.objects() == 0 ? 0 : d.recall(), d.f1()));
         }
-        rows.sort(RANKING);
-        return new Result(0, 0, "", images.stream().map(LabelledImage::id).toList(), rows);
+        rows.sort(metric.ranking());
+        return new Result(0, 0, "", metric, images.stream().map(LabelledImage::id).toList(), rows);
     }
-
-    /** Best first: AP50, then AP25, AP75, ABO (higher first), then the earlier candidate. */
-    static final Comparator<Row> RANKING = Comparator.comparingDouble(Row::ap50).reversed()
-            .thenComparing(Comparator.comparingDouble(Row::ap25).reversed())
-            .thenComparing(Comparator.comparingDouble(Row::ap75).reversed())
-            .thenComparing(Comparator.comparingDouble(Row::abo).reversed())
-            .thenComparingInt(Row::candidate);
 
     /**
      * {@code e} with only the seeds a classifier run at {@code threshold} keeps: those above it,
@@ -618,9 +688,12 @@ public final class SettingsSearch {
     /** The run's lines about a search: the choice, then the best five candidates and the run's own settings. */
     static void report(Result r, String trainSplit, Path file, RunListener listener) {
         Row best = r.ranked().getFirst();
+        String score = r.metric() == Metric.F1
+                ? String.format(Locale.ROOT, "best F1 %.1f %% (AP50 %.1f)", 100 * best.f1(), best.ap50())
+                : String.format(Locale.ROOT, "best %.1f AP50", best.ap50());
         listener.stageDone(String.format(Locale.ROOT, "2b/5 pseudo-mask settings chosen on %d tuning images (%.0f %% "
-                + "of %s, their GT masks only): %d candidates, best %.1f AP50: %s; table in %s", r.imageIds().size(),
-                100 * r.fraction(), trainSplit, r.ranked().size(), best.ap50(), best.description(), file));
+                + "of %s, their GT masks only): %d candidates, %s: %s; table in %s", r.imageIds().size(),
+                100 * r.fraction(), trainSplit, r.ranked().size(), score, best.description(), file));
         r.lines(5).forEach(line -> listener.stageDone("    " + line));
     }
 
@@ -637,13 +710,14 @@ public final class SettingsSearch {
         if (Files.isRegularFile(file)) {
             Result have = Result.read(file);
             if (have.fraction() == options.fraction() && have.seed() == seed && have.grid().equals(spec)
+                    && have.metric() == options.metric()
                     && have.imageIds().equals(images.stream().map(LabelledImage::id).toList())
                     && have.ranked().stream().anyMatch(r -> r.candidate() == 0 && r.settings().equals(base))) {
                 return have;
             }
         }
-        Result r = search(voc, network, config, proposals, base, options.grid(), images, options.fraction(), seed,
-                listener);
+        Result r = search(voc, network, config, proposals, base, options.grid(), options.metric(), images,
+                options.fraction(), seed, listener);
         r.write(file);
         return r;
     }

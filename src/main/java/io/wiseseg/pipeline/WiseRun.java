@@ -670,8 +670,12 @@ public final class WiseRun {
         ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         ObjectNode want = (ObjectNode) json.readTree(json.writeValueAsString(s)); // as read back: 0L is an IntNode
         if (tuning.enabled()) { // runs without a search keep the run.json they had
-            want.set("tune", json.createObjectNode().put("fraction", tuning.fraction())
-                    .put("grid", tuning.grid().spec()));
+            ObjectNode tune = json.createObjectNode().put("fraction", tuning.fraction())
+                    .put("grid", tuning.grid().spec());
+            if (tuning.metric() != SettingsSearch.Metric.AP50) { // recorded only when not the one runs had before it
+                tune.put("metric", tuning.metric().word());
+            }
+            want.set("tune", tune);
         }
         // neither how many PNGs to draw nor whether the upper bound is added changes a result
         want.remove(List.of("overlays", "upperBound"));
