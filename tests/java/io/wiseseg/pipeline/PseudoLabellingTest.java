@@ -93,7 +93,7 @@ class PseudoLabellingTest {
         assertTrue(merging.description().endsWith("; merge same-class iou>=1.0"), merging.description());
         assertTrue(!PseudoLabelling.fromGroundTruthCentres(proposals(), settings("wise")).description().contains("merge"));
         // one class per object: off by default, its IoU checked, and it needs a classifier's class maps
-        assertEquals(PseudoLabelling.Settings.NO_MERGE, PseudoLabelling.Settings.defaults().classConflictIou());
+        assertEquals(PseudoLabelling.Settings.NO_CLASS_CONFLICTS, PseudoLabelling.Settings.defaults().classConflictIou());
         assertEquals(0.5, settings("iou").withClassConflictIou(0.5).classConflictIou());
         IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
                 () -> settings("iou").withClassConflictIou(1.2));

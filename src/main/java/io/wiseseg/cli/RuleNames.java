@@ -34,20 +34,20 @@ final class RuleNames implements Iterable<String> {
             + "of its class response map over its mask), as an image labelled with two classes gives peaks of both on "
             + "one object. Default: none.";
 
-    /** {@code --class-conflict-iou}'s value as a setting: {@code PseudoLabelling.Settings.NO_MERGE} when unset. */
+    /** {@code --class-conflict-iou}'s value as a setting: {@code PseudoLabelling.Settings.NO_CLASS_CONFLICTS} when unset. */
     static double classConflictIou(Double flag) {
-        return iouOrNone("--class-conflict-iou", flag);
+        return iouOrNone("--class-conflict-iou", flag, PseudoLabelling.Settings.NO_CLASS_CONFLICTS);
     }
 
     /** {@code --merge-iou}'s value as a setting: {@code PseudoLabelling.Settings.NO_MERGE} when unset. */
     static double mergeIou(Double flag) {
-        return iouOrNone("--merge-iou", flag);
+        return iouOrNone("--merge-iou", flag, PseudoLabelling.Settings.NO_MERGE);
     }
 
-    /** An optional IoU flag: in (0, 1], or {@code PseudoLabelling.Settings.NO_MERGE} (0) when unset. */
-    private static double iouOrNone(String name, Double flag) {
+    /** An optional IoU flag: in (0, 1], or {@code none} when unset. */
+    private static double iouOrNone(String name, Double flag, double none) {
         if (flag == null) {
-            return PseudoLabelling.Settings.NO_MERGE;
+            return none;
         }
         if (!(flag > 0 && flag <= 1)) {
             throw new UserException(name + " must be in (0, 1], got " + flag);

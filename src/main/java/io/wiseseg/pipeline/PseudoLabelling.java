@@ -65,19 +65,21 @@ public final class PseudoLabelling {
      *                      seeds that chose the same proposal); {@link #NO_MERGE} (0): no merge, the default
      * @param classConflictIou one class per object: after the merge, pseudo masks of different classes that
      *                      overlap at mask IoU ≥ this keep only the one whose class responds most inside it
-     *                      ({@link ClassConflicts}); {@link #NO_MERGE} (0): none, the default
+     *                      ({@link ClassConflicts}); {@link #NO_CLASS_CONFLICTS} (0): none, the default
      */
     public record Settings(String rule, RuleSettings ruleSettings, float peakThreshold, boolean imageLabels,
             boolean instanceNms, double mergeIou, double classConflictIou) {
-        /** {@link #mergeIou()} for no merge, and {@link #classConflictIou()} for no resolution. */
+        /** {@link #mergeIou()} for no merge. */
         public static final double NO_MERGE = 0;
+        /** {@link #classConflictIou()} for no class-conflict step. */
+        public static final double NO_CLASS_CONFLICTS = 0;
 
         public Settings {
             Objects.requireNonNull(ruleSettings, "ruleSettings");
             if (!(mergeIou == NO_MERGE || mergeIou > 0 && mergeIou <= 1)) {
                 throw new IllegalArgumentException("the merge IoU must be in (0, 1], or 0 for no merge; got " + mergeIou);
             }
-            if (!(classConflictIou == NO_MERGE || classConflictIou > 0 && classConflictIou <= 1)) {
+            if (!(classConflictIou == NO_CLASS_CONFLICTS || classConflictIou > 0 && classConflictIou <= 1)) {
                 throw new IllegalArgumentException("the class-conflict IoU must be in (0, 1], or 0 for none; got "
                         + classConflictIou);
             }
@@ -116,7 +118,7 @@ public final class PseudoLabelling {
 
         /** What the seeds' evidence must carry for these settings with {@code rule}'s needs. */
         SelectionRule.Evidence needs(SelectionRule.Evidence ruleNeeds) {
-            return classConflictIou == NO_MERGE ? ruleNeeds : SelectionRule.Evidence.CLASS_MAPS;
+            return classConflictIou == NO_CLASS_CONFLICTS ? ruleNeeds : SelectionRule.Evidence.CLASS_MAPS;
         }
     }
 
@@ -140,7 +142,7 @@ public final class PseudoLabelling {
         SelectionRule rule = SelectionRules.create(settings.rule(), settings.ruleSettings());
         return new PseudoLabeller(rule,
                 settings.mergeIou() == Settings.NO_MERGE ? null : InstanceNms.sameClass(settings.mergeIou()),
-                settings.classConflictIou() == Settings.NO_MERGE ? null : new ClassConflicts(settings.classConflictIou()),
+                settings.classConflictIou() == Settings.NO_CLASS_CONFLICTS ? null : new ClassConflicts(settings.classConflictIou()),
                 rule.instanceNmsByDefault() || settings.instanceNms() ? InstanceNms.prm() : null,
                 new ProposalScorer(Device.cpu()));
     }
@@ -234,7 +236,7 @@ public final class PseudoLabelling {
             throw new IllegalArgumentException("rule " + settings.rule() + " needs "
                     + rule.evidence().name().toLowerCase(Locale.ROOT).replace('_', ' ') + ": use a classifier");
         }
-        if (settings.classConflictIou() != Settings.NO_MERGE) {
+        if (settings.classConflictIou() != Settings.NO_CLASS_CONFLICTS) {
             throw new IllegalArgumentException("one class per object needs a classifier's class maps");
         }
     }

@@ -96,7 +96,7 @@ public final class SettingsSearch {
         static final List<String> KEYS = List.of("rule", "blur", "fraction", "proposals", "peak", "merge", "nms",
                 "classes");
         /** The class-conflict axis of grids made before it existed: none. */
-        static final List<Double> NO_CLASS_CONFLICTS = List.of(PseudoLabelling.Settings.NO_MERGE);
+        static final List<Double> NO_CLASS_CONFLICTS = List.of(PseudoLabelling.Settings.NO_CLASS_CONFLICTS);
 
         public Grid {
             rules = distinct("rule", rules);
@@ -129,7 +129,7 @@ public final class SettingsSearch {
                 require(m == PseudoLabelling.Settings.NO_MERGE || m > 0 && m <= 1, "merge", m, "in (0, 1], or 0 for none");
             }
             for (double c : classConflictIous) {
-                require(c == PseudoLabelling.Settings.NO_MERGE || c > 0 && c <= 1, "classes", c,
+                require(c == PseudoLabelling.Settings.NO_CLASS_CONFLICTS || c > 0 && c <= 1, "classes", c,
                         "in (0, 1], or 0 for none");
             }
         }
@@ -515,7 +515,7 @@ public final class SettingsSearch {
                 .put("mapBlur", r.mapBlur()).put("mapFraction", r.mapFraction()).put("proposalCount", r.proposalCount());
         o.put("peakThreshold", s.peakThreshold()).put("imageLabels", s.imageLabels())
                 .put("instanceNms", s.instanceNms()).put("mergeIou", s.mergeIou());
-        if (s.classConflictIou() != PseudoLabelling.Settings.NO_MERGE) { // absent: as before the setting existed
+        if (s.classConflictIou() != PseudoLabelling.Settings.NO_CLASS_CONFLICTS) { // absent: as before the setting existed
             o.put("classConflictIou", s.classConflictIou());
         }
         return o;
@@ -528,7 +528,7 @@ public final class SettingsSearch {
                 r.get("mapBlur").asDouble(), r.get("mapFraction").asDouble(), r.get("proposalCount").asInt()),
                 (float) o.get("peakThreshold").asDouble(), o.get("imageLabels").asBoolean(),
                 o.get("instanceNms").asBoolean(), o.get("mergeIou").asDouble(),
-                o.path("classConflictIou").asDouble(PseudoLabelling.Settings.NO_MERGE));
+                o.path("classConflictIou").asDouble(PseudoLabelling.Settings.NO_CLASS_CONFLICTS));
     }
 
     /** A candidate in words: its labeller's description and its peak threshold (equal words: equal pseudo masks). */

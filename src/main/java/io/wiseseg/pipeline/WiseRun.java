@@ -608,7 +608,7 @@ public final class WiseRun {
                 + ", selective search (fast) proposals"
                 + (s.pseudo().mergeIou() == PseudoLabelling.Settings.NO_MERGE ? ""
                         : ", seeds of one class merged at mask IoU >= " + s.pseudo().mergeIou())
-                + (s.pseudo().classConflictIou() == PseudoLabelling.Settings.NO_MERGE ? ""
+                + (s.pseudo().classConflictIou() == PseudoLabelling.Settings.NO_CLASS_CONFLICTS ? ""
                         : ", one class per object at mask IoU >= " + s.pseudo().classConflictIou()));
         m.put("Mask R-CNN", "ResNet-18-FPN at width " + WIDTH + ", backbone from the PRM classifier, "
                 + s.maskRcnnLength() + ", batch 4, lr 0.02, " + s.maskRcnnMinSize() + ".." + s.maskRcnnMaxSize()
@@ -684,7 +684,7 @@ public final class WiseRun {
             ((ObjectNode) want.get("pseudo")).remove("mergeIou");
         }
         // and no resolution of class conflicts
-        if (s.pseudo().classConflictIou() == PseudoLabelling.Settings.NO_MERGE) {
+        if (s.pseudo().classConflictIou() == PseudoLabelling.Settings.NO_CLASS_CONFLICTS) {
             ((ObjectNode) want.get("pseudo")).remove("classConflictIou");
         }
         // likewise a classifier from scratch
