@@ -136,8 +136,18 @@ public record PseudoMaskDiagnostics(int images, int pseudoMasks, int objects, in
      * which is what a Mask R-CNN trained on them sees (it learns from every mask alike).
      */
     public double f1() {
-        double p = pseudoMasks == 0 ? 0 : precision(), r = objects == 0 ? 0 : recall();
+        double p = precisionOrZero(), r = recallOrZero();
         return p + r == 0 ? 0 : 2 * p * r / (p + r);
+    }
+
+    /** {@link #precision()}, 0 without pseudo masks (for scores that rank candidates). */
+    public double precisionOrZero() {
+        return pseudoMasks == 0 ? 0 : precision();
+    }
+
+    /** {@link #recall()}, 0 without objects (for scores that rank candidates). */
+    public double recallOrZero() {
+        return objects == 0 ? 0 : recall();
     }
 
     /** Mean over objects of the best same-class pseudo mask's IoU (NaN without objects). */

@@ -126,8 +126,8 @@ public final class SelfTraining {
      */
     public record ScoreCandidate(double score, int masks, int objects, double precision, double recall, double f1) {
         static ScoreCandidate of(double score, PseudoMaskDiagnostics d) {
-            return new ScoreCandidate(score, d.pseudoMasks(), d.objects(), d.pseudoMasks() == 0 ? 0 : d.precision(),
-                    d.objects() == 0 ? 0 : d.recall(), d.f1());
+            return new ScoreCandidate(score, d.pseudoMasks(), d.objects(), d.precisionOrZero(), d.recallOrZero(),
+                    d.f1());
         }
     }
 

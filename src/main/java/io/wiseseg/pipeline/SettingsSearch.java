@@ -642,7 +642,7 @@ public final class SettingsSearch {
             Evaluation ev = Evaluation.of(gt, predictions.get(c), classes);
             PseudoMaskDiagnostics d = Evaluation.pseudoMaskDiagnostics(gt, predictions.get(c), classes);
             rows.add(new Row(c, candidates.get(c), describe(candidates.get(c)), ev.ap25(), ev.ap50(), ev.ap75(), ev.abo(),
-                    d.pseudoMasks() == 0 ? 0 : d.precision(), d.objects() == 0 ? 0 : d.recall(), d.f1()));
+                    d.precisionOrZero(), d.recallOrZero(), d.f1()));
         }
         rows.sort(metric.ranking());
         return new Result(0, 0, "", metric, images.stream().map(LabelledImage::id).toList(), rows);
